@@ -1,0 +1,17 @@
+//! `awscluster-lint`: everything about a cluster spec that can be decided
+//! offline, without talking to AWS: the spec model and its loading with
+//! source positions, the rules, the catalogs, the configuration and the
+//! reports. Synchronous; no AWS SDK.
+
+pub mod catalog;
+pub mod check;
+pub mod cidr;
+pub mod diagnostic;
+pub mod layout;
+pub mod rules;
+pub mod source;
+pub mod spec;
+pub mod suggest;
+pub mod tagging;
+
+pub use diagnostic::{Diagnostic, Severity};

@@ -1,0 +1,3 @@
+//! Findings about the configuration itself.
+
+pub mod unused_ignore;

@@ -1,0 +1,67 @@
+use crate::cidr;
+use crate::rules::network::written_cidrs;
+use crate::rules::{Check, Context, declare_rule};
+
+declare_rule! {
+    /// CIDR blocks have no host bits set.
+    ///
+    /// ## What it checks
+    /// That the address of every CIDR is the first of its block:
+    /// `10.0.0.0/16`, not `10.0.1.0/16`.
+    ///
+    /// ## Why it matters
+    /// AWS quietly clears the extra bits, so `10.0.1.0/16` becomes
+    /// `10.0.0.0/16`. The written value was usually meant as something else
+    /// (`10.0.1.0/24`?), and the spec no longer says what AWS will hold,
+    /// which breaks the comparisons a preflight or a later apply make.
+    ///
+    /// ## Example
+    /// ```json
+    /// {"placement": {"dynamic": {"vpcCidr": "10.0.1.0/16"}}}
+    /// ```
+    pub static CIDR_HOST_BITS = Rule {
+        code: "network/cidr-host-bits",
+        severity: Error,
+        check: Check::Spec(check),
+    };
+}
+
+fn check(cx: &mut Context) {
+    for field in written_cidrs(cx.spec) {
+        let Ok(net) = cidr::parse_any(&field.value) else { continue };
+        let canonical = net.trunc();
+        if canonical != net {
+            cx.emit(
+                &CIDR_HOST_BITS,
+                field.value.span,
+                format!("`{}` has host bits set ({})", *field.value, field.what),
+            )
+            .with_primary_label(format!("the block is {canonical}"))
+            .with_help(format!(
+                "write `{canonical}`, or a longer prefix if a smaller block starting at {} was meant",
+                net.addr()
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::rules::testing::{base, fires, quiet, with};
+
+    #[test]
+    fn fires_with_the_canonical_form() {
+        let found = fires(&CIDR_HOST_BITS, &with(|s| s["placement"]["dynamic"]["vpcCidr"] = json!("10.0.1.0/16")));
+        assert!(found[0].help.as_deref().unwrap().starts_with("write `10.0.0.0/16`"));
+        fires(&CIDR_HOST_BITS, &with(|s| s["bastion"]["allowedCidrs"] = json!(["203.0.113.7/24"])));
+    }
+
+    #[test]
+    fn quiet_on_canonical_blocks() {
+        quiet(&CIDR_HOST_BITS, &base());
+        quiet(&CIDR_HOST_BITS, &with(|s| s["bastion"]["allowedCidrs"] = json!(["203.0.113.7/32"])));
+    }
+}

@@ -1,0 +1,89 @@
+//! Region, zones, CIDR blocks and subnets.
+
+pub mod az_missing_subnet;
+pub mod cidr_host_bits;
+pub mod cidr_overlap;
+pub mod cidr_size;
+pub mod duplicate_az;
+pub mod duplicate_subnet;
+pub mod invalid_cidr;
+pub mod invalid_id;
+pub mod non_private_cidr;
+pub mod single_az;
+pub mod subnet_capacity;
+pub mod subnet_layout;
+pub mod subnet_outside_vpc;
+pub mod subnet_overlap;
+pub mod unknown_az;
+pub mod unknown_region;
+
+use crate::source::Span;
+use crate::spec::{ClusterSpec, Spanned};
+
+/// One CIDR block written in the spec.
+pub struct CidrField<'a> {
+    /// "the VPC", "subnet `subnet-…`", "the pod network", for messages.
+    pub what: String,
+    pub value: Spanned<&'a str>,
+    /// IPv4 only (VPC, subnets, Kubernetes networks); the bastion's allowed
+    /// sources may be IPv6 too.
+    pub v4_only: bool,
+}
+
+/// Every CIDR the user wrote (defaults are valid by construction).
+pub fn written_cidrs(spec: &ClusterSpec) -> Vec<CidrField<'_>> {
+    let mut fields = Vec::new();
+    if let Some(d) = spec.dynamic() {
+        if let Some(v) = &d.vpc_cidr {
+            fields.push(field("the VPC", v, true));
+        }
+    }
+    if let Some(s) = spec.static_placement() {
+        fields.push(field("the VPC", &s.vpc_cidr, true));
+        for subnet in s.subnets.iter() {
+            fields.push(field(&format!("subnet `{}`", subnet.id.as_str()), &subnet.cidr, true));
+        }
+    }
+    if let Some(k) = &spec.kubernetes {
+        if let Some(v) = &k.pod_cidr {
+            fields.push(field("the pod network", v, true));
+        }
+        if let Some(v) = &k.service_cidr {
+            fields.push(field("the service network", v, true));
+        }
+    }
+    if let Some(b) = &spec.bastion {
+        for v in b.allowed_cidrs.iter() {
+            fields.push(field("the bastion's allowed sources", v, false));
+        }
+    }
+    fields
+}
+
+fn field<'a>(what: &str, value: &'a Spanned<String>, v4_only: bool) -> CidrField<'a> {
+    CidrField {
+        what: what.to_string(),
+        value: Spanned::new(value.span, value.as_str()),
+        v4_only,
+    }
+}
+
+/// The VPC CIDR in effect (written or default) and where to point for it.
+pub fn vpc_cidr(spec: &ClusterSpec) -> Option<Spanned<&str>> {
+    if let Some(d) = spec.dynamic() {
+        return Some(d.vpc_cidr(d.span));
+    }
+    spec.static_placement()
+        .map(|s| Spanned::new(s.vpc_cidr.span, s.vpc_cidr.as_str()))
+}
+
+/// Where findings about the placement's zones as a whole point.
+pub fn zones_span(spec: &ClusterSpec) -> Span {
+    if let Some(d) = spec.dynamic() {
+        d.availability_zones.span
+    } else if let Some(s) = spec.static_placement() {
+        s.subnets.span
+    } else {
+        spec.placement.span
+    }
+}

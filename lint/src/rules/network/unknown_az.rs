@@ -1,0 +1,82 @@
+use crate::catalog;
+use crate::rules::{Check, Context, declare_rule};
+use crate::spec::Spanned;
+use crate::suggest;
+
+declare_rule! {
+    /// Availability Zones belong to the spec's Region.
+    ///
+    /// ## What it checks
+    /// Each zone of the placement (dynamic placement's list, static subnets'
+    /// zones) against the Region's zones in the catalog.
+    ///
+    /// ## Why it matters
+    /// A zone of another Region (or a misspelled one) makes the subnet creation
+    /// fail, or, for an existing subnet, means the spec describes a subnet that
+    /// is not where it says.
+    ///
+    /// ## Example
+    /// ```json
+    /// {"region": "us-east-1", "placement": {"dynamic": {"availabilityZones": ["us-west-2a"]}}}
+    /// ```
+    pub static UNKNOWN_AZ = Rule {
+        code: "network/unknown-az",
+        severity: Error,
+        check: Check::Spec(check),
+    };
+}
+
+fn check(cx: &mut Context) {
+    let catalog = catalog::instances();
+    let region = cx.spec.region.as_str();
+    if !catalog.has_region(region) {
+        return;
+    }
+    let known = catalog.zones(region);
+    let mut zones: Vec<&Spanned<String>> = Vec::new();
+    if let Some(d) = cx.spec.dynamic() {
+        zones.extend(d.availability_zones.iter());
+    }
+    if let Some(s) = cx.spec.static_placement() {
+        zones.extend(s.subnets.iter().map(|s| &s.availability_zone));
+    }
+    for zone in zones {
+        if known.contains(&zone.as_str()) {
+            continue;
+        }
+        let elsewhere = catalog.regions().find(|r| catalog.zones(r).contains(&zone.as_str()));
+        let d = cx.emit(&UNKNOWN_AZ, zone.span, format!("`{}` is not an Availability Zone of {region}", zone.as_str()));
+        match (elsewhere, suggest::closest(zone, known.iter().copied())) {
+            (Some(other), _) => d.with_help(format!("`{}` is in {other}; the zones of {region} are {}", zone.as_str(), suggest::list(known.iter().copied()))),
+            (None, Some(best)) => d.with_help(format!("did you mean `{best}`?")),
+            (None, None) => d.with_help(format!("the zones of {region} are {}", suggest::list(known.iter().copied()))),
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::rules::testing::{at, base, base_static, fires, quiet, with};
+
+    #[test]
+    fn fires_on_another_regions_zone_and_on_typos() {
+        let spec = with(|s| s["placement"]["dynamic"]["availabilityZones"][2] = json!("us-west-2a"));
+        let found = fires(&UNKNOWN_AZ, &spec);
+        assert_eq!(at(&found[0]), "\"us-west-2a\"");
+        assert!(found[0].help.as_deref().unwrap().starts_with("`us-west-2a` is in us-west-2"));
+        let spec = with(|s| s["placement"]["dynamic"]["availabilityZones"][2] = json!("us-east-1cc"));
+        fires(&UNKNOWN_AZ, &spec);
+        let mut spec = base_static();
+        spec["placement"]["static"]["subnets"][0]["availabilityZone"] = json!("eu-west-1a");
+        fires(&UNKNOWN_AZ, &spec);
+    }
+
+    #[test]
+    fn quiet_on_the_regions_zones() {
+        quiet(&UNKNOWN_AZ, &base());
+        quiet(&UNKNOWN_AZ, &base_static());
+    }
+}

@@ -1,0 +1,51 @@
+use crate::rules::network::zones_span;
+use crate::rules::{Check, Context, declare_rule};
+
+declare_rule! {
+    /// The cluster's NAT gateways fit the per-zone quota.
+    ///
+    /// ## What it checks
+    /// Dynamic placement creates one NAT gateway in each zone. The quota
+    /// "NAT gateways per Availability Zone" (`L-FE5A380F`, default 5) counts
+    /// per zone, not per Region. Warns from 80% of it or of the value
+    /// `awscluster.toml` gives.
+    ///
+    /// ## Why it matters
+    /// Without its NAT gateway, a zone's nodes cannot reach the internet or
+    /// AWS's APIs, and never join the cluster.
+    ///
+    /// ## Example
+    /// ```toml
+    /// [quotas]
+    /// "L-FE5A380F" = 1
+    /// ```
+    pub static NAT_GATEWAYS = Rule {
+        code: "quota/nat-gateways",
+        severity: Warning,
+        check: Check::Spec(check),
+    };
+}
+
+fn check(cx: &mut Context) {
+    if cx.spec.dynamic().is_some() && !cx.layout.zones.is_empty() {
+        let span = zones_span(cx.spec);
+        super::report(cx, &NAT_GATEWAYS, "L-FE5A380F", 1.0, "NAT gateways in each zone", span);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::quota::tests::fires_with_quota;
+    use crate::rules::testing::{base, quiet};
+
+    #[test]
+    fn fires_when_the_quota_leaves_no_room() {
+        fires_with_quota(&NAT_GATEWAYS, &base(), "L-FE5A380F", 1.0);
+    }
+
+    #[test]
+    fn quiet_under_the_default() {
+        quiet(&NAT_GATEWAYS, &base());
+    }
+}

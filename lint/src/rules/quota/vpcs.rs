@@ -1,0 +1,52 @@
+use crate::rules::network::zones_span;
+use crate::rules::{Check, Context, declare_rule};
+
+declare_rule! {
+    /// The cluster's VPC fits the Region's VPC quota.
+    ///
+    /// ## What it checks
+    /// Dynamic placement creates one VPC; static placement none. Warns from
+    /// 80% of "VPCs per Region" (`L-F678F1CE`, default 5, or the value
+    /// `awscluster.toml` gives).
+    ///
+    /// ## Why it matters
+    /// `CreateVpc` fails with `VpcLimitExceeded` once the Region holds as many
+    /// VPCs as the quota, default VPC included.
+    ///
+    /// ## Example
+    /// ```toml
+    /// # awscluster.toml: an account whose quota was lowered to 1
+    /// [quotas]
+    /// "L-F678F1CE" = 1
+    /// ```
+    pub static VPCS = Rule {
+        code: "quota/vpcs",
+        severity: Warning,
+        check: Check::Spec(check),
+    };
+}
+
+fn check(cx: &mut Context) {
+    if cx.spec.dynamic().is_some() {
+        let span = zones_span(cx.spec);
+        super::report(cx, &VPCS, "L-F678F1CE", 1.0, "VPCs", span);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{base, base_static, quiet};
+    use crate::rules::quota::tests::fires_with_quota;
+
+    #[test]
+    fn fires_when_the_quota_leaves_no_room() {
+        fires_with_quota(&VPCS, &base(), "L-F678F1CE", 1.0);
+    }
+
+    #[test]
+    fn quiet_under_the_default_or_with_static_placement() {
+        quiet(&VPCS, &base());
+        quiet(&VPCS, &base_static());
+    }
+}

@@ -1,0 +1,4 @@
+//! Exposure and secrets.
+
+pub mod credentials_in_spec;
+pub mod ssh_open_to_world;

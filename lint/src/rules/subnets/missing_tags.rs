@@ -1,0 +1,115 @@
+use crate::rules::{Check, Context, declare_rule};
+use crate::spec::SubnetKind;
+use crate::tagging;
+
+declare_rule! {
+    /// Existing subnets carry the tags load balancer discovery needs.
+    ///
+    /// ## What it checks
+    /// The `tags` of each static subnet, with the cluster's name filled in:
+    /// - public subnets: `kubernetes.io/role/elb=1`,
+    ///   `sigs.k8s.io/cluster-api-provider-aws/role=public`,
+    ///   `kubernetes.io/cluster/<name>=shared` (or `owned`) and
+    ///   `sigs.k8s.io/cluster-api-provider-aws/cluster/<name>=owned`, as the
+    ///   seed guide requires;
+    /// - private subnets: `kubernetes.io/role/internal-elb=1` and
+    ///   `kubernetes.io/cluster/<name>=shared` (or `owned`).
+    ///
+    /// The help lists exactly the tags to add.
+    ///
+    /// ## Why it matters
+    /// The Kubernetes load balancer controllers find the subnets for a
+    /// `LoadBalancer` service by these tags. Without them, services stay
+    /// without an external address, long after the cluster reported success.
+    ///
+    /// ## Example
+    /// ```json
+    /// {"name": "prod-east", "placement": {"static": {"subnets": [
+    ///   {"id": "subnet-0a1b2c3d", "type": "public", "tags": {"kubernetes.io/role/elb": "1"}}]}}}
+    /// ```
+    pub static MISSING_TAGS = Rule {
+        code: "subnets/missing-tags",
+        severity: Error,
+        check: Check::Spec(check),
+    };
+}
+
+fn check(cx: &mut Context) {
+    let Some(placement) = cx.spec.static_placement() else { return };
+    let cluster = cx.spec.name.as_str();
+    for subnet in placement.subnets.iter() {
+        let required = match *subnet.kind {
+            SubnetKind::Public => tagging::required_public_subnet_tags(cluster),
+            SubnetKind::Private => tagging::required_private_subnet_tags(cluster),
+        };
+        let tags = subnet.tags.as_ref();
+        let mut to_add = Vec::new();
+        let mut wrong = Vec::new();
+        for tag in &required {
+            match tags.and_then(|t| t.get(&tag.key)) {
+                None => to_add.push(format!("{}={}", tag.key, tag.values[0])),
+                Some(found) if !tag.values.contains(&found.value.as_str()) => {
+                    wrong.push((found, format!("{}={}", tag.key, tag.values[0])));
+                }
+                Some(_) => {}
+            }
+        }
+        if to_add.is_empty() && wrong.is_empty() {
+            continue;
+        }
+        let span = tags.map_or(subnet.id.span, |t| t.span);
+        let mut problems: Vec<String> = Vec::new();
+        if !to_add.is_empty() {
+            problems.push(format!("lacks {} tag{}", to_add.len(), if to_add.len() == 1 { "" } else { "s" }));
+        }
+        if !wrong.is_empty() {
+            problems.push(format!("has {} with the wrong value", wrong.len()));
+        }
+        let fixes: Vec<String> = to_add.iter().chain(wrong.iter().map(|(_, want)| want)).cloned().collect();
+        let d = cx.emit(
+            &MISSING_TAGS,
+            span,
+            format!("{} subnet `{}` {}", *subnet.kind, subnet.id.as_str(), problems.join(" and ")),
+        );
+        for (found, want) in &wrong {
+            d.with_label(found.value.span, format!("should be `{want}`"));
+        }
+        d.with_help(format!("set these tags on the subnet: {}", fixes.join(", ")));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::rules::testing::{base, base_static, fires, quiet};
+
+    #[test]
+    fn fires_with_exactly_the_tags_to_add() {
+        let mut spec = base_static();
+        spec["placement"]["static"]["subnets"][0]["tags"] = json!({"kubernetes.io/role/elb": "1"});
+        let found = fires(&MISSING_TAGS, &spec);
+        assert_eq!(found[0].message, "public subnet `subnet-0000000000000000a` lacks 3 tags");
+        assert_eq!(
+            found[0].help.as_deref(),
+            Some("set these tags on the subnet: sigs.k8s.io/cluster-api-provider-aws/role=public, kubernetes.io/cluster/prod-east=shared, sigs.k8s.io/cluster-api-provider-aws/cluster/prod-east=owned")
+        );
+    }
+
+    #[test]
+    fn fires_on_untagged_private_subnets_and_wrong_values() {
+        let mut spec = base_static();
+        spec["placement"]["static"]["subnets"][1].as_object_mut().unwrap().remove("tags");
+        spec["placement"]["static"]["subnets"][3]["tags"]["kubernetes.io/role/internal-elb"] = json!("0");
+        let found = fires(&MISSING_TAGS, &spec);
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[1].message, "private subnet `subnet-0000000000000000d` has 1 with the wrong value");
+    }
+
+    #[test]
+    fn quiet_when_tagged_or_dynamic() {
+        quiet(&MISSING_TAGS, &base_static());
+        quiet(&MISSING_TAGS, &base());
+    }
+}

@@ -1,0 +1,438 @@
+//! YAML into the same spanned tree as JSON, through saphyr's event parser
+//! (it reports a position for every event, which the tree keeps).
+//!
+//! Plain scalars are resolved with the YAML 1.2 core schema, so `on` and `no`
+//! stay strings (YAML 1.1 made them booleans, a classic source of surprises).
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span as YamlSpan, Tag};
+
+use super::{Member, Node, Span, SyntaxError, Value};
+
+/// Aliases copy the anchored node; this bounds the copies so that a small
+/// file cannot expand into gigabytes ("billion laughs").
+const MAX_ALIAS_NODES: usize = 100_000;
+const MAX_DEPTH: usize = 128;
+
+pub fn parse(text: &str) -> Result<Node, SyntaxError> {
+    let offsets = CharOffsets::new(text);
+    let mut builder = Builder {
+        offsets: &offsets,
+        anchors: HashMap::new(),
+        alias_nodes: 0,
+    };
+    let mut parser = Parser::new_from_str(text);
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut root: Option<Node> = None;
+    let mut documents = 0;
+
+    while let Some(event) = parser.next_event() {
+        let (event, span) = event.map_err(|e| {
+            let at = offsets.byte(e.marker().index());
+            SyntaxError {
+                message: e.info().to_string(),
+                span: Span::new(at, at),
+                help: None,
+            }
+        })?;
+        let span = builder.span(span);
+        let node = match event {
+            Event::DocumentStart(_) => {
+                documents += 1;
+                if documents > 1 {
+                    return Err(SyntaxError {
+                        message: "a spec file holds one YAML document; found a second one".into(),
+                        span,
+                        help: Some("split the documents into separate files".into()),
+                    });
+                }
+                continue;
+            }
+            Event::Scalar(value, style, anchor, tag) => {
+                let node = Node {
+                    span,
+                    value: resolve_scalar(&value, style, tag.as_deref()).map_err(|message| {
+                        SyntaxError {
+                            message,
+                            span,
+                            help: None,
+                        }
+                    })?,
+                };
+                builder.anchor(anchor, &node);
+                node
+            }
+            Event::Alias(id) => builder.alias(id, span)?,
+            Event::SequenceStart(anchor, ref tag) | Event::MappingStart(anchor, ref tag) => {
+                if let Some(tag) = tag.as_deref() {
+                    check_collection_tag(tag, span)?;
+                }
+                if stack.len() >= MAX_DEPTH {
+                    return Err(SyntaxError {
+                        message: format!("nesting deeper than {MAX_DEPTH} levels"),
+                        span,
+                        help: None,
+                    });
+                }
+                stack.push(Frame {
+                    start: span,
+                    anchor,
+                    kind: if matches!(event, Event::MappingStart(..)) {
+                        Kind::Map
+                    } else {
+                        Kind::Seq
+                    },
+                    items: Vec::new(),
+                    members: Vec::new(),
+                    pending_key: None,
+                });
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let Some(frame) = stack.pop() else { continue };
+                let end = frame
+                    .items
+                    .last()
+                    .map(|n| n.span)
+                    .or_else(|| frame.members.last().map(|m| m.value.span))
+                    .map_or(span.end, |s| s.end.max(frame.start.end));
+                // Flow collections end at their closing bracket; block ones
+                // at their last value (the parser's end marker sits on the
+                // next line, which would stretch the underline).
+                let end = if builder.offsets.text_at(span).starts_with([']', '}']) {
+                    span.end
+                } else {
+                    end
+                };
+                let node = Node {
+                    span: Span {
+                        start: frame.start.start,
+                        end,
+                    },
+                    value: match frame.kind {
+                        Kind::Seq => Value::Array(frame.items),
+                        Kind::Map => Value::Object(frame.members),
+                    },
+                };
+                builder.anchor(frame.anchor, &node);
+                node
+            }
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {
+                continue;
+            }
+        };
+        match stack.last_mut() {
+            None => root = Some(node),
+            Some(frame) => frame.push(node)?,
+        }
+    }
+
+    match root {
+        Some(node) if node.value != Value::Null || documents > 0 && !node.span.is_empty() => {
+            Ok(node)
+        }
+        _ => Err(SyntaxError {
+            message: "the file is empty; expected a YAML mapping".into(),
+            span: Span::new(0, 0),
+            help: None,
+        }),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Map,
+    Seq,
+}
+
+struct Frame {
+    start: Span,
+    anchor: usize,
+    kind: Kind,
+    items: Vec<Node>,
+    members: Vec<Member>,
+    pending_key: Option<(String, Span)>,
+}
+
+impl Frame {
+    fn push(&mut self, node: Node) -> Result<(), SyntaxError> {
+        match self.kind {
+            Kind::Seq => self.items.push(node),
+            Kind::Map => match self.pending_key.take() {
+                None => {
+                    let key = match node.value {
+                        Value::String(s) => s,
+                        Value::Number(n) => n.to_string(),
+                        Value::Bool(b) => b.to_string(),
+                        Value::Null => "null".to_string(),
+                        Value::Array(_) | Value::Object(_) => {
+                            return Err(SyntaxError {
+                                message: "mapping keys must be plain strings".into(),
+                                span: node.span,
+                                help: None,
+                            });
+                        }
+                    };
+                    self.pending_key = Some((key, node.span));
+                }
+                Some((key, key_span)) => self.members.push(Member {
+                    key,
+                    key_span,
+                    value: node,
+                }),
+            },
+        }
+        Ok(())
+    }
+}
+
+struct Builder<'a> {
+    offsets: &'a CharOffsets<'a>,
+    anchors: HashMap<usize, Node>,
+    alias_nodes: usize,
+}
+
+impl Builder<'_> {
+    fn span(&self, span: YamlSpan) -> Span {
+        Span::new(
+            self.offsets.byte(span.start.index()),
+            self.offsets.byte(span.end.index()),
+        )
+    }
+
+    fn anchor(&mut self, anchor: usize, node: &Node) {
+        if anchor != 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+    }
+
+    /// An alias is its anchored node again, placed where the alias is.
+    fn alias(&mut self, id: usize, span: Span) -> Result<Node, SyntaxError> {
+        let Some(anchored) = self.anchors.get(&id) else {
+            return Err(SyntaxError {
+                message: "alias to an unknown anchor".into(),
+                span,
+                help: None,
+            });
+        };
+        self.alias_nodes += count_nodes(anchored);
+        if self.alias_nodes > MAX_ALIAS_NODES {
+            return Err(SyntaxError {
+                message: "aliases expand to too many values".into(),
+                span,
+                help: Some("write the repeated values out, or use fewer nested aliases".into()),
+            });
+        }
+        let mut node = anchored.clone();
+        node.span = span;
+        Ok(node)
+    }
+}
+
+fn count_nodes(node: &Node) -> usize {
+    1 + match &node.value {
+        Value::Array(items) => items.iter().map(count_nodes).sum(),
+        Value::Object(members) => members.iter().map(|m| count_nodes(&m.value)).sum(),
+        _ => 0,
+    }
+}
+
+fn check_collection_tag(tag: &Tag, span: Span) -> Result<(), SyntaxError> {
+    if tag.is_yaml_core_schema() && matches!(tag.suffix.as_str(), "map" | "seq") {
+        Ok(())
+    } else {
+        Err(unsupported_tag(tag, span))
+    }
+}
+
+fn unsupported_tag(tag: &Tag, span: Span) -> SyntaxError {
+    SyntaxError {
+        message: format!("the YAML tag `{tag}` is not supported"),
+        span,
+        help: Some("specs use plain YAML: remove the tag".into()),
+    }
+}
+
+fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Result<Value, String> {
+    if let Some(tag) = tag {
+        let core = tag.is_yaml_core_schema();
+        return match (core, tag.suffix.as_str()) {
+            (true, "str") => Ok(Value::String(text.to_string())),
+            (true, "int" | "float") => {
+                number(text).ok_or_else(|| format!("`{text}` is not a valid !!{}", tag.suffix))
+            }
+            (true, "bool") => match plain(text) {
+                Value::Bool(b) => Ok(Value::Bool(b)),
+                _ => Err(format!("`{text}` is not a valid !!bool")),
+            },
+            (true, "null") => Ok(Value::Null),
+            _ => Err(format!("the YAML tag `{tag}` is not supported")),
+        };
+    }
+    Ok(match style {
+        ScalarStyle::Plain => plain(text),
+        _ => Value::String(text.to_string()),
+    })
+}
+
+/// YAML 1.2 core schema resolution of a plain scalar.
+fn plain(text: &str) -> Value {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => Value::Null,
+        "true" | "True" | "TRUE" => Value::Bool(true),
+        "false" | "False" | "FALSE" => Value::Bool(false),
+        _ => number(text).unwrap_or_else(|| Value::String(text.to_string())),
+    }
+}
+
+fn number(text: &str) -> Option<Value> {
+    let int = |digits: &str, radix| {
+        i64::from_str_radix(digits, radix)
+            .ok()
+            .map(|n| Value::Number(n.into()))
+    };
+    if let Some(hex) = text.strip_prefix("0x") {
+        return int(hex, 16);
+    }
+    if let Some(oct) = text.strip_prefix("0o") {
+        return int(oct, 8);
+    }
+    let body = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if body.is_empty() {
+        return None;
+    }
+    if body.bytes().all(|b| b.is_ascii_digit()) {
+        return text
+            .trim_start_matches('+')
+            .parse::<i64>()
+            .ok()
+            .map(|n| Value::Number(n.into()))
+            .or_else(|| float(text));
+    }
+    let mantissa_ok = {
+        let mantissa = body.split(['e', 'E']).next().unwrap_or("");
+        let mut parts = mantissa.splitn(2, '.');
+        let whole = parts.next().unwrap_or("");
+        let frac = parts.next();
+        whole.bytes().all(|b| b.is_ascii_digit())
+            && frac.is_none_or(|f| f.bytes().all(|b| b.is_ascii_digit()))
+            && (!whole.is_empty() || frac.is_some_and(|f| !f.is_empty()))
+    };
+    if mantissa_ok { float(text) } else { None }
+}
+
+fn float(text: &str) -> Option<Value> {
+    let f: f64 = text.trim_start_matches('+').parse().ok()?;
+    serde_json::Number::from_f64(f).map(Value::Number)
+}
+
+/// saphyr reports positions in characters; miette and the reports want bytes.
+struct CharOffsets<'a> {
+    text: &'a str,
+    /// `None` for ASCII text, where the two coincide.
+    bytes_by_char: Option<Vec<u32>>,
+}
+
+impl<'a> CharOffsets<'a> {
+    fn new(text: &'a str) -> Self {
+        let bytes_by_char = (!text.is_ascii()).then(|| {
+            text.char_indices()
+                .map(|(b, _)| b as u32)
+                .chain(std::iter::once(text.len() as u32))
+                .collect()
+        });
+        CharOffsets {
+            text,
+            bytes_by_char,
+        }
+    }
+
+    fn byte(&self, char_index: usize) -> usize {
+        match &self.bytes_by_char {
+            None => char_index.min(self.text.len()),
+            Some(map) => map
+                .get(char_index)
+                .map_or(self.text.len(), |&b| b as usize),
+        }
+    }
+
+    fn text_at(&self, span: Span) -> &'a str {
+        self.text
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or("")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn at<'t>(text: &'t str, span: Span) -> &'t str {
+        &text[span.start as usize..span.end as usize]
+    }
+
+    #[test]
+    fn resolves_scalars_with_the_core_schema() {
+        let text = "a: 1\nb: -2.5\nc: true\nd: ~\ne: on\nf: '3'\ng: 0x1F\nh: 1e3\ni: .5\nj: 12abc\nk: !!str 7\n";
+        let root = parse(text).unwrap();
+        assert_eq!(
+            root.to_json(),
+            json!({"a": 1, "b": -2.5, "c": true, "d": null, "e": "on", "f": "3", "g": 31,
+                   "h": 1000.0, "i": 0.5, "j": "12abc", "k": "7"})
+        );
+    }
+
+    #[test]
+    fn spans_point_at_keys_and_values() {
+        let text = "name: prod\nnodePools:\n  - name: cp\n    size: 3\n";
+        let root = parse(text).unwrap();
+        let size = root.pointer("/nodePools/0/size").unwrap();
+        assert_eq!(at(text, size.span), "3");
+        assert_eq!(at(text, root.key_span_at("/nodePools/0/size").unwrap()), "size");
+        let pools = root.get("nodePools").unwrap();
+        assert_eq!(at(text, pools.span), "- name: cp\n    size: 3");
+    }
+
+    #[test]
+    fn flow_collections_span_their_brackets() {
+        let text = "azs: [a, b]\ntags: {x: y}\n";
+        let root = parse(text).unwrap();
+        assert_eq!(at(text, root.get("azs").unwrap().span), "[a, b]");
+        assert_eq!(at(text, root.get("tags").unwrap().span), "{x: y}");
+    }
+
+    #[test]
+    fn spans_are_bytes_even_after_multibyte_text() {
+        let text = "description: café ☕\nsize: 3\n";
+        let root = parse(text).unwrap();
+        assert_eq!(at(text, root.get("size").unwrap().span), "3");
+    }
+
+    #[test]
+    fn aliases_copy_their_anchor_and_bombs_are_refused() {
+        let root = parse("a: &x [1, 2]\nb: *x\n").unwrap();
+        assert_eq!(root.to_json(), json!({"a": [1, 2], "b": [1, 2]}));
+        let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..8 {
+            let p = i - 1;
+            bomb.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        assert_eq!(parse(&bomb).unwrap_err().message, "aliases expand to too many values");
+    }
+
+    #[test]
+    fn keeps_duplicate_keys_and_refuses_odd_input() {
+        let root = parse("a: 1\na: 2\n").unwrap();
+        let Value::Object(members) = &root.value else { panic!() };
+        assert_eq!(members.len(), 2);
+        assert!(parse("a: 1\n---\nb: 2\n").unwrap_err().message.contains("second"));
+        assert!(parse("").unwrap_err().message.contains("empty"));
+        assert!(parse("a: !custom 1\n").unwrap_err().message.contains("not supported"));
+        assert!(parse("a: [1, 2\n").is_err());
+        assert!(parse("? [a]\n: 1\n").unwrap_err().message.contains("keys"));
+    }
+}

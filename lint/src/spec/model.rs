@@ -1,0 +1,409 @@
+//! The cluster spec, as users write it.
+//!
+//! The doc comments here are the field descriptions of
+//! `schemas/cluster.schema.json` (generated from these types; a test fails
+//! when the checked-in schema drifts). Defaults live in the accessor methods,
+//! not in serde attributes, so that a defaulted value can still be told apart
+//! from a written one when a rule wants to point at it.
+
+use std::fmt;
+
+use serde::Deserialize;
+
+use super::Spanned;
+
+/// Default VPC block for dynamic placement (Cluster API Provider AWS's).
+pub const DEFAULT_VPC_CIDR: &str = "10.0.0.0/16";
+/// Default pod network (Cluster API Provider AWS's).
+pub const DEFAULT_POD_CIDR: &str = "192.168.0.0/16";
+/// Default service network (kubeadm's).
+pub const DEFAULT_SERVICE_CIDR: &str = "10.96.0.0/12";
+/// Default bastion instance type.
+pub const DEFAULT_BASTION_INSTANCE_TYPE: &str = "t3.micro";
+
+/// A Kubernetes cluster on AWS: where it runs, how its network is laid out,
+/// and which node pools it has.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[cfg_attr(test, schemars(title = "awscluster cluster spec"))]
+pub struct ClusterSpec {
+    /// The JSON Schema this file follows, for editors; ignored by awscluster.
+    #[serde(rename = "$schema")]
+    pub schema: Option<String>,
+    /// Cluster name. Names the cluster's AWS resources and their ownership
+    /// tags; lowercase letters, digits and hyphens, starting with a letter.
+    pub name: Spanned<String>,
+    /// Free text describing the cluster.
+    pub description: Option<Spanned<String>>,
+    /// Tags added to every AWS resource the cluster creates (and propagated
+    /// to its instances), next to the ownership tags awscluster adds itself.
+    pub tags: Option<Spanned<Tags>>,
+    /// How awscluster gets credentials for the account. Omit it to use the
+    /// default credential chain (environment, profile, SSO, instance role).
+    /// Access keys never belong in a spec.
+    pub cloud_account: Option<Spanned<CloudAccount>>,
+    /// AWS Region the cluster runs in, such as `us-east-1`.
+    pub region: Spanned<String>,
+    /// Name of an EC2 key pair that already exists in the Region; its public
+    /// key is installed on the bastion and the nodes.
+    pub ssh_key_name: Spanned<String>,
+    /// Where the cluster's network comes from: a new VPC (`dynamic`) or an
+    /// existing VPC and subnets (`static`). Exactly one of the two.
+    pub placement: Spanned<Placement>,
+    /// A bastion host in a public subnet, the only way in by SSH. Omit it for
+    /// a cluster without one.
+    pub bastion: Option<Spanned<Bastion>>,
+    /// Kubernetes network settings.
+    pub kubernetes: Option<Spanned<Kubernetes>>,
+    /// Node pools: exactly one with role `master` (the control plane) and any
+    /// number of `worker` pools.
+    pub node_pools: Spanned<Vec<Spanned<NodePool>>>,
+    /// IAM policies the account grants to the provisioning role.
+    pub iam: Option<Spanned<Iam>>,
+}
+
+/// Credentials for the account the cluster lives in.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct CloudAccount {
+    /// Assume this role (through STS) on top of the default credential chain.
+    pub assume_role: Option<Spanned<AssumeRole>>,
+}
+
+/// A role in the cluster's account that trusts the caller's account.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct AssumeRole {
+    /// ARN of the role, such as `arn:aws:iam::123456789012:role/ProvisionerRole`.
+    pub role_arn: Spanned<String>,
+    /// External ID the role's trust policy requires (`sts:ExternalId`).
+    pub external_id: Option<Spanned<String>>,
+}
+
+/// Where the cluster's network comes from. Exactly one of `dynamic` and
+/// `static`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[cfg_attr(
+    test,
+    schemars(extend("oneOf" = [{"required": ["dynamic"]}, {"required": ["static"]}]))
+)]
+pub struct Placement {
+    /// Create a new VPC with a public and a private subnet in each
+    /// Availability Zone; everything is deleted with the cluster.
+    pub dynamic: Option<Spanned<DynamicPlacement>>,
+    /// Use an existing VPC and its subnets; awscluster never deletes them.
+    #[serde(rename = "static")]
+    pub static_: Option<Spanned<StaticPlacement>>,
+}
+
+/// A new VPC, laid out by awscluster.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct DynamicPlacement {
+    /// IPv4 block of the new VPC, /16 to /28. Default `10.0.0.0/16`.
+    pub vpc_cidr: Option<Spanned<String>>,
+    /// Availability Zones of the Region to spread the cluster over, such as
+    /// `["us-east-1a", "us-east-1b", "us-east-1c"]`. Each gets a public and
+    /// a private subnet and a NAT gateway.
+    pub availability_zones: Spanned<Vec<Spanned<String>>>,
+}
+
+/// An existing VPC and its subnets.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct StaticPlacement {
+    /// ID of the existing VPC, such as `vpc-0a1b2c3d4e5f67890`.
+    pub vpc_id: Spanned<String>,
+    /// The VPC's IPv4 block, as AWS reports it.
+    pub vpc_cidr: Spanned<String>,
+    /// The VPC's subnets the cluster uses: a public and a private one in each
+    /// Availability Zone it runs in.
+    pub subnets: Spanned<Vec<Spanned<Subnet>>>,
+}
+
+/// An existing subnet.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct Subnet {
+    /// Subnet ID, such as `subnet-0a1b2c3d4e5f67890`.
+    pub id: Spanned<String>,
+    /// The subnet's Availability Zone.
+    pub availability_zone: Spanned<String>,
+    /// The subnet's IPv4 block.
+    pub cidr: Spanned<String>,
+    /// `public` (routes to an internet gateway; load balancers, NAT gateways
+    /// and the bastion go here) or `private` (the nodes go here).
+    #[serde(rename = "type")]
+    pub kind: Spanned<SubnetKind>,
+    /// The tags the subnet carries in AWS (load balancer discovery depends
+    /// on them).
+    pub tags: Option<Spanned<Tags>>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub enum SubnetKind {
+    Public,
+    Private,
+}
+
+impl fmt::Display for SubnetKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SubnetKind::Public => "public",
+            SubnetKind::Private => "private",
+        })
+    }
+}
+
+/// The bastion host.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct Bastion {
+    /// EC2 instance type of the bastion. Default `t3.micro`.
+    pub instance_type: Option<Spanned<String>>,
+    /// IPv4 blocks allowed to reach the bastion by SSH, such as
+    /// `["203.0.113.0/24"]`.
+    pub allowed_cidrs: Spanned<Vec<Spanned<String>>>,
+}
+
+/// Kubernetes network settings.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct Kubernetes {
+    /// IPv4 block pods get their addresses from. Default `192.168.0.0/16`.
+    pub pod_cidr: Option<Spanned<String>>,
+    /// IPv4 block services get their cluster IPs from. Default `10.96.0.0/12`.
+    pub service_cidr: Option<Spanned<String>>,
+}
+
+/// A group of identical nodes.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct NodePool {
+    /// Pool name, unique in the cluster: lowercase letters, digits and
+    /// hyphens, starting with a letter.
+    pub name: Spanned<String>,
+    /// `master` for the control plane (exactly one pool), `worker` for
+    /// workload nodes.
+    pub role: Spanned<Role>,
+    /// Number of nodes. The master pool has 1, 3 or 5.
+    pub size: Spanned<u32>,
+    /// Master pools only: let workloads run on the control-plane nodes too.
+    pub allow_worker_capability: Option<Spanned<bool>>,
+    /// EC2 instance type of every node in the pool, such as `m5.large`.
+    pub instance_type: Spanned<String>,
+    /// Availability Zones the pool's nodes are spread over, among the
+    /// placement's. Default: all of them.
+    pub availability_zones: Option<Spanned<Vec<Spanned<String>>>>,
+    /// How the nodes are bought. Default on-demand.
+    pub capacity: Option<Spanned<Capacity>>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub enum Role {
+    Master,
+    Worker,
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Role::Master => "master",
+            Role::Worker => "worker",
+        })
+    }
+}
+
+/// How a pool's instances are bought: on-demand unless `spot` is set.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct Capacity {
+    /// Run the pool on spot instances (worker pools only).
+    pub spot: Option<Spanned<Spot>>,
+}
+
+/// Spot settings.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct Spot {
+    /// The most to pay, as a percentage of the on-demand price: above 0, at
+    /// most 100.
+    pub max_price_percent_of_on_demand: Spanned<f64>,
+}
+
+/// IAM settings.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct Iam {
+    /// Paths (relative to this file) of the IAM policy documents attached to
+    /// the provisioning role.
+    #[serde(default)]
+    pub policies: Vec<Spanned<String>>,
+}
+
+/// Tags as written: keys and values keep their positions and their order.
+#[derive(Debug, Default)]
+pub struct Tags(pub Vec<Tag>);
+
+#[derive(Debug)]
+pub struct Tag {
+    pub key: Spanned<String>,
+    pub value: Spanned<String>,
+}
+
+impl Tags {
+    pub fn get(&self, key: &str) -> Option<&Tag> {
+        self.0.iter().rev().find(|t| *t.key == key)
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, Tag> {
+        self.0.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<'de> Deserialize<'de> for Tags {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TagsVisitor;
+        impl<'de> serde::de::Visitor<'de> for TagsVisitor {
+            type Value = Tags;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object of string tags")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Tags, A::Error> {
+                let mut tags = Vec::new();
+                while let Some(key) = map.next_key::<Spanned<String>>()? {
+                    let value = map.next_value::<Spanned<String>>()?;
+                    tags.push(Tag { key, value });
+                }
+                Ok(Tags(tags))
+            }
+        }
+        deserializer.deserialize_map(TagsVisitor)
+    }
+}
+
+#[cfg(test)]
+impl schemars::JsonSchema for Tags {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Tags".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "AWS tags: keys of 1 to 128 characters, values of at most 256.",
+            "type": "object",
+            "additionalProperties": {"type": "string"}
+        })
+    }
+}
+
+impl ClusterSpec {
+    pub fn dynamic(&self) -> Option<&Spanned<DynamicPlacement>> {
+        self.placement.dynamic.as_ref()
+    }
+
+    pub fn static_placement(&self) -> Option<&Spanned<StaticPlacement>> {
+        self.placement.static_.as_ref()
+    }
+
+    pub fn pools(&self) -> impl Iterator<Item = &Spanned<NodePool>> {
+        self.node_pools.iter()
+    }
+
+    pub fn masters(&self) -> impl Iterator<Item = &Spanned<NodePool>> {
+        self.pools().filter(|p| *p.role == Role::Master)
+    }
+
+    pub fn user_tags(&self) -> impl Iterator<Item = &Tag> {
+        self.tags.iter().flat_map(|t| t.iter())
+    }
+
+    pub fn assume_role(&self) -> Option<&Spanned<AssumeRole>> {
+        self.cloud_account.as_ref()?.assume_role.as_ref()
+    }
+
+    /// The pod CIDR as written, or the default; the span is the value's, or
+    /// the nearest enclosing one when the default applies.
+    pub fn pod_cidr(&self) -> Spanned<&str> {
+        self.kubernetes_field(|k| k.pod_cidr.as_ref(), DEFAULT_POD_CIDR)
+    }
+
+    pub fn service_cidr(&self) -> Spanned<&str> {
+        self.kubernetes_field(|k| k.service_cidr.as_ref(), DEFAULT_SERVICE_CIDR)
+    }
+
+    fn kubernetes_field(
+        &self,
+        field: impl Fn(&Kubernetes) -> Option<&Spanned<String>>,
+        default: &'static str,
+    ) -> Spanned<&str> {
+        match &self.kubernetes {
+            Some(k) => match field(k) {
+                Some(v) => Spanned::new(v.span, v.as_str()),
+                None => Spanned::new(k.span, default),
+            },
+            None => Spanned::new(self.name.span, default),
+        }
+    }
+}
+
+impl DynamicPlacement {
+    pub fn vpc_cidr(&self, fallback: crate::source::Span) -> Spanned<&str> {
+        match &self.vpc_cidr {
+            Some(v) => Spanned::new(v.span, v.as_str()),
+            None => Spanned::new(fallback, DEFAULT_VPC_CIDR),
+        }
+    }
+}
+
+impl Bastion {
+    pub fn instance_type(&self, fallback: crate::source::Span) -> Spanned<&str> {
+        match &self.instance_type {
+            Some(v) => Spanned::new(v.span, v.as_str()),
+            None => Spanned::new(fallback, DEFAULT_BASTION_INSTANCE_TYPE),
+        }
+    }
+}
+
+impl NodePool {
+    pub fn is_spot(&self) -> bool {
+        self.spot().is_some()
+    }
+
+    pub fn spot(&self) -> Option<&Spanned<Spot>> {
+        self.capacity.as_ref()?.spot.as_ref()
+    }
+
+    pub fn worker_capable(&self) -> bool {
+        match *self.role {
+            Role::Worker => true,
+            Role::Master => self.allow_worker_capability.as_ref().is_some_and(|a| **a),
+        }
+    }
+}

@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+"""Regenerates the offline catalogs in lint/data/ from public sources.
+
+- instance-types.tsv and offerings.txt: moto's bundled EC2 data (moto on
+  PyPI, pinned below; moto/ec2/resources/instance_types.json.gz and
+  moto/ec2/resources/instance_type_offerings/), which moto records from
+  EC2's DescribeInstanceTypes and DescribeInstanceTypeOfferings.
+- quotas.tsv: AWS's default quota values. The VPC ones come from the same
+  moto wheel (moto/servicequotas/resources/default_quotas/vpc.py); moto has
+  none for EC2 and Elastic Load Balancing, so those are transcribed below
+  from the AWS documentation pages named next to them.
+
+Usage: scripts/gen-catalog.py [--wheel PATH]   (downloads the wheel with pip
+when no path is given). Only the Python standard library and pip are needed.
+"""
+
+import argparse
+import ast
+import datetime
+import gzip
+import io
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import zipfile
+
+MOTO_VERSION = "5.2.5"
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+OUT = ROOT / "lint" / "data"
+
+# Quotas moto does not carry. (service, code, name, default, per, source)
+DOCUMENTED_QUOTAS = [
+    ("ec2", "L-0263D0A3", "EC2-VPC Elastic IPs", 5, "region",
+     "https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html"),
+    ("elasticloadbalancing", "L-E9E9831D", "Classic Load Balancers per Region", 20, "region",
+     "https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/elb-limits.html"),
+    # vCPU quotas: the console's defaults for a new account; AWS raises them
+    # with usage, so they are account-specific (awscluster.toml can say so).
+    ("ec2", "L-1216C47A", "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances", 5, "region",
+     "https://docs.aws.amazon.com/ec2/latest/instancetypes/ec2-instance-quotas.html"),
+    ("ec2", "L-DB2E81BA", "Running On-Demand G and VT instances", 0, "region",
+     "https://docs.aws.amazon.com/ec2/latest/instancetypes/ec2-instance-quotas.html"),
+    ("ec2", "L-417A185B", "Running On-Demand P instances", 0, "region",
+     "https://docs.aws.amazon.com/ec2/latest/instancetypes/ec2-instance-quotas.html"),
+    ("ec2", "L-7295265B", "Running On-Demand X instances", 0, "region",
+     "https://docs.aws.amazon.com/ec2/latest/instancetypes/ec2-instance-quotas.html"),
+    ("ec2", "L-74FC7D96", "Running On-Demand F instances", 0, "region",
+     "https://docs.aws.amazon.com/ec2/latest/instancetypes/ec2-instance-quotas.html"),
+    ("ec2", "L-1945791B", "Running On-Demand Inf instances", 0, "region",
+     "https://docs.aws.amazon.com/ec2/latest/instancetypes/ec2-instance-quotas.html"),
+    ("ec2", "L-6E869C2A", "Running On-Demand DL instances", 0, "region",
+     "https://docs.aws.amazon.com/ec2/latest/instancetypes/ec2-instance-quotas.html"),
+    ("ec2", "L-2C3B7624", "Running On-Demand Trn instances", 0, "region",
+     "https://docs.aws.amazon.com/ec2/latest/instancetypes/ec2-instance-quotas.html"),
+    ("ec2", "L-F7808C92", "Running On-Demand HPC instances", 0, "region",
+     "https://docs.aws.amazon.com/ec2/latest/instancetypes/ec2-instance-quotas.html"),
+    ("ec2", "L-43DA4232", "Running On-Demand High Memory instances", 0, "region",
+     "https://docs.aws.amazon.com/ec2/latest/instancetypes/ec2-instance-quotas.html"),
+    ("ec2", "L-34B43A08", "All Standard (A, C, D, H, I, M, R, T, Z) Spot Instance Requests", 5, "region",
+     "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-spot-limits.html"),
+    ("ec2", "L-3819A6DF", "All G and VT Spot Instance Requests", 0, "region",
+     "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-spot-limits.html"),
+    ("ec2", "L-7212CCBC", "All P Spot Instance Requests", 0, "region",
+     "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-spot-limits.html"),
+    ("ec2", "L-E3A00192", "All X Spot Instance Requests", 0, "region",
+     "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-spot-limits.html"),
+    ("ec2", "L-88CF9481", "All F Spot Instance Requests", 0, "region",
+     "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-spot-limits.html"),
+    ("ec2", "L-B5D1601B", "All Inf Spot Instance Requests", 0, "region",
+     "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-spot-limits.html"),
+    ("ec2", "L-85EED4F7", "All DL Spot Instance Requests", 0, "region",
+     "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-spot-limits.html"),
+    ("ec2", "L-6B0D517C", "All Trn Spot Instance Requests", 0, "region",
+     "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-spot-limits.html"),
+]
+
+# The VPC quotas the rules use, out of moto's full list.
+VPC_QUOTAS_USED = {
+    "L-F678F1CE": "region",  # VPCs per Region
+    "L-A4707A72": "region",  # Internet gateways per Region
+    "L-FE5A380F": "zone",    # NAT gateways per Availability Zone
+    "L-E79EC296": "region",  # VPC security groups per Region
+    "L-0EA8095F": "group",   # Inbound or outbound rules per security group
+    "L-407747CB": "vpc",     # Subnets per VPC
+    "L-589F43AA": "vpc",     # Route tables per VPC
+    "L-93826ACB": "table",   # Routes per route table
+}
+
+
+def fetch_wheel(dest):
+    subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+         f"moto=={MOTO_VERSION}", "-d", dest],
+        check=True, stdout=subprocess.DEVNULL,
+    )
+    return next(pathlib.Path(dest).glob("moto-*.whl"))
+
+
+def read_gz_json(wheel, name):
+    return json.load(gzip.open(io.BytesIO(wheel.read(name))))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--wheel", help="a downloaded moto wheel (default: fetch with pip)")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        wheel_path = pathlib.Path(args.wheel) if args.wheel else fetch_wheel(tmp)
+        wheel = zipfile.ZipFile(wheel_path)
+        generate(wheel)
+
+
+def generate(wheel):
+    today = os.environ.get("CATALOG_DATE") or datetime.date.today().isoformat()
+    source = f"moto {MOTO_VERSION} (PyPI)"
+    prefix = "moto/ec2/resources/"
+
+    types = read_gz_json(wheel, prefix + "instance_types.json.gz")
+    names = sorted(types, key=sort_key)
+    index = {name: i for i, name in enumerate(names)}
+
+    lines = [
+        f"# Generated by scripts/gen-catalog.py from {source}, "
+        f"{prefix}instance_types.json.gz, on {today}. Do not edit.",
+        "# name\tvcpus\tmemory_mib\tcurrent_generation\tarchitectures\tspot\t"
+        "max_network_interfaces\tipv4_per_interface\tnetwork_performance",
+    ]
+    for name in names:
+        t = types[name]
+        net = t.get("NetworkInfo", {})
+        lines.append("\t".join([
+            name,
+            str(t["VCpuInfo"]["DefaultVCpus"]),
+            str(t["MemoryInfo"]["SizeInMiB"]),
+            "1" if t.get("CurrentGeneration") else "0",
+            ",".join(t["ProcessorInfo"]["SupportedArchitectures"]),
+            "1" if "spot" in t.get("SupportedUsageClasses", []) else "0",
+            str(net.get("MaximumNetworkInterfaces", 0)),
+            str(net.get("Ipv4AddressesPerInterface", 0)),
+            net.get("NetworkPerformance", ""),
+        ]))
+    write("instance-types.tsv", lines)
+
+    # Offerings: one bitset per Region and per zone over the sorted type
+    # list above, as hex (bit i set = type i offered).
+    offering_dir = prefix + "instance_type_offerings/"
+    regions = sorted(
+        n[len(offering_dir + "region/"):-len(".json.gz")]
+        for n in wheel.namelist()
+        if n.startswith(offering_dir + "region/") and n.endswith(".json.gz")
+    )
+    lines = [
+        f"# Generated by scripts/gen-catalog.py from {source}, "
+        f"{offering_dir}{{region,availability-zone}}/, on {today}. Do not edit.",
+        "# region|zone <name> <hex bitset over the types in instance-types.tsv, bit i = line i>",
+    ]
+    for region in regions:
+        offered = read_gz_json(wheel, f"{offering_dir}region/{region}.json.gz")
+        lines.append(f"region {region} {bitset(index, (o['InstanceType'] for o in offered))}")
+        by_zone = {}
+        for o in read_gz_json(wheel, f"{offering_dir}availability-zone/{region}.json.gz"):
+            by_zone.setdefault(o["Location"], []).append(o["InstanceType"])
+        for zone in sorted(by_zone):
+            lines.append(f"zone {zone} {bitset(index, by_zone[zone])}")
+    write("offerings.txt", lines)
+
+    vpc_source = wheel.read("moto/servicequotas/resources/default_quotas/vpc.py").decode()
+    vpc_quotas = ast.literal_eval(vpc_source.split("=", 1)[1].strip())
+    lines = [
+        f"# Generated by scripts/gen-catalog.py on {today}: vpc quotas from {source}, "
+        "moto/servicequotas/resources/default_quotas/vpc.py; the others from the AWS "
+        "documentation page named on their line. Do not edit.",
+        "# service\tcode\tdefault\tper\tname\tsource",
+    ]
+    for q in vpc_quotas:
+        if q["QuotaCode"] in VPC_QUOTAS_USED:
+            lines.append("\t".join([
+                "vpc", q["QuotaCode"], str(int(q["Value"])), VPC_QUOTAS_USED[q["QuotaCode"]],
+                q["QuotaName"], "moto",
+            ]))
+    for service, code, name, default, per, url in DOCUMENTED_QUOTAS:
+        lines.append("\t".join([service, code, str(default), per, name, url]))
+    write("quotas.tsv", lines)
+
+
+def sort_key(name):
+    family, _, size = name.partition(".")
+    return (family, size)
+
+
+def bitset(index, offered):
+    bits = 0
+    for name in offered:
+        if name in index:
+            bits |= 1 << index[name]
+    width = (len(index) + 3) // 4
+    return format(bits, f"0{width}x")
+
+
+def write(name, lines):
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / name).write_text("\n".join(lines) + "\n")
+    print(f"wrote lint/data/{name} ({len(lines)} lines)")
+
+
+if __name__ == "__main__":
+    main()
