@@ -4,10 +4,35 @@ use std::sync::Arc;
 
 use crate::diagnostic::Diagnostic;
 use crate::layout::Layout;
-use crate::rules::spec::{duplicate_key::DUPLICATE_KEY, invalid_value::INVALID_VALUE, syntax::SYNTAX};
+use crate::rules::security::credentials_in_spec::secret_spans;
+use crate::rules::spec::{
+    duplicate_key::DUPLICATE_KEY, invalid_value::INVALID_VALUE, syntax::SYNTAX,
+};
 use crate::rules::{self, Context, Settings, Sink};
 use crate::source::{self, SourceFile};
 use crate::spec::{self, ClusterSpec};
+
+/// Lints a file's raw content. Text that is not UTF-8 is a finding at the
+/// first bad byte (the rest is shown as best it can be), never an error.
+pub fn check_bytes(path: &std::path::Path, bytes: Vec<u8>, settings: &Settings) -> Vec<Diagnostic> {
+    match String::from_utf8(bytes) {
+        Ok(text) => check_spec(&Arc::new(SourceFile::new(path, text)), settings),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let file = Arc::new(SourceFile::new(path, text));
+            let mut sink = Sink::new(Arc::clone(&file));
+            // The bad byte became U+FFFD in the lossy copy: underline all of it.
+            sink.emit(
+                &SYNTAX,
+                crate::source::Span::new(at, at + char::REPLACEMENT_CHARACTER.len_utf8()),
+                "the file is not UTF-8 text",
+            )
+            .with_help("save the spec as UTF-8");
+            sink.into_diagnostics()
+        }
+    }
+}
 
 /// Every finding for one spec file, sorted by position.
 ///
@@ -28,10 +53,14 @@ pub fn check_spec(file: &Arc<SourceFile>, settings: &Settings) -> Vec<Diagnostic
         }
     };
     for dup in source::duplicate_keys(&root) {
-        sink.emit(&DUPLICATE_KEY, dup.again, format!("duplicate key `{}`", dup.key))
-            .with_primary_label("defined again here")
-            .with_label(dup.first, "first defined here")
-            .with_help("remove one of them: tools disagree on which one wins");
+        sink.emit(
+            &DUPLICATE_KEY,
+            dup.again,
+            format!("duplicate key `{}`", dup.key),
+        )
+        .with_primary_label("defined again here")
+        .with_label(dup.first, "first defined here")
+        .with_help("remove one of them: tools disagree on which one wins");
     }
     rules::run_tree_rules(&root, &mut sink);
     if spec::schema::validate(&root, &mut sink) {
@@ -50,11 +79,26 @@ pub fn check_spec(file: &Arc<SourceFile>, settings: &Settings) -> Vec<Diagnostic
             // The schema is generated from the model, so this means they
             // disagree; still a finding at the value, never a panic.
             Err(error) => {
-                sink.emit(&INVALID_VALUE, error.span.unwrap_or(root.span), error.message);
+                sink.emit(
+                    &INVALID_VALUE,
+                    error.span.unwrap_or(root.span),
+                    error.message,
+                );
             }
         }
     }
     let mut diagnostics = sink.into_diagnostics();
+    // Reports quote the source; a secret in it must not travel further
+    // (into CI logs), whichever finding's excerpt would show it.
+    let secrets = secret_spans(&root);
+    if !secrets.is_empty() {
+        let masked = Arc::new(file.masked(&secrets));
+        for label in diagnostics.iter_mut().flat_map(|d| d.labels.iter_mut()) {
+            if Arc::ptr_eq(&label.file, file) {
+                label.file = Arc::clone(&masked);
+            }
+        }
+    }
     diagnostics.sort_by_cached_key(Diagnostic::sort_key);
     diagnostics
 }

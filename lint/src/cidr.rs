@@ -30,7 +30,11 @@ pub fn network_v4(text: &str) -> Option<Ipv4Net> {
 }
 
 fn explain(text: &str, v4_only: bool) -> CidrError {
-    let kind = if v4_only { "an IPv4 CIDR block" } else { "a CIDR block" };
+    let kind = if v4_only {
+        "an IPv4 CIDR block"
+    } else {
+        "a CIDR block"
+    };
     if text.parse::<Ipv4Addr>().is_ok() {
         return CidrError {
             message: format!("`{text}` is an address, not {kind}: the prefix length is missing"),
@@ -83,8 +87,18 @@ mod tests {
     #[test]
     fn explains_what_is_wrong() {
         assert!(parse_v4("10.0.0.0/16").is_ok());
-        assert!(parse_v4("10.0.0.0").unwrap_err().message.contains("prefix length is missing"));
-        assert!(parse_v4("10.0.0.0/33").unwrap_err().message.contains("at most 32"));
+        assert!(
+            parse_v4("10.0.0.0")
+                .unwrap_err()
+                .message
+                .contains("prefix length is missing")
+        );
+        assert!(
+            parse_v4("10.0.0.0/33")
+                .unwrap_err()
+                .message
+                .contains("at most 32")
+        );
         assert!(parse_v4("fd00::/8").unwrap_err().message.contains("IPv6"));
         assert!(parse_v4("ten/8").unwrap_err().message.contains("is not"));
         assert!(parse_any("::/0").is_ok());

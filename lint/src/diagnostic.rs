@@ -66,7 +66,12 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(rule: &'static Rule, file: &Arc<SourceFile>, span: Span, message: impl Into<String>) -> Self {
+    pub fn new(
+        rule: &'static Rule,
+        file: &Arc<SourceFile>,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             rule,
             severity: rule.default_severity,
@@ -105,7 +110,12 @@ impl Diagnostic {
     }
 
     /// A location in another file (a policy a spec refers to, say).
-    pub fn with_label_in(&mut self, file: Arc<SourceFile>, span: Span, message: impl Into<String>) -> &mut Self {
+    pub fn with_label_in(
+        &mut self,
+        file: Arc<SourceFile>,
+        span: Span,
+        message: impl Into<String>,
+    ) -> &mut Self {
         self.labels.push(Label {
             file,
             span,
@@ -122,7 +132,11 @@ impl Diagnostic {
     /// Orders findings by file, position, then code, so output is stable
     /// whatever order the rules ran in.
     pub fn sort_key(&self) -> (String, Span, &'static str) {
-        (self.file().display_path(), self.primary().span, self.rule.code)
+        (
+            self.file().display_path(),
+            self.primary().span,
+            self.rule.code,
+        )
     }
 }
 
@@ -143,43 +157,26 @@ impl<'a> Rendered<'a> {
             .filter(|l| !Arc::ptr_eq(&l.file, file))
             .map(|label| RelatedLabel {
                 label,
-                source: FileSource::new(&label.file, None),
+                source: FileSource::new(&label.file),
             })
             .collect();
-        // A finding about a secret must not print the secret: the excerpt is
-        // drawn from a copy with the flagged values masked.
-        let masked = diagnostic.rule.masks_source.then(|| {
-            let mut text = file.text.clone().into_bytes();
-            for label in &diagnostic.labels {
-                for b in &mut text[label.span.start as usize..label.span.end as usize] {
-                    if b.is_ascii_alphanumeric() || *b == b'/' || *b == b'+' {
-                        *b = b'*';
-                    }
-                }
-            }
-            String::from_utf8_lossy(&text).into_owned()
-        });
         Rendered {
             diagnostic,
-            source: FileSource::new(file, masked),
+            source: FileSource::new(file),
             related,
         }
     }
 }
 
-/// A file's text for miette, under the name reports show.
+/// A file's text for miette.
 struct FileSource {
     file: Arc<SourceFile>,
-    name: String,
-    masked: Option<String>,
 }
 
 impl FileSource {
-    fn new(file: &Arc<SourceFile>, masked: Option<String>) -> Self {
+    fn new(file: &Arc<SourceFile>) -> Self {
         FileSource {
             file: Arc::clone(file),
-            name: file.display_path(),
-            masked,
         }
     }
 }
@@ -191,23 +188,7 @@ impl miette::SourceCode for FileSource {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn miette::SpanContents<'b> + 'b>, miette::MietteError> {
-        let text = self.masked.as_deref().unwrap_or(&self.file.text);
-        let inner = text.read_span(span, context_lines_before, context_lines_after)?;
-        let language = match self.file.format() {
-            crate::source::Format::Json => "JSON",
-            crate::source::Format::Yaml => "YAML",
-        };
-        Ok(Box::new(
-            miette::MietteSpanContents::new_named(
-                self.name.clone(),
-                inner.data(),
-                *inner.span(),
-                inner.line(),
-                inner.column(),
-                inner.line_count(),
-            )
-            .with_language(language),
-        ))
+        miette::SourceCode::read_span(&*self.file, span, context_lines_before, context_lines_after)
     }
 }
 

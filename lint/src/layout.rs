@@ -136,7 +136,11 @@ impl Layout {
     }
 
     /// The subnets of one kind in one zone.
-    pub fn subnets_in<'a>(&'a self, zone: &'a str, kind: SubnetKind) -> impl Iterator<Item = &'a PlannedSubnet> + 'a {
+    pub fn subnets_in<'a>(
+        &'a self,
+        zone: &'a str,
+        kind: SubnetKind,
+    ) -> impl Iterator<Item = &'a PlannedSubnet> + 'a {
         self.subnets
             .iter()
             .filter(move |s| s.zone == zone && s.kind == kind)
@@ -156,7 +160,12 @@ impl Layout {
     pub fn pools_in(&self, zone: &str) -> u32 {
         self.pools
             .iter()
-            .filter(|p| p.zones.iter().zip(&p.nodes).any(|(z, &n)| z == zone && n > 0))
+            .filter(|p| {
+                p.zones
+                    .iter()
+                    .zip(&p.nodes)
+                    .any(|(z, &n)| z == zone && n > 0)
+            })
             .count() as u32
     }
 }
@@ -243,8 +252,14 @@ mod tests {
     #[test]
     fn three_zones_match_cluster_api_provider_aws() {
         let subnets = dynamic_subnets("10.0.0.0/16".parse().unwrap(), &zones(3)).unwrap();
-        assert_eq!(cidrs(&subnets, SubnetKind::Private), ["10.0.64.0/18", "10.0.128.0/18", "10.0.192.0/18"]);
-        assert_eq!(cidrs(&subnets, SubnetKind::Public), ["10.0.0.0/20", "10.0.16.0/20", "10.0.32.0/20"]);
+        assert_eq!(
+            cidrs(&subnets, SubnetKind::Private),
+            ["10.0.64.0/18", "10.0.128.0/18", "10.0.192.0/18"]
+        );
+        assert_eq!(
+            cidrs(&subnets, SubnetKind::Public),
+            ["10.0.0.0/20", "10.0.16.0/20", "10.0.32.0/20"]
+        );
     }
 
     #[test]
@@ -255,7 +270,10 @@ mod tests {
         let four = dynamic_subnets("10.0.0.0/16".parse().unwrap(), &zones(4)).unwrap();
         assert_eq!(cidrs(&four, SubnetKind::Private).len(), 4);
         assert_eq!(cidrs(&four, SubnetKind::Private)[0], "10.0.32.0/19");
-        assert_eq!(cidrs(&four, SubnetKind::Public), ["10.0.0.0/21", "10.0.8.0/21", "10.0.16.0/21", "10.0.24.0/21"]);
+        assert_eq!(
+            cidrs(&four, SubnetKind::Public),
+            ["10.0.0.0/21", "10.0.8.0/21", "10.0.16.0/21", "10.0.24.0/21"]
+        );
     }
 
     #[test]

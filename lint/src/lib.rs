@@ -6,9 +6,14 @@
 pub mod catalog;
 pub mod check;
 pub mod cidr;
+pub mod commands;
+pub mod config;
 pub mod diagnostic;
+pub mod error;
 pub mod layout;
+pub mod report;
 pub mod rules;
+pub mod run;
 pub mod source;
 pub mod spec;
 pub mod suggest;

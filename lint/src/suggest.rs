@@ -9,7 +9,8 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         if candidate == word {
             continue;
         }
-        let score = strsim::normalized_damerau_levenshtein(&word_lower, &candidate.to_ascii_lowercase());
+        let score =
+            strsim::normalized_damerau_levenshtein(&word_lower, &candidate.to_ascii_lowercase());
         if best.is_none_or(|(_, s)| score > s) {
             best = Some((candidate, score));
         }
@@ -36,6 +37,9 @@ mod tests {
         assert_eq!(closest("instanceTyp", fields), Some("instanceType"));
         assert_eq!(closest("InstanceType", fields), Some("instanceType"));
         assert_eq!(closest("colour", fields), None);
-        assert_eq!(closest("m5.larg", ["m5.large", "m5.xlarge", "c5.large"]), Some("m5.large"));
+        assert_eq!(
+            closest("m5.larg", ["m5.large", "m5.xlarge", "c5.large"]),
+            Some("m5.large")
+        );
     }
 }

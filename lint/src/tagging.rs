@@ -51,17 +51,35 @@ pub struct RequiredTag {
 /// discovery and Cluster API Provider AWS's role and ownership.
 pub fn required_public_subnet_tags(cluster: &str) -> Vec<RequiredTag> {
     vec![
-        RequiredTag { key: ELB_ROLE.into(), values: &["1"] },
-        RequiredTag { key: CAPA_ROLE.into(), values: &["public"] },
-        RequiredTag { key: kubernetes_cluster_key(cluster), values: &[SHARED, OWNED] },
-        RequiredTag { key: capa_cluster_key(cluster), values: &[OWNED] },
+        RequiredTag {
+            key: ELB_ROLE.into(),
+            values: &["1"],
+        },
+        RequiredTag {
+            key: CAPA_ROLE.into(),
+            values: &["public"],
+        },
+        RequiredTag {
+            key: kubernetes_cluster_key(cluster),
+            values: &[SHARED, OWNED],
+        },
+        RequiredTag {
+            key: capa_cluster_key(cluster),
+            values: &[OWNED],
+        },
     ]
 }
 
 /// Tags a private subnet of `cluster` needs for internal load balancers.
 pub fn required_private_subnet_tags(cluster: &str) -> Vec<RequiredTag> {
     vec![
-        RequiredTag { key: INTERNAL_ELB_ROLE.into(), values: &["1"] },
-        RequiredTag { key: kubernetes_cluster_key(cluster), values: &[SHARED, OWNED] },
+        RequiredTag {
+            key: INTERNAL_ELB_ROLE.into(),
+            values: &["1"],
+        },
+        RequiredTag {
+            key: kubernetes_cluster_key(cluster),
+            values: &[SHARED, OWNED],
+        },
     ]
 }

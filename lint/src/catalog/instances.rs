@@ -77,10 +77,13 @@ impl InstanceCatalog {
         let mut regions: Vec<Region> = Vec::new();
         for line in offerings.lines().filter(|l| !l.starts_with('#')) {
             let mut fields = line.split(' ');
-            let (Some(kind), Some(name), Some(hex)) = (fields.next(), fields.next(), fields.next()) else {
+            let (Some(kind), Some(name), Some(hex)) = (fields.next(), fields.next(), fields.next())
+            else {
                 continue;
             };
-            let Some(offered) = Offerings::from_hex(hex) else { continue };
+            let Some(offered) = Offerings::from_hex(hex) else {
+                continue;
+            };
             match kind {
                 "region" => regions.push(Region {
                     name,
@@ -143,7 +146,11 @@ impl InstanceCatalog {
     /// Whether `instance_type` is offered in the zone `zone` of `region`.
     pub fn offered_in_zone(&self, instance_type: &str, region: &str, zone: &str) -> Option<bool> {
         let index = *self.by_name.get(instance_type)?;
-        let (_, offered) = self.region(region)?.zones.iter().find(|(z, _)| *z == zone)?;
+        let (_, offered) = self
+            .region(region)?
+            .zones
+            .iter()
+            .find(|(z, _)| *z == zone)?;
         Some(offered.contains(index))
     }
 }
@@ -187,14 +194,23 @@ mod tests {
     fn knows_types_regions_and_offerings() {
         let c = catalog();
         let m = c.get("m7i.large").unwrap();
-        assert_eq!((m.vcpus, m.memory_mib, m.current_generation, m.spot), (2, 8192, true, true));
+        assert_eq!(
+            (m.vcpus, m.memory_mib, m.current_generation, m.spot),
+            (2, 8192, true, true)
+        );
         assert_eq!(m.family(), "m7i");
         assert!(!c.get("m3.large").unwrap().current_generation);
-        assert!(c.get("g2.2xlarge").is_none(), "retired types are not in the catalog");
+        assert!(
+            c.get("g2.2xlarge").is_none(),
+            "retired types are not in the catalog"
+        );
         assert!(c.has_region("us-east-1"));
         assert!(c.zones("us-east-1").contains(&"us-east-1a"));
         assert_eq!(c.offered_in_region("m7i.large", "us-east-1"), Some(true));
         assert_eq!(c.offered_in_region("m7i.large", "mars-1"), None);
-        assert_eq!(c.offered_in_zone("m7i.large", "us-east-1", "us-east-1a"), Some(true));
+        assert_eq!(
+            c.offered_in_zone("m7i.large", "us-east-1", "us-east-1a"),
+            Some(true)
+        );
     }
 }

@@ -125,7 +125,11 @@ mod tests {
         for t in crate::catalog::instances().types() {
             for spot in [false, true] {
                 if let Some(code) = vcpu_quota_code(t.name, spot) {
-                    assert!(quota(code).is_some(), "{code} for {} has no default", t.name);
+                    assert!(
+                        quota(code).is_some(),
+                        "{code} for {} has no default",
+                        t.name
+                    );
                 }
             }
         }

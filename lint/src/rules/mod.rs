@@ -35,8 +35,6 @@ pub struct Rule {
     /// The rule's doc comment as written (each line keeps its leading space).
     raw_docs: &'static str,
     pub check: Check,
-    /// The finding is about a secret: reports must not reprint the source.
-    pub masks_source: bool,
 }
 
 /// When a rule runs.
@@ -53,21 +51,18 @@ pub enum Check {
 
 impl Rule {
     #[doc(hidden)]
-    pub const fn new(code: &'static str, default_severity: Severity, raw_docs: &'static str, check: Check) -> Rule {
+    pub const fn new(
+        code: &'static str,
+        default_severity: Severity,
+        raw_docs: &'static str,
+        check: Check,
+    ) -> Rule {
         Rule {
             code,
             default_severity,
             raw_docs,
             check,
-            masks_source: false,
         }
-    }
-
-    /// Marks a rule whose findings point at secrets.
-    #[doc(hidden)]
-    pub const fn masking_source(mut self) -> Rule {
-        self.masks_source = true;
-        self
     }
 
     pub fn group(&self) -> &'static str {
@@ -85,7 +80,10 @@ impl Rule {
 
     /// The documentation as Markdown, without the summary line.
     pub fn docs(&self) -> String {
-        let mut lines = self.raw_docs.lines().map(|l| l.strip_prefix(' ').unwrap_or(l));
+        let mut lines = self
+            .raw_docs
+            .lines()
+            .map(|l| l.strip_prefix(' ').unwrap_or(l));
         lines.next();
         let body: Vec<&str> = lines.collect();
         body.join("\n").trim().to_string()
@@ -106,7 +104,7 @@ macro_rules! declare_rule {
             code: $code:literal,
             severity: $severity:ident,
             check: $check:expr $(,)?
-        } $(.$modifier:ident())?;
+        };
     ) => {
         $(#[doc = $doc])+
         $vis static $name: $crate::rules::Rule = $crate::rules::Rule::new(
@@ -114,7 +112,7 @@ macro_rules! declare_rule {
             $crate::diagnostic::Severity::$severity,
             concat!($($doc, "\n"),+),
             $check,
-        ) $(.$modifier())?;
+        );
     };
 }
 pub(crate) use declare_rule;
@@ -217,8 +215,14 @@ impl Sink {
     }
 
     /// Records a finding at `span` and returns it for labels and help.
-    pub fn emit(&mut self, rule: &'static Rule, span: Span, message: impl Into<String>) -> &mut Diagnostic {
-        self.out.push(Diagnostic::new(rule, &self.file, span, message));
+    pub fn emit(
+        &mut self,
+        rule: &'static Rule,
+        span: Span,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
+        self.out
+            .push(Diagnostic::new(rule, &self.file, span, message));
         self.out.last_mut().expect("just pushed")
     }
 
@@ -246,7 +250,18 @@ pub struct Context<'a> {
 }
 
 impl Context<'_> {
-    pub fn emit(&mut self, rule: &'static Rule, span: Span, message: impl Into<String>) -> &mut Diagnostic {
+    /// The span of the key at `pointer` (short and easy to spot, where the
+    /// value is a whole block), or `fallback` when there is no such key.
+    pub fn key_span(&self, pointer: &str, fallback: Span) -> Span {
+        self.root.key_span_at(pointer).unwrap_or(fallback)
+    }
+
+    pub fn emit(
+        &mut self,
+        rule: &'static Rule,
+        span: Span,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
         self.sink.emit(rule, span, message)
     }
 }
@@ -283,16 +298,28 @@ mod tests {
             let (group, name) = rule.code.split_once('/').expect("group/name");
             let kebab = |s: &str| {
                 !s.is_empty()
-                    && s.split('-').all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+                    && s.split('-').all(|w| {
+                        !w.is_empty()
+                            && w.bytes()
+                                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                    })
             };
-            assert!(kebab(group) && kebab(name), "{} is not <group>/<kebab-name>", rule.code);
+            assert!(
+                kebab(group) && kebab(name),
+                "{} is not <group>/<kebab-name>",
+                rule.code
+            );
         }
     }
 
     #[test]
     fn every_rule_is_documented_in_the_fixed_sections() {
         for rule in all() {
-            assert!(rule.summary().ends_with('.'), "{}: summary should be a sentence", rule.code);
+            assert!(
+                rule.summary().ends_with('.'),
+                "{}: summary should be a sentence",
+                rule.code
+            );
             let docs = rule.docs();
             for section in ["## What it checks", "## Why it matters", "## Example"] {
                 assert!(docs.contains(section), "{} lacks `{section}`", rule.code);

@@ -74,7 +74,10 @@ pub fn lint_text_with(path: &str, text: &str, settings: &Settings) -> Vec<Diagno
 }
 
 pub fn lint(spec: &Value) -> Vec<Diagnostic> {
-    lint_text("spec.json", &serde_json::to_string_pretty(spec).expect("serializable"))
+    lint_text(
+        "spec.json",
+        &serde_json::to_string_pretty(spec).expect("serializable"),
+    )
 }
 
 /// The findings of `rule` on `spec`.
@@ -102,7 +105,12 @@ pub fn fires(rule: &Rule, spec: &Value) -> Vec<Diagnostic> {
 #[track_caller]
 pub fn quiet(rule: &Rule, spec: &Value) {
     let found = findings(rule, spec);
-    assert!(found.is_empty(), "{} fired: {:#?}", rule.code, summarize(&found));
+    assert!(
+        found.is_empty(),
+        "{} fired: {:#?}",
+        rule.code,
+        summarize(&found)
+    );
 }
 
 /// The source text the finding's primary label underlines.
@@ -114,7 +122,15 @@ pub fn at(diagnostic: &Diagnostic) -> &str {
 pub fn summarize(diagnostics: &[Diagnostic]) -> Vec<String> {
     diagnostics
         .iter()
-        .map(|d| format!("{} {}: {} [at {:?}]", d.severity, d.rule.code, d.message, at(d)))
+        .map(|d| {
+            format!(
+                "{} {}: {} [at {:?}]",
+                d.severity,
+                d.rule.code,
+                d.message,
+                at(d)
+            )
+        })
         .collect()
 }
 

@@ -296,7 +296,9 @@ impl Parser<'_> {
             .text
             .get(self.pos..self.pos + 4)
             .filter(|d| d.bytes().all(|b| b.is_ascii_hexdigit()))
-            .ok_or_else(|| self.error_at(escape_start, "\\u must be followed by four hex digits"))?;
+            .ok_or_else(|| {
+                self.error_at(escape_start, "\\u must be followed by four hex digits")
+            })?;
         self.pos += 4;
         u32::from_str_radix(digits, 16)
             .map_err(|_| self.error_at(escape_start, "\\u must be followed by four hex digits"))
@@ -356,7 +358,10 @@ mod tests {
 
     fn err(text: &str) -> (String, String) {
         let e = parse(text).unwrap_err();
-        (e.message, text[e.span.start as usize..e.span.end as usize].to_string())
+        (
+            e.message,
+            text[e.span.start as usize..e.span.end as usize].to_string(),
+        )
     }
 
     #[test]
@@ -368,39 +373,78 @@ mod tests {
             serde_json::json!({"a": [1, -2500.0, "xé😀", true, false, null], "b": {}})
         );
         let a = root.get("a").unwrap();
-        assert_eq!(&text[a.span.start as usize..a.span.end as usize], r#"[1, -2.5e3, "x\u00e9\ud83d\ude00", true, false, null]"#);
-        let Value::Array(items) = &a.value else { panic!() };
-        assert_eq!(&text[items[2].span.start as usize..items[2].span.end as usize], r#""x\u00e9\ud83d\ude00""#);
+        assert_eq!(
+            &text[a.span.start as usize..a.span.end as usize],
+            r#"[1, -2.5e3, "x\u00e9\ud83d\ude00", true, false, null]"#
+        );
+        let Value::Array(items) = &a.value else {
+            panic!()
+        };
+        assert_eq!(
+            &text[items[2].span.start as usize..items[2].span.end as usize],
+            r#""x\u00e9\ud83d\ude00""#
+        );
     }
 
     #[test]
     fn keeps_duplicate_keys() {
         let root = parse(r#"{"a": 1, "a": 2}"#).unwrap();
-        let Value::Object(members) = &root.value else { panic!() };
+        let Value::Object(members) = &root.value else {
+            panic!()
+        };
         assert_eq!(members.len(), 2);
         assert_eq!(root.get("a").unwrap().to_json(), serde_json::json!(2));
     }
 
     #[test]
     fn reports_common_mistakes_where_they_are() {
-        assert_eq!(err(r#"{"a": 1,}"#), ("trailing comma in an object".into(), ",".into()));
-        assert_eq!(err("[1, 2, ]"), ("trailing comma in an array".into(), ",".into()));
-        assert_eq!(err("{\"a\": 1 // note\n}").0, "comments are not allowed in JSON");
+        assert_eq!(
+            err(r#"{"a": 1,}"#),
+            ("trailing comma in an object".into(), ",".into())
+        );
+        assert_eq!(
+            err("[1, 2, ]"),
+            ("trailing comma in an array".into(), ",".into())
+        );
+        assert_eq!(
+            err("{\"a\": 1 // note\n}").0,
+            "comments are not allowed in JSON"
+        );
         assert_eq!(err("{'a': 1}").0, "strings in JSON use double quotes");
-        assert_eq!(err(r#"{"a" 1}"#), ("expected `:` after the key, found `1`".into(), "1".into()));
-        assert_eq!(err(r#"{"a": 01}"#), ("numbers in JSON have no leading zeros".into(), "01".into()));
+        assert_eq!(
+            err(r#"{"a" 1}"#),
+            ("expected `:` after the key, found `1`".into(), "1".into())
+        );
+        assert_eq!(
+            err(r#"{"a": 01}"#),
+            ("numbers in JSON have no leading zeros".into(), "01".into())
+        );
         assert_eq!(err(r#"{"a": "b"#).0, "unterminated string");
         assert_eq!(err(r#"{"a": tru}"#).0, "expected a value, found `t`");
-        assert_eq!(err(r#"{"a": "\x"}"#), ("invalid escape sequence".into(), r"\x".into()));
-        assert_eq!(err(r#"{} {}"#).0, "unexpected content after the end of the document");
+        assert_eq!(
+            err(r#"{"a": "\x"}"#),
+            ("invalid escape sequence".into(), r"\x".into())
+        );
+        assert_eq!(
+            err(r#"{} {}"#).0,
+            "unexpected content after the end of the document"
+        );
         assert_eq!(err("  ").0, "the file is empty; expected a JSON object");
-        assert_eq!(err(r#"{"a": "\ud800"}"#).0, "unpaired surrogate in \\u escape");
+        assert_eq!(
+            err(r#"{"a": "\ud800"}"#).0,
+            "unpaired surrogate in \\u escape"
+        );
     }
 
     #[test]
     fn refuses_hostile_nesting_without_overflowing() {
         let deep = "[".repeat(10_000);
-        assert!(parse(&deep).unwrap_err().message.starts_with("nesting deeper"));
+        assert!(
+            parse(&deep)
+                .unwrap_err()
+                .message
+                .starts_with("nesting deeper")
+        );
     }
 
     #[test]

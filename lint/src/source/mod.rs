@@ -135,6 +135,58 @@ impl SourceFile {
     }
 }
 
+impl miette::SourceCode for SourceFile {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        // Named after the file, so excerpts say where they come from.
+        let inner = self
+            .text
+            .read_span(span, context_lines_before, context_lines_after)?;
+        let language = match self.format() {
+            Format::Json => "JSON",
+            Format::Yaml => "YAML",
+        };
+        Ok(Box::new(
+            miette::MietteSpanContents::new_named(
+                self.display_path(),
+                inner.data(),
+                *inner.span(),
+                inner.line(),
+                inner.column(),
+                inner.line_count(),
+            )
+            .with_language(language),
+        ))
+    }
+}
+
+impl SourceFile {
+    /// A copy with the characters of `secrets` replaced by `*` (quotes and
+    /// punctuation kept), for reports that quote the source.
+    pub fn masked(&self, secrets: &[Span]) -> SourceFile {
+        let mut bytes = self.text.clone().into_bytes();
+        for span in secrets {
+            if let Some(region) = bytes.get_mut(span.start as usize..span.end as usize) {
+                for b in region
+                    .iter_mut()
+                    .filter(|b| b.is_ascii_alphanumeric() || **b == b'/' || **b == b'+')
+                {
+                    *b = b'*';
+                }
+            }
+        }
+        // Only ASCII bytes were replaced, by ASCII: still UTF-8.
+        SourceFile::new(
+            self.path.clone(),
+            String::from_utf8_lossy(&bytes).into_owned(),
+        )
+    }
+}
+
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     while !s.is_char_boundary(i) {
         i -= 1;
@@ -360,7 +412,10 @@ mod tests {
         assert!(root.pointer("/a/2").is_none());
         assert!(root.pointer("/a/x").is_none());
         let span = root.key_span_at("/a/1/d").unwrap();
-        assert_eq!(&r#"{"a": [{"b/c": 1}, {"d": true}]}"#[span.start as usize..span.end as usize], "\"d\"");
+        assert_eq!(
+            &r#"{"a": [{"b/c": 1}, {"d": true}]}"#[span.start as usize..span.end as usize],
+            "\"d\""
+        );
     }
 
     #[test]

@@ -351,9 +351,7 @@ impl<'a> CharOffsets<'a> {
     fn byte(&self, char_index: usize) -> usize {
         match &self.bytes_by_char {
             None => char_index.min(self.text.len()),
-            Some(map) => map
-                .get(char_index)
-                .map_or(self.text.len(), |&b| b as usize),
+            Some(map) => map.get(char_index).map_or(self.text.len(), |&b| b as usize),
         }
     }
 
@@ -390,7 +388,10 @@ mod tests {
         let root = parse(text).unwrap();
         let size = root.pointer("/nodePools/0/size").unwrap();
         assert_eq!(at(text, size.span), "3");
-        assert_eq!(at(text, root.key_span_at("/nodePools/0/size").unwrap()), "size");
+        assert_eq!(
+            at(text, root.key_span_at("/nodePools/0/size").unwrap()),
+            "size"
+        );
         let pools = root.get("nodePools").unwrap();
         assert_eq!(at(text, pools.span), "- name: cp\n    size: 3");
     }
@@ -421,17 +422,32 @@ mod tests {
                 "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
             ));
         }
-        assert_eq!(parse(&bomb).unwrap_err().message, "aliases expand to too many values");
+        assert_eq!(
+            parse(&bomb).unwrap_err().message,
+            "aliases expand to too many values"
+        );
     }
 
     #[test]
     fn keeps_duplicate_keys_and_refuses_odd_input() {
         let root = parse("a: 1\na: 2\n").unwrap();
-        let Value::Object(members) = &root.value else { panic!() };
+        let Value::Object(members) = &root.value else {
+            panic!()
+        };
         assert_eq!(members.len(), 2);
-        assert!(parse("a: 1\n---\nb: 2\n").unwrap_err().message.contains("second"));
+        assert!(
+            parse("a: 1\n---\nb: 2\n")
+                .unwrap_err()
+                .message
+                .contains("second")
+        );
         assert!(parse("").unwrap_err().message.contains("empty"));
-        assert!(parse("a: !custom 1\n").unwrap_err().message.contains("not supported"));
+        assert!(
+            parse("a: !custom 1\n")
+                .unwrap_err()
+                .message
+                .contains("not supported")
+        );
         assert!(parse("a: [1, 2\n").is_err());
         assert!(parse("? [a]\n: 1\n").unwrap_err().message.contains("keys"));
     }

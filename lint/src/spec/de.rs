@@ -133,7 +133,10 @@ struct Items<'de>(std::slice::Iter<'de, Node>);
 impl<'de> SeqAccess<'de> for Items<'de> {
     type Error = Error;
 
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Error> {
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Error> {
         match self.0.next() {
             None => Ok(None),
             Some(node) => seed
@@ -156,7 +159,10 @@ struct Members<'de> {
 impl<'de> MapAccess<'de> for Members<'de> {
     type Error = Error;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
         let Some(member) = self.members.next() else {
             return Ok(None);
         };
@@ -235,7 +241,10 @@ impl<'de> SpannedAccess<'de> {
 impl<'de> MapAccess<'de> for SpannedAccess<'de> {
     type Error = Error;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
         let Some(&name) = spanned::FIELDS.get(self.field) else {
             return Ok(None);
         };

@@ -49,7 +49,11 @@ fn report(root: &Node, schema: &Json, error: &jsonschema::ValidationError, sink:
             for name in unexpected {
                 let key_path = format!("{path}/{}", escape(name));
                 let key_span = root.key_span_at(&key_path).unwrap_or(span);
-                let d = sink.emit(&UNKNOWN_FIELD, key_span, format!("unknown field `{name}`{}", in_object(path)));
+                let d = sink.emit(
+                    &UNKNOWN_FIELD,
+                    key_span,
+                    format!("unknown field `{name}`{}", in_object(path)),
+                );
                 d.with_primary_label("not a field here");
                 match suggest::closest(name, known.iter().map(String::as_str)) {
                     Some(best) => d.with_help(format!("did you mean `{best}`?")),
@@ -64,8 +68,12 @@ fn report(root: &Node, schema: &Json, error: &jsonschema::ValidationError, sink:
         ValidationErrorKind::Required { property } => {
             let name = property.as_str().unwrap_or_default();
             let at = required_span(root, path);
-            sink.emit(&INVALID_VALUE, at, format!("missing required field `{name}`{}", in_object(path)))
-                .with_primary_label(format!("`{name}` is required here"));
+            sink.emit(
+                &INVALID_VALUE,
+                at,
+                format!("missing required field `{name}`{}", in_object(path)),
+            )
+            .with_primary_label(format!("`{name}` is required here"));
         }
         ValidationErrorKind::Type { kind } => {
             let expected = match kind {
@@ -77,8 +85,12 @@ fn report(root: &Node, schema: &Json, error: &jsonschema::ValidationError, sink:
                     .join(" or "),
             };
             let found = node.map_or("nothing", |n| n.value.type_name());
-            sink.emit(&INVALID_VALUE, span, format!("{field} must be {expected}, found {found}"))
-                .with_primary_label(format!("expected {expected}"));
+            sink.emit(
+                &INVALID_VALUE,
+                span,
+                format!("{field} must be {expected}, found {found}"),
+            )
+            .with_primary_label(format!("expected {expected}"));
         }
         ValidationErrorKind::Enum { options } => {
             let allowed: Vec<&str> = options
@@ -88,7 +100,10 @@ fn report(root: &Node, schema: &Json, error: &jsonschema::ValidationError, sink:
             let d = sink.emit(
                 &INVALID_VALUE,
                 span,
-                format!("{field} must be one of {}", suggest::list(allowed.iter().copied())),
+                format!(
+                    "{field} must be one of {}",
+                    suggest::list(allowed.iter().copied())
+                ),
             );
             d.with_primary_label("not an allowed value");
             if let Some(best) = node
@@ -98,27 +113,45 @@ fn report(root: &Node, schema: &Json, error: &jsonschema::ValidationError, sink:
                 d.with_help(format!("did you mean `{best}`?"));
             }
         }
-        ValidationErrorKind::OneOfNotValid { .. } | ValidationErrorKind::OneOfMultipleValid { .. } => {
+        ValidationErrorKind::OneOfNotValid { .. }
+        | ValidationErrorKind::OneOfMultipleValid { .. } => {
             let options = one_of_required(schema, error.schema_path().as_str());
             let message = if options.is_empty() {
                 format!("{field} does not match any of the forms it can take")
             } else {
-                format!("{field} needs exactly one of {}", suggest::list(options.iter().map(String::as_str)))
+                format!(
+                    "{field} needs exactly one of {}",
+                    suggest::list(options.iter().map(String::as_str))
+                )
             };
             sink.emit(&INVALID_VALUE, object_span(root, path), message);
         }
         ValidationErrorKind::Minimum { limit } => {
-            sink.emit(&INVALID_VALUE, span, format!("{field} must be at least {limit}"));
+            sink.emit(
+                &INVALID_VALUE,
+                span,
+                format!("{field} must be at least {limit}"),
+            );
         }
         ValidationErrorKind::MinItems { limit } => {
             sink.emit(
                 &INVALID_VALUE,
                 span,
-                format!("{field} must have at least {limit} item{}", if *limit == 1 { "" } else { "s" }),
+                format!(
+                    "{field} must have at least {limit} item{}",
+                    if *limit == 1 { "" } else { "s" }
+                ),
             );
         }
         ValidationErrorKind::MinLength { limit } => {
-            sink.emit(&INVALID_VALUE, span, format!("{field} must be at least {limit} character{} long", if *limit == 1 { "" } else { "s" }));
+            sink.emit(
+                &INVALID_VALUE,
+                span,
+                format!(
+                    "{field} must be at least {limit} character{} long",
+                    if *limit == 1 { "" } else { "s" }
+                ),
+            );
         }
         _ => {
             sink.emit(&INVALID_VALUE, span, format!("{field}: {}", error.masked()));
@@ -181,17 +214,23 @@ fn object_span(root: &Node, pointer: &str) -> Span {
     match &node.value {
         // An array element or the root: its opening bracket (for YAML, its
         // first key), rather than the whole block.
-        Value::Object(members) if !members.is_empty() && node.span.start == members[0].key_span.start => {
+        Value::Object(members)
+            if !members.is_empty() && node.span.start == members[0].key_span.start =>
+        {
             members[0].key_span
         }
-        Value::Object(_) | Value::Array(_) => Span::new(node.span.start as usize, node.span.start as usize + 1),
+        Value::Object(_) | Value::Array(_) => {
+            Span::new(node.span.start as usize, node.span.start as usize + 1)
+        }
         _ => node.span,
     }
 }
 
 /// The properties the schema allows where `additionalProperties` failed.
 fn known_properties(schema: &Json, keyword_path: &str) -> Vec<String> {
-    let object_path = keyword_path.strip_suffix("/additionalProperties").unwrap_or(keyword_path);
+    let object_path = keyword_path
+        .strip_suffix("/additionalProperties")
+        .unwrap_or(keyword_path);
     schema
         .pointer(object_path)
         .and_then(|s| s.get("properties"))
@@ -208,28 +247,75 @@ fn one_of_required(schema: &Json, keyword_path: &str) -> Vec<String> {
         .map(|alternatives| {
             alternatives
                 .iter()
-                .filter_map(|a| a.get("required")?.as_array()?.first()?.as_str().map(String::from))
+                .filter_map(|a| {
+                    a.get("required")?
+                        .as_array()?
+                        .first()?
+                        .as_str()
+                        .map(String::from)
+                })
                 .collect()
         })
         .unwrap_or_default()
 }
 
 #[cfg(test)]
+/// Optional fields are left out, never set to null: dropping schemars'
+/// `null` alternatives keeps errors inside optional objects precise
+/// (an `anyOf` failure would hide them).
+pub(crate) fn strip_null_alternatives(schema: &mut serde_json::Value) {
+    use serde_json::Value;
+    match schema {
+        Value::Object(map) => {
+            if let Some(Value::Array(types)) = map.get_mut("type") {
+                types.retain(|t| t != "null");
+                if types.len() == 1 {
+                    let single = types.remove(0);
+                    map.insert("type".into(), single);
+                }
+            }
+            if let Some(Value::Array(any_of)) = map.get("anyOf") {
+                let rest: Vec<Value> = any_of
+                    .iter()
+                    .filter(|s| **s != serde_json::json!({"type": "null"}))
+                    .cloned()
+                    .collect();
+                if rest.len() == 1 {
+                    map.remove("anyOf");
+                    if let Value::Object(inner) = &rest[0] {
+                        for (k, v) in inner {
+                            map.entry(k.clone()).or_insert_with(|| v.clone());
+                        }
+                    }
+                }
+            }
+            map.values_mut().for_each(strip_null_alternatives);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_null_alternatives),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use serde_json::json;
 
-    use crate::rules::testing::{at, base, fires, with};
     use crate::rules::spec::{invalid_value::INVALID_VALUE, unknown_field::UNKNOWN_FIELD};
+    use crate::rules::testing::{at, base, fires, with};
 
     /// The checked-in schema must be exactly what the model generates.
     /// Regenerate with `UPDATE_SCHEMAS=1 cargo test -p awscluster-lint`.
     #[test]
     fn checked_in_schema_matches_the_model() {
-        let mut generated = serde_json::to_value(schemars::schema_for!(crate::spec::ClusterSpec)).unwrap();
-        strip_null_alternatives(&mut generated);
+        let mut generated =
+            serde_json::to_value(schemars::schema_for!(crate::spec::ClusterSpec)).unwrap();
+        super::strip_null_alternatives(&mut generated);
         let mut text = serde_json::to_string_pretty(&generated).unwrap();
         text.push('\n');
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../schemas/cluster.schema.json");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../schemas/cluster.schema.json"
+        );
         if std::env::var_os("UPDATE_SCHEMAS").is_some() {
             std::fs::write(path, &text).unwrap();
             return;
@@ -240,62 +326,45 @@ mod tests {
         );
     }
 
-    /// Optional fields are left out, never set to null: dropping schemars'
-    /// `null` alternatives keeps errors inside optional objects precise
-    /// (an `anyOf` failure would hide them).
-    fn strip_null_alternatives(schema: &mut serde_json::Value) {
-        use serde_json::Value;
-        match schema {
-            Value::Object(map) => {
-                if let Some(Value::Array(types)) = map.get_mut("type") {
-                    types.retain(|t| t != "null");
-                    if types.len() == 1 {
-                        let single = types.remove(0);
-                        map.insert("type".into(), single);
-                    }
-                }
-                if let Some(Value::Array(any_of)) = map.get("anyOf") {
-                    let rest: Vec<Value> = any_of.iter().filter(|s| **s != json!({"type": "null"})).cloned().collect();
-                    if rest.len() == 1 {
-                        map.remove("anyOf");
-                        if let Value::Object(inner) = &rest[0] {
-                            for (k, v) in inner {
-                                map.entry(k.clone()).or_insert_with(|| v.clone());
-                            }
-                        }
-                    }
-                }
-                map.values_mut().for_each(strip_null_alternatives);
-            }
-            Value::Array(items) => items.iter_mut().for_each(strip_null_alternatives),
-            _ => {}
-        }
-    }
-
     #[test]
     fn unknown_fields_point_at_the_key_and_suggest_the_closest() {
         let spec = with(|s| s["nodePools"][0]["instanceTyp"] = json!("m5.large"));
         let found = fires(&UNKNOWN_FIELD, &spec);
         assert_eq!(at(&found[0]), "\"instanceTyp\"");
-        assert_eq!(found[0].message, "unknown field `instanceTyp` in `nodePools[0]`");
-        assert_eq!(found[0].help.as_deref(), Some("did you mean `instanceType`?"));
+        assert_eq!(
+            found[0].message,
+            "unknown field `instanceTyp` in `nodePools[0]`"
+        );
+        assert_eq!(
+            found[0].help.as_deref(),
+            Some("did you mean `instanceType`?")
+        );
     }
 
     #[test]
     fn type_errors_name_the_field_and_the_types() {
         let spec = with(|s| s["nodePools"][1]["size"] = json!("three"));
         let found = fires(&INVALID_VALUE, &spec);
-        assert_eq!(found[0].message, "`nodePools[1].size` must be an integer, found a string");
+        assert_eq!(
+            found[0].message,
+            "`nodePools[1].size` must be an integer, found a string"
+        );
         assert_eq!(at(&found[0]), "\"three\"");
     }
 
     #[test]
     fn missing_fields_point_at_the_object_that_lacks_them() {
         let spec = with(|s| {
-            s["nodePools"][0].as_object_mut().unwrap().remove("instanceType");
+            s["nodePools"][0]
+                .as_object_mut()
+                .unwrap()
+                .remove("instanceType");
         });
         let found = fires(&INVALID_VALUE, &spec);
-        assert_eq!(found[0].message, "missing required field `instanceType` in `nodePools[0]`");
+        assert_eq!(
+            found[0].message,
+            "missing required field `instanceType` in `nodePools[0]`"
+        );
         assert_eq!(at(&found[0]), "{");
 
         let spec = with(|s| {
@@ -309,7 +378,10 @@ mod tests {
     fn enum_values_suggest_the_closest() {
         let spec = with(|s| s["nodePools"][1]["role"] = json!("wroker"));
         let found = fires(&INVALID_VALUE, &spec);
-        assert_eq!(found[0].message, "`nodePools[1].role` must be one of `master`, `worker`");
+        assert_eq!(
+            found[0].message,
+            "`nodePools[1].role` must be one of `master`, `worker`"
+        );
         assert_eq!(found[0].help.as_deref(), Some("did you mean `worker`?"));
     }
 
@@ -317,10 +389,14 @@ mod tests {
     fn placement_needs_exactly_one_form() {
         let spec = with(|s| s["placement"] = json!({}));
         let found = fires(&INVALID_VALUE, &spec);
-        assert_eq!(found[0].message, "`placement` needs exactly one of `dynamic`, `static`");
+        assert_eq!(
+            found[0].message,
+            "`placement` needs exactly one of `dynamic`, `static`"
+        );
         assert_eq!(at(&found[0]), "\"placement\"");
         let mut both = base();
-        both["placement"]["static"] = json!({"vpcId": "vpc-01234567", "vpcCidr": "10.0.0.0/16", "subnets": []});
+        both["placement"]["static"] =
+            json!({"vpcId": "vpc-01234567", "vpcCidr": "10.0.0.0/16", "subnets": []});
         fires(&INVALID_VALUE, &both);
     }
 }

@@ -30,7 +30,11 @@ impl<T> Deref for Spanned<T> {
 
 impl<T: fmt::Debug> fmt::Debug for Spanned<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?} @{}..{}", self.value, self.span.start, self.span.end)
+        write!(
+            f,
+            "{:?} @{}..{}",
+            self.value, self.span.start, self.span.end
+        )
     }
 }
 

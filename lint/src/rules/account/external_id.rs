@@ -26,16 +26,21 @@ declare_rule! {
 }
 
 fn check(cx: &mut Context) {
-    let Some(role) = cx.spec.assume_role() else { return };
+    let Some(role) = cx.spec.assume_role() else {
+        return;
+    };
     match &role.external_id {
         None => {
-            cx.emit(&EXTERNAL_ID, role.span, "the role to assume has no external ID")
+            let span = cx.key_span("/cloudAccount/assumeRole", role.span);
+            cx.emit(&EXTERNAL_ID, span, "the role to assume has no external ID")
                 .with_help("add the `externalId` its trust policy requires (`awscluster iam trust-policy` prints such a policy)");
         }
         Some(id) => {
             let len = id.chars().count();
             let problem = if !(2..=1224).contains(&len) {
-                Some(format!("an external ID has 2 to 1,224 characters, not {len}"))
+                Some(format!(
+                    "an external ID has 2 to 1,224 characters, not {len}"
+                ))
             } else {
                 id.chars()
                     .find(|c| !(c.is_ascii_alphanumeric() || "+=,.@:/-_".contains(*c)))
@@ -60,14 +65,34 @@ mod tests {
 
     #[test]
     fn fires_when_missing_or_malformed() {
-        fires(&EXTERNAL_ID, &with(|s| s["cloudAccount"] = json!({"assumeRole": {"roleArn": ARN}})));
-        fires(&EXTERNAL_ID, &with(|s| s["cloudAccount"] = json!({"assumeRole": {"roleArn": ARN, "externalId": "x"}})));
-        fires(&EXTERNAL_ID, &with(|s| s["cloudAccount"] = json!({"assumeRole": {"roleArn": ARN, "externalId": "has space"}})));
+        fires(
+            &EXTERNAL_ID,
+            &with(|s| s["cloudAccount"] = json!({"assumeRole": {"roleArn": ARN}})),
+        );
+        fires(
+            &EXTERNAL_ID,
+            &with(|s| {
+                s["cloudAccount"] = json!({"assumeRole": {"roleArn": ARN, "externalId": "x"}})
+            }),
+        );
+        fires(
+            &EXTERNAL_ID,
+            &with(|s| {
+                s["cloudAccount"] =
+                    json!({"assumeRole": {"roleArn": ARN, "externalId": "has space"}})
+            }),
+        );
     }
 
     #[test]
     fn quiet_with_an_id_or_without_assume_role() {
         quiet(&EXTERNAL_ID, &base());
-        quiet(&EXTERNAL_ID, &with(|s| s["cloudAccount"] = json!({"assumeRole": {"roleArn": ARN, "externalId": "f3a1c2d4-7b8e-4c1a"}})));
+        quiet(
+            &EXTERNAL_ID,
+            &with(|s| {
+                s["cloudAccount"] =
+                    json!({"assumeRole": {"roleArn": ARN, "externalId": "f3a1c2d4-7b8e-4c1a"}})
+            }),
+        );
     }
 }

@@ -28,16 +28,22 @@ declare_rule! {
 pub fn role_arn_problem(arn: &str) -> Option<String> {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
     let [prefix, partition, service, region, account, resource] = parts.as_slice() else {
-        return Some("an ARN has six colon-separated parts: arn:partition:iam::account:role/name".into());
+        return Some(
+            "an ARN has six colon-separated parts: arn:partition:iam::account:role/name".into(),
+        );
     };
     if *prefix != "arn" {
         return Some("an ARN starts with `arn:`".into());
     }
     if !["aws", "aws-cn", "aws-us-gov"].contains(partition) {
-        return Some(format!("`{partition}` is not a partition (aws, aws-cn or aws-us-gov)"));
+        return Some(format!(
+            "`{partition}` is not a partition (aws, aws-cn or aws-us-gov)"
+        ));
     }
     if *service != "iam" {
-        return Some(format!("a role ARN names the `iam` service, not `{service}`"));
+        return Some(format!(
+            "a role ARN names the `iam` service, not `{service}`"
+        ));
     }
     if !region.is_empty() {
         return Some("IAM is global: the region part of a role ARN is empty (`iam::`)".into());
@@ -47,7 +53,9 @@ pub fn role_arn_problem(arn: &str) -> Option<String> {
     }
     let Some(path_and_name) = resource.strip_prefix("role/") else {
         let kind = resource.split('/').next().unwrap_or(resource);
-        return Some(format!("this is a `{kind}` ARN; assumeRole needs a `role/` ARN"));
+        return Some(format!(
+            "this is a `{kind}` ARN; assumeRole needs a `role/` ARN"
+        ));
     };
     let name = path_and_name.rsplit('/').next().unwrap_or("");
     if name.is_empty() || name.len() > 64 {
@@ -63,7 +71,9 @@ pub fn role_arn_problem(arn: &str) -> Option<String> {
 }
 
 fn check(cx: &mut Context) {
-    let Some(role) = cx.spec.assume_role() else { return };
+    let Some(role) = cx.spec.assume_role() else {
+        return;
+    };
     if let Some(problem) = role_arn_problem(&role.role_arn) {
         cx.emit(&ROLE_ARN, role.role_arn.span, format!("malformed role ARN: {problem}"))
             .with_help("copy the ARN from the role's page in the IAM console, such as `arn:aws:iam::123456789012:role/ProvisionerRole`");
@@ -78,7 +88,9 @@ mod tests {
     use crate::rules::testing::{base, fires, quiet, with};
 
     fn assume(arn: &str) -> serde_json::Value {
-        with(|s| s["cloudAccount"] = json!({"assumeRole": {"roleArn": arn, "externalId": "f3a1c2d4-7b8e-4c1a-9e2f-5d6c7b8a9e0f"}}))
+        with(
+            |s| s["cloudAccount"] = json!({"assumeRole": {"roleArn": arn, "externalId": "f3a1c2d4-7b8e-4c1a-9e2f-5d6c7b8a9e0f"}}),
+        )
     }
 
     #[test]
@@ -98,7 +110,13 @@ mod tests {
     #[test]
     fn quiet_on_role_arns_with_paths_and_partitions() {
         quiet(&ROLE_ARN, &base());
-        quiet(&ROLE_ARN, &assume("arn:aws:iam::123456789012:role/ProvisionerRole"));
-        quiet(&ROLE_ARN, &assume("arn:aws-us-gov:iam::123456789012:role/team/ci/Provisioner"));
+        quiet(
+            &ROLE_ARN,
+            &assume("arn:aws:iam::123456789012:role/ProvisionerRole"),
+        );
+        quiet(
+            &ROLE_ARN,
+            &assume("arn:aws-us-gov:iam::123456789012:role/team/ci/Provisioner"),
+        );
     }
 }

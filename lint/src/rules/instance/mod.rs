@@ -51,7 +51,12 @@ pub fn uses<'a>(cx: &Context<'a>) -> Vec<InstanceUse<'a>> {
         uses.push(InstanceUse {
             instance_type: bastion.instance_type(bastion.span),
             owner: "the bastion".into(),
-            zones: layout.zones.first().map(String::as_str).into_iter().collect(),
+            zones: layout
+                .zones
+                .first()
+                .map(String::as_str)
+                .into_iter()
+                .collect(),
             spot: false,
             count: 1,
             surges: false,

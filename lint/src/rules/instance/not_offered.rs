@@ -52,7 +52,11 @@ fn check(cx: &mut Context) {
             cx.emit(
                 &NOT_OFFERED,
                 u.instance_type.span,
-                format!("`{name}` ({}) is not offered in {}", u.owner, missing.join(", ")),
+                format!(
+                    "`{name}` ({}) is not offered in {}",
+                    u.owner,
+                    missing.join(", ")
+                ),
             )
             .with_help("move the pool to zones that offer the type, or choose another type");
         }
@@ -82,7 +86,10 @@ mod tests {
             .names()
             .find(|n| c.offered_in_region(n, "us-east-1") == Some(false))
             .expect("some type is not sold in us-east-1");
-        fires(&NOT_OFFERED, &with(|s| s["nodePools"][1]["instanceType"] = json!(absent)));
+        fires(
+            &NOT_OFFERED,
+            &with(|s| s["nodePools"][1]["instanceType"] = json!(absent)),
+        );
     }
 
     #[test]

@@ -28,7 +28,9 @@ declare_rule! {
 fn check(cx: &mut Context) {
     let catalog = catalog::instances();
     for u in uses(cx) {
-        let Some(t) = catalog.get(*u.instance_type) else { continue };
+        let Some(t) = catalog.get(*u.instance_type) else {
+            continue;
+        };
         if !t.current_generation {
             let family = t.family();
             let current: Vec<&str> = catalog
@@ -36,7 +38,8 @@ fn check(cx: &mut Context) {
                 .iter()
                 .filter(|c| {
                     c.current_generation
-                        && c.name.split_once('.').map(|(_, size)| size) == t.name.split_once('.').map(|(_, size)| size)
+                        && c.name.split_once('.').map(|(_, size)| size)
+                            == t.name.split_once('.').map(|(_, size)| size)
                         && c.family().starts_with(&family[..1])
                         && c.architectures == t.architectures
                 })
@@ -45,10 +48,15 @@ fn check(cx: &mut Context) {
             let d = cx.emit(
                 &PREVIOUS_GENERATION,
                 u.instance_type.span,
-                format!("`{}` ({}) is a previous-generation instance type", t.name, u.owner),
+                format!(
+                    "`{}` ({}) is a previous-generation instance type",
+                    t.name, u.owner
+                ),
             );
             if let Some(suggestion) = current.last() {
-                d.with_help(format!("a current type of the same size, such as `{suggestion}`, costs less for more"));
+                d.with_help(format!(
+                    "a current type of the same size, such as `{suggestion}`, costs less for more"
+                ));
             }
         }
     }
@@ -63,7 +71,10 @@ mod tests {
 
     #[test]
     fn fires_on_the_seeds_m3_large() {
-        let found = fires(&PREVIOUS_GENERATION, &with(|s| s["nodePools"][1]["instanceType"] = json!("m3.large")));
+        let found = fires(
+            &PREVIOUS_GENERATION,
+            &with(|s| s["nodePools"][1]["instanceType"] = json!("m3.large")),
+        );
         assert!(found[0].help.as_deref().unwrap_or("").contains(".large"));
     }
 

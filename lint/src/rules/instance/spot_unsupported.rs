@@ -28,10 +28,16 @@ declare_rule! {
 fn check(cx: &mut Context) {
     let catalog = catalog::instances();
     for u in uses(cx) {
-        let Some(t) = catalog.get(*u.instance_type) else { continue };
+        let Some(t) = catalog.get(*u.instance_type) else {
+            continue;
+        };
         if u.spot && !t.spot {
-            cx.emit(&SPOT_UNSUPPORTED, u.instance_type.span, format!("`{}` ({}) is not sold as spot", t.name, u.owner))
-                .with_help("choose a type that supports spot, or run the pool on-demand");
+            cx.emit(
+                &SPOT_UNSUPPORTED,
+                u.instance_type.span,
+                format!("`{}` ({}) is not sold as spot", t.name, u.owner),
+            )
+            .with_help("choose a type that supports spot, or run the pool on-demand");
         }
     }
 }

@@ -35,7 +35,11 @@ fn check(cx: &mut Context) {
         if catalog.get(name).is_some() {
             continue;
         }
-        let d = cx.emit(&UNKNOWN_TYPE, u.instance_type.span, format!("unknown instance type `{name}` for {}", u.owner));
+        let d = cx.emit(
+            &UNKNOWN_TYPE,
+            u.instance_type.span,
+            format!("unknown instance type `{name}` for {}", u.owner),
+        );
         d.with_primary_label("not in the instance-type catalog");
         if let Some(best) = suggest::closest(name, catalog.names()) {
             d.with_help(format!("did you mean `{best}`?"));
@@ -54,11 +58,20 @@ mod tests {
 
     #[test]
     fn fires_on_typos_and_retired_types_with_suggestions() {
-        let found = fires(&UNKNOWN_TYPE, &with(|s| s["nodePools"][1]["instanceType"] = json!("m7i.larg")));
+        let found = fires(
+            &UNKNOWN_TYPE,
+            &with(|s| s["nodePools"][1]["instanceType"] = json!("m7i.larg")),
+        );
         assert_eq!(at(&found[0]), "\"m7i.larg\"");
         assert_eq!(found[0].help.as_deref(), Some("did you mean `m7i.large`?"));
-        fires(&UNKNOWN_TYPE, &with(|s| s["nodePools"][1]["instanceType"] = json!("g2.2xlarge")));
-        let found = fires(&UNKNOWN_TYPE, &with(|s| s["bastion"]["instanceType"] = json!("t3.mcro")));
+        fires(
+            &UNKNOWN_TYPE,
+            &with(|s| s["nodePools"][1]["instanceType"] = json!("g2.2xlarge")),
+        );
+        let found = fires(
+            &UNKNOWN_TYPE,
+            &with(|s| s["bastion"]["instanceType"] = json!("t3.mcro")),
+        );
         assert!(found[0].message.ends_with("for the bastion"));
     }
 

@@ -54,12 +54,18 @@ mod tests {
 
     #[test]
     fn fires_past_22_characters() {
-        fires(&LOAD_BALANCER_NAME, &with(|s| s["name"] = json!("a".repeat(23))));
+        fires(
+            &LOAD_BALANCER_NAME,
+            &with(|s| s["name"] = json!("a".repeat(23))),
+        );
     }
 
     #[test]
     fn quiet_up_to_22() {
         quiet(&LOAD_BALANCER_NAME, &base());
-        quiet(&LOAD_BALANCER_NAME, &with(|s| s["name"] = json!("a".repeat(22))));
+        quiet(
+            &LOAD_BALANCER_NAME,
+            &with(|s| s["name"] = json!("a".repeat(22))),
+        );
     }
 }

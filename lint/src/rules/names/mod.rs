@@ -19,8 +19,13 @@ pub fn dns_label_problem(name: &str, max: usize) -> Option<String> {
     if name.ends_with('-') {
         return Some("must not end with a hyphen".into());
     }
-    if let Some(bad) = name.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')) {
-        return Some(format!("contains `{bad}`; only lowercase letters, digits and hyphens are allowed"));
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+    {
+        return Some(format!(
+            "contains `{bad}`; only lowercase letters, digits and hyphens are allowed"
+        ));
     }
     None
 }

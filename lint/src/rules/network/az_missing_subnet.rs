@@ -26,7 +26,9 @@ declare_rule! {
 }
 
 fn check(cx: &mut Context) {
-    let Some(placement) = cx.spec.static_placement() else { return };
+    let Some(placement) = cx.spec.static_placement() else {
+        return;
+    };
     for zone in &cx.layout.zones {
         for kind in [SubnetKind::Public, SubnetKind::Private] {
             let has = placement
@@ -39,8 +41,14 @@ fn check(cx: &mut Context) {
                     .iter()
                     .find(|s| s.availability_zone.as_str() == zone)
                     .map_or(placement.subnets.span, |s| s.availability_zone.span);
-                cx.emit(&AZ_MISSING_SUBNET, other, format!("{zone} has no {kind} subnet"))
-                    .with_help(format!("add the {kind} subnet of {zone}, or remove {zone} from the placement"));
+                cx.emit(
+                    &AZ_MISSING_SUBNET,
+                    other,
+                    format!("{zone} has no {kind} subnet"),
+                )
+                .with_help(format!(
+                    "add the {kind} subnet of {zone}, or remove {zone} from the placement"
+                ));
             }
         }
     }
@@ -54,7 +62,10 @@ mod tests {
     #[test]
     fn fires_on_a_zone_without_its_public_subnet() {
         let mut spec = base_static();
-        spec["placement"]["static"]["subnets"].as_array_mut().unwrap().remove(2);
+        spec["placement"]["static"]["subnets"]
+            .as_array_mut()
+            .unwrap()
+            .remove(2);
         let found = fires(&AZ_MISSING_SUBNET, &spec);
         assert_eq!(found[0].message, "us-east-1b has no public subnet");
     }

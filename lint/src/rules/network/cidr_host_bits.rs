@@ -28,7 +28,9 @@ declare_rule! {
 
 fn check(cx: &mut Context) {
     for field in written_cidrs(cx.spec) {
-        let Ok(net) = cidr::parse_any(&field.value) else { continue };
+        let Ok(net) = cidr::parse_any(&field.value) else {
+            continue;
+        };
         let canonical = net.trunc();
         if canonical != net {
             cx.emit(
@@ -54,14 +56,29 @@ mod tests {
 
     #[test]
     fn fires_with_the_canonical_form() {
-        let found = fires(&CIDR_HOST_BITS, &with(|s| s["placement"]["dynamic"]["vpcCidr"] = json!("10.0.1.0/16")));
-        assert!(found[0].help.as_deref().unwrap().starts_with("write `10.0.0.0/16`"));
-        fires(&CIDR_HOST_BITS, &with(|s| s["bastion"]["allowedCidrs"] = json!(["203.0.113.7/24"])));
+        let found = fires(
+            &CIDR_HOST_BITS,
+            &with(|s| s["placement"]["dynamic"]["vpcCidr"] = json!("10.0.1.0/16")),
+        );
+        assert!(
+            found[0]
+                .help
+                .as_deref()
+                .unwrap()
+                .starts_with("write `10.0.0.0/16`")
+        );
+        fires(
+            &CIDR_HOST_BITS,
+            &with(|s| s["bastion"]["allowedCidrs"] = json!(["203.0.113.7/24"])),
+        );
     }
 
     #[test]
     fn quiet_on_canonical_blocks() {
         quiet(&CIDR_HOST_BITS, &base());
-        quiet(&CIDR_HOST_BITS, &with(|s| s["bastion"]["allowedCidrs"] = json!(["203.0.113.7/32"])));
+        quiet(
+            &CIDR_HOST_BITS,
+            &with(|s| s["bastion"]["allowedCidrs"] = json!(["203.0.113.7/32"])),
+        );
     }
 }

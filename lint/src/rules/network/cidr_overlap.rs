@@ -31,7 +31,8 @@ declare_rule! {
 }
 
 fn check(cx: &mut Context) {
-    let parse = |what: &'static str, s: Spanned<&str>| cidr::network_v4(&s).map(|n| (what, n, s.span));
+    let parse =
+        |what: &'static str, s: Spanned<&str>| cidr::network_v4(&s).map(|n| (what, n, s.span));
     let blocks: Vec<(&str, Ipv4Net, crate::source::Span)> = [
         super::vpc_cidr(cx.spec).and_then(|v| parse("the VPC", v)),
         parse("the pod network", cx.spec.pod_cidr()),
@@ -43,9 +44,13 @@ fn check(cx: &mut Context) {
     for (i, (what, net, span)) in blocks.iter().enumerate() {
         for (other_what, other, other_span) in &blocks[..i] {
             if cidr::overlaps(net, other) {
-                cx.emit(&CIDR_OVERLAP, *span, format!("{what} `{net}` overlaps {other_what} `{other}`"))
-                    .with_label(*other_span, format!("{other_what}"))
-                    .with_help("give the VPC, the pods and the services separate blocks");
+                cx.emit(
+                    &CIDR_OVERLAP,
+                    *span,
+                    format!("{what} `{net}` overlaps {other_what} `{other}`"),
+                )
+                .with_label(*other_span, format!("{other_what}"))
+                .with_help("give the VPC, the pods and the services separate blocks");
             }
         }
     }
@@ -60,10 +65,22 @@ mod tests {
 
     #[test]
     fn fires_on_each_overlapping_pair() {
-        fires(&CIDR_OVERLAP, &with(|s| s["placement"]["dynamic"]["vpcCidr"] = json!("10.96.0.0/16")));
-        fires(&CIDR_OVERLAP, &with(|s| s["kubernetes"] = json!({"podCidr": "10.0.0.0/16"})));
-        let found = fires(&CIDR_OVERLAP, &with(|s| s["kubernetes"] = json!({"podCidr": "10.96.0.0/16"})));
-        assert_eq!(found[0].message, "the service network `10.96.0.0/12` overlaps the pod network `10.96.0.0/16`");
+        fires(
+            &CIDR_OVERLAP,
+            &with(|s| s["placement"]["dynamic"]["vpcCidr"] = json!("10.96.0.0/16")),
+        );
+        fires(
+            &CIDR_OVERLAP,
+            &with(|s| s["kubernetes"] = json!({"podCidr": "10.0.0.0/16"})),
+        );
+        let found = fires(
+            &CIDR_OVERLAP,
+            &with(|s| s["kubernetes"] = json!({"podCidr": "10.96.0.0/16"})),
+        );
+        assert_eq!(
+            found[0].message,
+            "the service network `10.96.0.0/12` overlaps the pod network `10.96.0.0/16`"
+        );
     }
 
     #[test]

@@ -35,19 +35,30 @@ fn check(cx: &mut Context) {
     }
     if let Some(s) = cx.spec.static_placement() {
         for subnet in s.subnets.iter() {
-            blocks.push((format!("subnet `{}`", subnet.id.as_str()), Spanned::new(subnet.cidr.span, subnet.cidr.as_str())));
+            blocks.push((
+                format!("subnet `{}`", subnet.id.as_str()),
+                Spanned::new(subnet.cidr.span, subnet.cidr.as_str()),
+            ));
         }
     }
     for (what, block) in blocks {
-        let Some(net) = cidr::network_v4(&block) else { continue };
+        let Some(net) = cidr::network_v4(&block) else {
+            continue;
+        };
         let prefix = net.prefix_len();
         if !(LARGEST_PREFIX..=SMALLEST_PREFIX).contains(&prefix) {
-            cx.emit(&CIDR_SIZE, block.span, format!("{what} is a /{prefix}; AWS allows /{LARGEST_PREFIX} to /{SMALLEST_PREFIX}"))
-                .with_help(if prefix < LARGEST_PREFIX {
-                    format!("use a /{LARGEST_PREFIX} (65,536 addresses) or smaller")
-                } else {
-                    format!("use a /{SMALLEST_PREFIX} (16 addresses) or larger")
-                });
+            cx.emit(
+                &CIDR_SIZE,
+                block.span,
+                format!(
+                    "{what} is a /{prefix}; AWS allows /{LARGEST_PREFIX} to /{SMALLEST_PREFIX}"
+                ),
+            )
+            .with_help(if prefix < LARGEST_PREFIX {
+                format!("use a /{LARGEST_PREFIX} (65,536 addresses) or smaller")
+            } else {
+                format!("use a /{SMALLEST_PREFIX} (16 addresses) or larger")
+            });
         }
     }
 }
@@ -61,8 +72,14 @@ mod tests {
 
     #[test]
     fn fires_on_blocks_too_large_or_small() {
-        fires(&CIDR_SIZE, &with(|s| s["placement"]["dynamic"]["vpcCidr"] = json!("10.0.0.0/8")));
-        fires(&CIDR_SIZE, &with(|s| s["placement"]["dynamic"]["vpcCidr"] = json!("10.0.0.0/29")));
+        fires(
+            &CIDR_SIZE,
+            &with(|s| s["placement"]["dynamic"]["vpcCidr"] = json!("10.0.0.0/8")),
+        );
+        fires(
+            &CIDR_SIZE,
+            &with(|s| s["placement"]["dynamic"]["vpcCidr"] = json!("10.0.0.0/29")),
+        );
         let mut spec = base_static();
         spec["placement"]["static"]["subnets"][0]["cidr"] = json!("10.1.0.0/30");
         fires(&CIDR_SIZE, &spec);

@@ -30,14 +30,22 @@ fn check(cx: &mut Context) {
     if let Some(d) = cx.spec.dynamic() {
         lists.push(&d.availability_zones);
     }
-    lists.extend(cx.spec.pools().filter_map(|p| p.availability_zones.as_ref()));
+    lists.extend(
+        cx.spec
+            .pools()
+            .filter_map(|p| p.availability_zones.as_ref()),
+    );
     for list in lists {
         for (i, zone) in list.iter().enumerate() {
             if let Some(first) = list[..i].iter().find(|z| z.as_str() == zone.as_str()) {
-                cx.emit(&DUPLICATE_AZ, zone.span, format!("`{}` is listed twice", zone.as_str()))
-                    .with_primary_label("listed again")
-                    .with_label(first.span, "first listed here")
-                    .with_help("list each zone once");
+                cx.emit(
+                    &DUPLICATE_AZ,
+                    zone.span,
+                    format!("`{}` is listed twice", zone.as_str()),
+                )
+                .with_primary_label("listed again")
+                .with_label(first.span, "first listed here")
+                .with_help("list each zone once");
             }
         }
     }
@@ -52,8 +60,14 @@ mod tests {
 
     #[test]
     fn fires_in_placement_and_pool_lists() {
-        fires(&DUPLICATE_AZ, &with(|s| s["placement"]["dynamic"]["availabilityZones"][2] = json!("us-east-1a")));
-        fires(&DUPLICATE_AZ, &with(|s| s["nodePools"][1]["availabilityZones"] = json!(["us-east-1b", "us-east-1b"])));
+        fires(
+            &DUPLICATE_AZ,
+            &with(|s| s["placement"]["dynamic"]["availabilityZones"][2] = json!("us-east-1a")),
+        );
+        fires(
+            &DUPLICATE_AZ,
+            &with(|s| s["nodePools"][1]["availabilityZones"] = json!(["us-east-1b", "us-east-1b"])),
+        );
     }
 
     #[test]

@@ -23,12 +23,21 @@ declare_rule! {
 }
 
 fn check(cx: &mut Context) {
-    let Some(placement) = cx.spec.static_placement() else { return };
+    let Some(placement) = cx.spec.static_placement() else {
+        return;
+    };
     for (i, subnet) in placement.subnets.iter().enumerate() {
-        if let Some(first) = placement.subnets[..i].iter().find(|s| s.id.as_str() == subnet.id.as_str()) {
-            cx.emit(&DUPLICATE_SUBNET, subnet.id.span, format!("subnet `{}` is listed twice", subnet.id.as_str()))
-                .with_label(first.id.span, "first listed here")
-                .with_help("list each subnet once");
+        if let Some(first) = placement.subnets[..i]
+            .iter()
+            .find(|s| s.id.as_str() == subnet.id.as_str())
+        {
+            cx.emit(
+                &DUPLICATE_SUBNET,
+                subnet.id.span,
+                format!("subnet `{}` is listed twice", subnet.id.as_str()),
+            )
+            .with_label(first.id.span, "first listed here")
+            .with_help("list each subnet once");
         }
     }
 }

@@ -52,11 +52,23 @@ mod tests {
 
     #[test]
     fn fires_on_every_kind_of_cidr_field() {
-        let found = fires(&INVALID_CIDR, &with(|s| s["placement"]["dynamic"]["vpcCidr"] = json!("10.0.0.0")));
+        let found = fires(
+            &INVALID_CIDR,
+            &with(|s| s["placement"]["dynamic"]["vpcCidr"] = json!("10.0.0.0")),
+        );
         assert_eq!(at(&found[0]), "\"10.0.0.0\"");
-        assert_eq!(found[0].help.as_deref(), Some("for this single address write `10.0.0.0/32`"));
-        fires(&INVALID_CIDR, &with(|s| s["kubernetes"] = json!({"podCidr": "192.168.0.0/33"})));
-        fires(&INVALID_CIDR, &with(|s| s["bastion"]["allowedCidrs"] = json!(["office"])));
+        assert_eq!(
+            found[0].help.as_deref(),
+            Some("for this single address write `10.0.0.0/32`")
+        );
+        fires(
+            &INVALID_CIDR,
+            &with(|s| s["kubernetes"] = json!({"podCidr": "192.168.0.0/33"})),
+        );
+        fires(
+            &INVALID_CIDR,
+            &with(|s| s["bastion"]["allowedCidrs"] = json!(["office"])),
+        );
         let mut spec = base_static();
         spec["placement"]["static"]["subnets"][1]["cidr"] = json!("10.1.64.0/18x");
         fires(&INVALID_CIDR, &spec);
@@ -65,6 +77,9 @@ mod tests {
     #[test]
     fn quiet_on_valid_blocks_including_ipv6_sources() {
         quiet(&INVALID_CIDR, &base());
-        quiet(&INVALID_CIDR, &with(|s| s["bastion"]["allowedCidrs"] = json!(["2001:db8::/32"])));
+        quiet(
+            &INVALID_CIDR,
+            &with(|s| s["bastion"]["allowedCidrs"] = json!(["2001:db8::/32"])),
+        );
     }
 }

@@ -27,14 +27,24 @@ pub fn is_resource_id(id: &str, prefix: &str) -> bool {
     id.strip_prefix(prefix)
         .and_then(|rest| rest.strip_prefix('-'))
         .is_some_and(|hex| {
-            matches!(hex.len(), 8 | 17) && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            matches!(hex.len(), 8 | 17)
+                && hex
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
         })
 }
 
 fn check(cx: &mut Context) {
-    let Some(placement) = cx.spec.static_placement() else { return };
+    let Some(placement) = cx.spec.static_placement() else {
+        return;
+    };
     let mut ids = vec![(&placement.vpc_id, "vpc", "VPC")];
-    ids.extend(placement.subnets.iter().map(|s| (&s.id, "subnet", "subnet")));
+    ids.extend(
+        placement
+            .subnets
+            .iter()
+            .map(|s| (&s.id, "subnet", "subnet")),
+    );
     for (id, prefix, what) in ids {
         if !is_resource_id(id, prefix) {
             cx.emit(&INVALID_ID, id.span, format!("`{}` is not a {what} ID", id.as_str()))

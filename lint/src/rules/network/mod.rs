@@ -17,6 +17,7 @@ pub mod subnet_overlap;
 pub mod unknown_az;
 pub mod unknown_region;
 
+use crate::rules::Context;
 use crate::source::Span;
 use crate::spec::{ClusterSpec, Spanned};
 
@@ -41,7 +42,11 @@ pub fn written_cidrs(spec: &ClusterSpec) -> Vec<CidrField<'_>> {
     if let Some(s) = spec.static_placement() {
         fields.push(field("the VPC", &s.vpc_cidr, true));
         for subnet in s.subnets.iter() {
-            fields.push(field(&format!("subnet `{}`", subnet.id.as_str()), &subnet.cidr, true));
+            fields.push(field(
+                &format!("subnet `{}`", subnet.id.as_str()),
+                &subnet.cidr,
+                true,
+            ));
         }
     }
     if let Some(k) = &spec.kubernetes {
@@ -77,13 +82,18 @@ pub fn vpc_cidr(spec: &ClusterSpec) -> Option<Spanned<&str>> {
         .map(|s| Spanned::new(s.vpc_cidr.span, s.vpc_cidr.as_str()))
 }
 
-/// Where findings about the placement's zones as a whole point.
-pub fn zones_span(spec: &ClusterSpec) -> Span {
+/// Where findings about the placement's zones as a whole point: the key
+/// of the zone list (dynamic) or of the subnet list (static).
+pub fn zones_span(cx: &Context) -> Span {
+    let spec = cx.spec;
     if let Some(d) = spec.dynamic() {
-        d.availability_zones.span
+        cx.key_span(
+            "/placement/dynamic/availabilityZones",
+            d.availability_zones.span,
+        )
     } else if let Some(s) = spec.static_placement() {
-        s.subnets.span
+        cx.key_span("/placement/static/subnets", s.subnets.span)
     } else {
-        spec.placement.span
+        cx.key_span("/placement", spec.placement.span)
     }
 }

@@ -35,10 +35,19 @@ fn check(cx: &mut Context) {
     blocks.push(("the pod network", cx.spec.pod_cidr()));
     blocks.push(("the service network", cx.spec.service_cidr()));
     for (what, block) in blocks {
-        let Some(net) = cidr::network_v4(&block) else { continue };
+        let Some(net) = cidr::network_v4(&block) else {
+            continue;
+        };
         if !cidr::is_private(&net) {
-            cx.emit(&NON_PRIVATE_CIDR, block.span, format!("{what} `{net}` is not in private address space"))
-                .with_help(format!("use a block inside {}", cidr::PRIVATE_V4.join(", ")));
+            cx.emit(
+                &NON_PRIVATE_CIDR,
+                block.span,
+                format!("{what} `{net}` is not in private address space"),
+            )
+            .with_help(format!(
+                "use a block inside {}",
+                cidr::PRIVATE_V4.join(", ")
+            ));
         }
     }
 }
@@ -52,13 +61,22 @@ mod tests {
 
     #[test]
     fn fires_on_public_blocks() {
-        fires(&NON_PRIVATE_CIDR, &with(|s| s["placement"]["dynamic"]["vpcCidr"] = json!("100.0.0.0/16")));
-        fires(&NON_PRIVATE_CIDR, &with(|s| s["kubernetes"] = json!({"podCidr": "8.0.0.0/16"})));
+        fires(
+            &NON_PRIVATE_CIDR,
+            &with(|s| s["placement"]["dynamic"]["vpcCidr"] = json!("100.0.0.0/16")),
+        );
+        fires(
+            &NON_PRIVATE_CIDR,
+            &with(|s| s["kubernetes"] = json!({"podCidr": "8.0.0.0/16"})),
+        );
     }
 
     #[test]
     fn quiet_on_private_blocks() {
         quiet(&NON_PRIVATE_CIDR, &base());
-        quiet(&NON_PRIVATE_CIDR, &with(|s| s["placement"]["dynamic"]["vpcCidr"] = json!("172.31.0.0/16")));
+        quiet(
+            &NON_PRIVATE_CIDR,
+            &with(|s| s["placement"]["dynamic"]["vpcCidr"] = json!("172.31.0.0/16")),
+        );
     }
 }

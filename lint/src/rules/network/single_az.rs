@@ -26,7 +26,7 @@ declare_rule! {
 fn check(cx: &mut Context) {
     if let [zone] = cx.layout.zones.as_slice() {
         let message = format!("the cluster runs in one Availability Zone ({zone})");
-        cx.emit(&SINGLE_AZ, zones_span(cx.spec), message)
+        cx.emit(&SINGLE_AZ, zones_span(cx), message)
             .with_help("use three zones so that the cluster survives the loss of one");
     }
 }
@@ -40,7 +40,10 @@ mod tests {
 
     #[test]
     fn fires_with_one_zone() {
-        fires(&SINGLE_AZ, &with(|s| s["placement"]["dynamic"]["availabilityZones"] = json!(["us-east-1a"])));
+        fires(
+            &SINGLE_AZ,
+            &with(|s| s["placement"]["dynamic"]["availabilityZones"] = json!(["us-east-1a"])),
+        );
     }
 
     #[test]

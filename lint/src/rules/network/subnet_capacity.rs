@@ -52,7 +52,10 @@ fn check(cx: &mut Context) {
             SubnetKind::Private => {
                 let nodes = u64::from(layout.nodes_in(&subnet.zone));
                 let surge = u64::from(layout.pools_in(&subnet.zone));
-                (nodes + surge + RESERVED, format!("{nodes} nodes + {surge} for rolling updates + {RESERVED} reserved"))
+                (
+                    nodes + surge + RESERVED,
+                    format!("{nodes} nodes + {surge} for rolling updates + {RESERVED} reserved"),
+                )
             }
             SubnetKind::Public => {
                 let nat = u64::from(dynamic);
@@ -73,7 +76,10 @@ fn check(cx: &mut Context) {
             cx.emit(
                 &SUBNET_CAPACITY,
                 span,
-                format!("the {} subnet {} in {} has {size} addresses but needs {needed}", subnet.kind, subnet.cidr, subnet.zone),
+                format!(
+                    "the {} subnet {} in {} has {size} addresses but needs {needed}",
+                    subnet.kind, subnet.cidr, subnet.zone
+                ),
             )
             .with_primary_label(parts)
             .with_help(if dynamic {
@@ -86,7 +92,11 @@ fn check(cx: &mut Context) {
 }
 
 fn subnet_span(cx: &Context, subnet: &PlannedSubnet) -> Span {
-    match (subnet.static_index, cx.spec.static_placement(), cx.spec.dynamic()) {
+    match (
+        subnet.static_index,
+        cx.spec.static_placement(),
+        cx.spec.dynamic(),
+    ) {
         (Some(i), Some(s), _) => s.subnets.get(i).map_or(s.subnets.span, |s| s.cidr.span),
         (_, _, Some(d)) => d.vpc_cidr(d.span).span,
         _ => cx.spec.placement.span,
@@ -121,7 +131,10 @@ mod tests {
         spec["nodePools"][1]["size"] = json!(20);
         let found = fires(&SUBNET_CAPACITY, &spec);
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].labels[0].message.as_deref(), Some("12 nodes + 2 for rolling updates + 5 reserved"));
+        assert_eq!(
+            found[0].labels[0].message.as_deref(),
+            Some("12 nodes + 2 for rolling updates + 5 reserved")
+        );
         assert_eq!(crate::rules::testing::at(&found[0]), "\"10.1.64.0/28\"");
     }
 

@@ -31,8 +31,12 @@ declare_rule! {
 }
 
 fn check(cx: &mut Context) {
-    let Some(too_small) = &cx.layout.too_small else { return };
-    let Some(vpc) = super::vpc_cidr(cx.spec) else { return };
+    let Some(too_small) = &cx.layout.too_small else {
+        return;
+    };
+    let Some(vpc) = super::vpc_cidr(cx.spec) else {
+        return;
+    };
     let zones = too_small.zones;
     // The largest VPC prefix that fits: each extra bit halves the subnets.
     let needed = too_small.vpc.prefix_len() - (too_small.prefix - crate::layout::MIN_SUBNET_PREFIX);
@@ -59,13 +63,22 @@ mod tests {
 
     #[test]
     fn fires_when_the_subnets_do_not_fit() {
-        let found = fires(&SUBNET_LAYOUT, &with(|s| s["placement"]["dynamic"]["vpcCidr"] = json!("10.0.0.0/26")));
-        assert_eq!(found[0].help.as_deref(), Some("use a /24 or larger VPC block, or fewer zones"));
+        let found = fires(
+            &SUBNET_LAYOUT,
+            &with(|s| s["placement"]["dynamic"]["vpcCidr"] = json!("10.0.0.0/26")),
+        );
+        assert_eq!(
+            found[0].help.as_deref(),
+            Some("use a /24 or larger VPC block, or fewer zones")
+        );
     }
 
     #[test]
     fn quiet_when_they_do() {
         quiet(&SUBNET_LAYOUT, &base());
-        quiet(&SUBNET_LAYOUT, &with(|s| s["placement"]["dynamic"]["vpcCidr"] = json!("10.0.0.0/24")));
+        quiet(
+            &SUBNET_LAYOUT,
+            &with(|s| s["placement"]["dynamic"]["vpcCidr"] = json!("10.0.0.0/24")),
+        );
     }
 }

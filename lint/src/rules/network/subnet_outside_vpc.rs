@@ -24,15 +24,24 @@ declare_rule! {
 }
 
 fn check(cx: &mut Context) {
-    let Some(placement) = cx.spec.static_placement() else { return };
-    let Some(vpc) = cidr::network_v4(&placement.vpc_cidr) else { return };
+    let Some(placement) = cx.spec.static_placement() else {
+        return;
+    };
+    let Some(vpc) = cidr::network_v4(&placement.vpc_cidr) else {
+        return;
+    };
     for subnet in placement.subnets.iter() {
-        let Some(net) = cidr::network_v4(&subnet.cidr) else { continue };
+        let Some(net) = cidr::network_v4(&subnet.cidr) else {
+            continue;
+        };
         if !vpc.contains(&net) {
             cx.emit(
                 &SUBNET_OUTSIDE_VPC,
                 subnet.cidr.span,
-                format!("subnet `{}` ({net}) is outside the VPC's {vpc}", subnet.id.as_str()),
+                format!(
+                    "subnet `{}` ({net}) is outside the VPC's {vpc}",
+                    subnet.id.as_str()
+                ),
             )
             .with_label(placement.vpc_cidr.span, "the VPC's block")
             .with_help("check the subnet's block and that it belongs to this VPC");

@@ -24,7 +24,9 @@ declare_rule! {
 }
 
 fn check(cx: &mut Context) {
-    let Some(placement) = cx.spec.static_placement() else { return };
+    let Some(placement) = cx.spec.static_placement() else {
+        return;
+    };
     let subnets: Vec<_> = placement
         .subnets
         .iter()
@@ -36,7 +38,11 @@ fn check(cx: &mut Context) {
                 cx.emit(
                     &SUBNET_OVERLAP,
                     subnet.cidr.span,
-                    format!("subnet `{}` ({net}) overlaps subnet `{}` ({other_net})", subnet.id.as_str(), other.id.as_str()),
+                    format!(
+                        "subnet `{}` ({net}) overlaps subnet `{}` ({other_net})",
+                        subnet.id.as_str(),
+                        other.id.as_str()
+                    ),
                 )
                 .with_label(other.cidr.span, "overlapping block")
                 .with_help("check both blocks against `aws ec2 describe-subnets`");

@@ -44,12 +44,28 @@ fn check(cx: &mut Context) {
         if known.contains(&zone.as_str()) {
             continue;
         }
-        let elsewhere = catalog.regions().find(|r| catalog.zones(r).contains(&zone.as_str()));
-        let d = cx.emit(&UNKNOWN_AZ, zone.span, format!("`{}` is not an Availability Zone of {region}", zone.as_str()));
+        let elsewhere = catalog
+            .regions()
+            .find(|r| catalog.zones(r).contains(&zone.as_str()));
+        let d = cx.emit(
+            &UNKNOWN_AZ,
+            zone.span,
+            format!(
+                "`{}` is not an Availability Zone of {region}",
+                zone.as_str()
+            ),
+        );
         match (elsewhere, suggest::closest(zone, known.iter().copied())) {
-            (Some(other), _) => d.with_help(format!("`{}` is in {other}; the zones of {region} are {}", zone.as_str(), suggest::list(known.iter().copied()))),
+            (Some(other), _) => d.with_help(format!(
+                "`{}` is in {other}; the zones of {region} are {}",
+                zone.as_str(),
+                suggest::list(known.iter().copied())
+            )),
             (None, Some(best)) => d.with_help(format!("did you mean `{best}`?")),
-            (None, None) => d.with_help(format!("the zones of {region} are {}", suggest::list(known.iter().copied()))),
+            (None, None) => d.with_help(format!(
+                "the zones of {region} are {}",
+                suggest::list(known.iter().copied())
+            )),
         };
     }
 }
@@ -63,11 +79,19 @@ mod tests {
 
     #[test]
     fn fires_on_another_regions_zone_and_on_typos() {
-        let spec = with(|s| s["placement"]["dynamic"]["availabilityZones"][2] = json!("us-west-2a"));
+        let spec =
+            with(|s| s["placement"]["dynamic"]["availabilityZones"][2] = json!("us-west-2a"));
         let found = fires(&UNKNOWN_AZ, &spec);
         assert_eq!(at(&found[0]), "\"us-west-2a\"");
-        assert!(found[0].help.as_deref().unwrap().starts_with("`us-west-2a` is in us-west-2"));
-        let spec = with(|s| s["placement"]["dynamic"]["availabilityZones"][2] = json!("us-east-1cc"));
+        assert!(
+            found[0]
+                .help
+                .as_deref()
+                .unwrap()
+                .starts_with("`us-west-2a` is in us-west-2")
+        );
+        let spec =
+            with(|s| s["placement"]["dynamic"]["availabilityZones"][2] = json!("us-east-1cc"));
         fires(&UNKNOWN_AZ, &spec);
         let mut spec = base_static();
         spec["placement"]["static"]["subnets"][0]["availabilityZone"] = json!("eu-west-1a");

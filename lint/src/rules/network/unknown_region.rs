@@ -31,7 +31,11 @@ fn check(cx: &mut Context) {
     if catalog.has_region(region) {
         return;
     }
-    let d = cx.emit(&UNKNOWN_REGION, region.span, format!("unknown Region `{}`", region.as_str()));
+    let d = cx.emit(
+        &UNKNOWN_REGION,
+        region.span,
+        format!("unknown Region `{}`", region.as_str()),
+    );
     d.with_primary_label("not a Region in the catalog");
     if let Some(best) = suggest::closest(region, catalog.regions()) {
         d.with_help(format!("did you mean `{best}`?"));

@@ -27,13 +27,19 @@ declare_rule! {
 fn check(cx: &mut Context) {
     let layout = cx.layout;
     for pool in cx.spec.pools() {
-        let Some(zones) = &pool.availability_zones else { continue };
+        let Some(zones) = &pool.availability_zones else {
+            continue;
+        };
         for zone in zones.iter() {
             if !layout.zones.iter().any(|z| z == zone.as_str()) {
                 let d = cx.emit(
                     &AZ_NOT_IN_PLACEMENT,
                     zone.span,
-                    format!("pool `{}` uses `{}`, which is not one of the placement's zones", *pool.name, zone.as_str()),
+                    format!(
+                        "pool `{}` uses `{}`, which is not one of the placement's zones",
+                        *pool.name,
+                        zone.as_str()
+                    ),
                 );
                 match suggest::closest(zone, layout.zones.iter().map(String::as_str)) {
                     Some(best) => d.with_help(format!("did you mean `{best}`?")),
@@ -70,6 +76,9 @@ mod tests {
     #[test]
     fn quiet_when_inside() {
         quiet(&AZ_NOT_IN_PLACEMENT, &base());
-        quiet(&AZ_NOT_IN_PLACEMENT, &with(|s| s["nodePools"][1]["availabilityZones"] = json!(["us-east-1b"])));
+        quiet(
+            &AZ_NOT_IN_PLACEMENT,
+            &with(|s| s["nodePools"][1]["availabilityZones"] = json!(["us-east-1b"])),
+        );
     }
 }

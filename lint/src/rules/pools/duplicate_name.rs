@@ -27,10 +27,14 @@ fn check(cx: &mut Context) {
     let pools: Vec<_> = cx.spec.pools().collect();
     for (i, pool) in pools.iter().enumerate() {
         if let Some(first) = pools[..i].iter().find(|p| *p.name == *pool.name) {
-            cx.emit(&DUPLICATE_NAME, pool.name.span, format!("two pools are named `{}`", *pool.name))
-                .with_primary_label("used again here")
-                .with_label(first.name.span, "first used here")
-                .with_help("give each pool its own name");
+            cx.emit(
+                &DUPLICATE_NAME,
+                pool.name.span,
+                format!("two pools are named `{}`", *pool.name),
+            )
+            .with_primary_label("used again here")
+            .with_label(first.name.span, "first used here")
+            .with_help("give each pool its own name");
         }
     }
 }
@@ -44,7 +48,10 @@ mod tests {
 
     #[test]
     fn fires_on_the_second_use() {
-        let found = fires(&DUPLICATE_NAME, &with(|s| s["nodePools"][1]["name"] = json!("control-plane")));
+        let found = fires(
+            &DUPLICATE_NAME,
+            &with(|s| s["nodePools"][1]["name"] = json!("control-plane")),
+        );
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].labels.len(), 2);
     }

@@ -1,5 +1,5 @@
-use crate::rules::{Check, Context, declare_rule};
 use crate::rules::names::dns_label_problem;
+use crate::rules::{Check, Context, declare_rule};
 
 declare_rule! {
     /// Pool names are lowercase DNS labels.
@@ -44,7 +44,10 @@ mod tests {
     #[test]
     fn fires_on_names_kubernetes_and_aws_refuse() {
         for name in ["GPU_Workers", "-a", "a-", "1pool", "", &"a".repeat(64)] {
-            let found = fires(&INVALID_NAME, &with(|s| s["nodePools"][1]["name"] = json!(name)));
+            let found = fires(
+                &INVALID_NAME,
+                &with(|s| s["nodePools"][1]["name"] = json!(name)),
+            );
             assert_eq!(at(&found[0]), format!("\"{name}\""));
         }
     }
@@ -52,6 +55,9 @@ mod tests {
     #[test]
     fn quiet_on_dns_labels() {
         quiet(&INVALID_NAME, &base());
-        quiet(&INVALID_NAME, &with(|s| s["nodePools"][1]["name"] = json!("gpu-2")));
+        quiet(
+            &INVALID_NAME,
+            &with(|s| s["nodePools"][1]["name"] = json!("gpu-2")),
+        );
     }
 }

@@ -27,16 +27,21 @@ fn check(cx: &mut Context) {
     let masters: Vec<_> = cx.spec.masters().collect();
     match masters.as_slice() {
         [] => {
-            cx.emit(&MASTER_COUNT, cx.spec.node_pools.span, "the cluster has no master pool")
+            let span = cx.key_span("/nodePools", cx.spec.node_pools.span);
+            cx.emit(&MASTER_COUNT, span, "the cluster has no master pool")
                 .with_help("add a pool with \"role\": \"master\" and a size of 1, 3 or 5");
         }
         [_] => {}
         [first, rest @ ..] => {
             for extra in rest {
-                cx.emit(&MASTER_COUNT, extra.role.span, "the cluster has more than one master pool")
-                    .with_primary_label("another master pool")
-                    .with_label(first.role.span, "the first master pool")
-                    .with_help("merge the master pools into one, or make this one a worker pool");
+                cx.emit(
+                    &MASTER_COUNT,
+                    extra.role.span,
+                    "the cluster has more than one master pool",
+                )
+                .with_primary_label("another master pool")
+                .with_label(first.role.span, "the first master pool")
+                .with_help("merge the master pools into one, or make this one a worker pool");
             }
         }
     }

@@ -34,9 +34,13 @@ fn check(cx: &mut Context) {
                 4 => "3 or 5; 4 tolerates no more failures than 3",
                 _ => "5, the most etcd handles well",
             };
-            cx.emit(&MASTER_SIZE, pool.size.span, format!("a master pool of {size} nodes"))
-                .with_primary_label("must be 1, 3 or 5")
-                .with_help(format!("use {suggestion}"));
+            cx.emit(
+                &MASTER_SIZE,
+                pool.size.span,
+                format!("a master pool of {size} nodes"),
+            )
+            .with_primary_label("must be 1, 3 or 5")
+            .with_help(format!("use {suggestion}"));
         }
     }
 }
@@ -60,7 +64,10 @@ mod tests {
     #[test]
     fn quiet_on_one_three_and_five() {
         for size in [1, 3, 5] {
-            quiet(&MASTER_SIZE, &with(|s| s["nodePools"][0]["size"] = json!(size)));
+            quiet(
+                &MASTER_SIZE,
+                &with(|s| s["nodePools"][0]["size"] = json!(size)),
+            );
         }
     }
 }

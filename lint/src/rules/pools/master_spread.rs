@@ -65,8 +65,12 @@ mod tests {
     fn fires_when_masters_share_a_zone_that_need_not() {
         let spec = with(|s| s["nodePools"][0]["availabilityZones"] = json!(["us-east-1a"]));
         let found = fires(&MASTER_SPREAD, &spec);
-        assert_eq!(found[0].message, "3 master nodes in 1 zone though the placement has 3");
-        let spec = with(|s| s["nodePools"][0]["availabilityZones"] = json!(["us-east-1a", "us-east-1b"]));
+        assert_eq!(
+            found[0].message,
+            "3 master nodes in 1 zone though the placement has 3"
+        );
+        let spec =
+            with(|s| s["nodePools"][0]["availabilityZones"] = json!(["us-east-1a", "us-east-1b"]));
         fires(&MASTER_SPREAD, &spec);
     }
 
@@ -77,6 +81,9 @@ mod tests {
         let spec = with(|s| s["placement"]["dynamic"]["availabilityZones"] = json!(["us-east-1a"]));
         quiet(&MASTER_SPREAD, &spec);
         // Five masters over three zones use all three.
-        quiet(&MASTER_SPREAD, &with(|s| s["nodePools"][0]["size"] = json!(5)));
+        quiet(
+            &MASTER_SPREAD,
+            &with(|s| s["nodePools"][0]["size"] = json!(5)),
+        );
     }
 }

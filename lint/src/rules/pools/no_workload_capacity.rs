@@ -26,7 +26,8 @@ declare_rule! {
 fn check(cx: &mut Context) {
     let capable = cx.spec.pools().any(|p| p.worker_capable() && *p.size > 0);
     if !capable {
-        cx.emit(&NO_WORKLOAD_CAPACITY, cx.spec.node_pools.span, "no node can run workloads")
+        let span = cx.key_span("/nodePools", cx.spec.node_pools.span);
+        cx.emit(&NO_WORKLOAD_CAPACITY, span, "no node can run workloads")
             .with_help("add a worker pool with at least one node, or set \"allowWorkerCapability\": true on the master pool");
     }
 }
@@ -44,7 +45,10 @@ mod tests {
             s["nodePools"].as_array_mut().unwrap().pop();
         });
         fires(&NO_WORKLOAD_CAPACITY, &masters_only);
-        fires(&NO_WORKLOAD_CAPACITY, &with(|s| s["nodePools"][1]["size"] = json!(0)));
+        fires(
+            &NO_WORKLOAD_CAPACITY,
+            &with(|s| s["nodePools"][1]["size"] = json!(0)),
+        );
     }
 
     #[test]

@@ -26,8 +26,14 @@ declare_rule! {
 fn check(cx: &mut Context) {
     for pool in cx.spec.masters() {
         if *pool.size == 1 {
-            cx.emit(&SINGLE_MASTER, pool.size.span, "one master node: the control plane is not highly available")
-                .with_help("use 3 master nodes for a cluster that survives the loss of a node or a zone");
+            cx.emit(
+                &SINGLE_MASTER,
+                pool.size.span,
+                "one master node: the control plane is not highly available",
+            )
+            .with_help(
+                "use 3 master nodes for a cluster that survives the loss of a node or a zone",
+            );
         }
     }
 }
@@ -42,7 +48,10 @@ mod tests {
 
     #[test]
     fn notes_a_single_master() {
-        let found = fires(&SINGLE_MASTER, &with(|s| s["nodePools"][0]["size"] = json!(1)));
+        let found = fires(
+            &SINGLE_MASTER,
+            &with(|s| s["nodePools"][0]["size"] = json!(1)),
+        );
         assert_eq!(found[0].severity, Severity::Note);
     }
 

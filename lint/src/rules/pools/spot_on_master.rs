@@ -28,8 +28,12 @@ declare_rule! {
 fn check(cx: &mut Context) {
     for pool in cx.spec.pools() {
         if let (Role::Master, Some(spot)) = (*pool.role, pool.spot()) {
-            cx.emit(&SPOT_ON_MASTER, spot.span, "the master pool cannot run on spot instances")
-                .with_help("remove `capacity.spot` from the master pool; use spot for worker pools");
+            cx.emit(
+                &SPOT_ON_MASTER,
+                spot.span,
+                "the master pool cannot run on spot instances",
+            )
+            .with_help("remove `capacity.spot` from the master pool; use spot for worker pools");
         }
     }
 }
@@ -43,16 +47,22 @@ mod tests {
 
     #[test]
     fn fires_on_a_spot_master_pool() {
-        fires(&SPOT_ON_MASTER, &with(|s| {
-            s["nodePools"][0]["capacity"] = json!({"spot": {"maxPricePercentOfOnDemand": 50}});
-        }));
+        fires(
+            &SPOT_ON_MASTER,
+            &with(|s| {
+                s["nodePools"][0]["capacity"] = json!({"spot": {"maxPricePercentOfOnDemand": 50}});
+            }),
+        );
     }
 
     #[test]
     fn quiet_on_spot_workers() {
         quiet(&SPOT_ON_MASTER, &base());
-        quiet(&SPOT_ON_MASTER, &with(|s| {
-            s["nodePools"][1]["capacity"] = json!({"spot": {"maxPricePercentOfOnDemand": 50}});
-        }));
+        quiet(
+            &SPOT_ON_MASTER,
+            &with(|s| {
+                s["nodePools"][1]["capacity"] = json!({"spot": {"maxPricePercentOfOnDemand": 50}});
+            }),
+        );
     }
 }

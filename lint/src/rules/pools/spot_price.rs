@@ -29,13 +29,17 @@ fn check(cx: &mut Context) {
         let percent = &spot.max_price_percent_of_on_demand;
         let value = **percent;
         if !(value > 0.0 && value <= 100.0) {
-            cx.emit(&SPOT_PRICE, percent.span, format!("a spot price cap of {value}% of on-demand"))
-                .with_primary_label("must be above 0 and at most 100")
-                .with_help(if value > 100.0 {
-                    "use 100 to pay up to the on-demand price; spot never costs more"
-                } else {
-                    "a cap of 0% or less never launches an instance; 60 to 90 is typical"
-                });
+            cx.emit(
+                &SPOT_PRICE,
+                percent.span,
+                format!("a spot price cap of {value}% of on-demand"),
+            )
+            .with_primary_label("must be above 0 and at most 100")
+            .with_help(if value > 100.0 {
+                "use 100 to pay up to the on-demand price; spot never costs more"
+            } else {
+                "a cap of 0% or less never launches an instance; 60 to 90 is typical"
+            });
         }
     }
 }
@@ -48,7 +52,9 @@ mod tests {
     use crate::rules::testing::{at, fires, quiet, with};
 
     fn spot(percent: serde_json::Value) -> serde_json::Value {
-        with(|s| s["nodePools"][1]["capacity"] = json!({"spot": {"maxPricePercentOfOnDemand": percent}}))
+        with(|s| {
+            s["nodePools"][1]["capacity"] = json!({"spot": {"maxPricePercentOfOnDemand": percent}})
+        })
     }
 
     #[test]

@@ -27,8 +27,12 @@ declare_rule! {
 fn check(cx: &mut Context) {
     for pool in cx.spec.pools() {
         if let (Role::Worker, Some(flag)) = (*pool.role, &pool.allow_worker_capability) {
-            cx.emit(&WORKER_CAPABILITY_ON_WORKER, flag.span, "`allowWorkerCapability` has no effect on a worker pool")
-                .with_help("remove it, or move it to the master pool");
+            cx.emit(
+                &WORKER_CAPABILITY_ON_WORKER,
+                flag.span,
+                "`allowWorkerCapability` has no effect on a worker pool",
+            )
+            .with_help("remove it, or move it to the master pool");
         }
     }
 }
@@ -42,12 +46,18 @@ mod tests {
 
     #[test]
     fn fires_on_a_worker_pool() {
-        fires(&WORKER_CAPABILITY_ON_WORKER, &with(|s| s["nodePools"][1]["allowWorkerCapability"] = json!(true)));
+        fires(
+            &WORKER_CAPABILITY_ON_WORKER,
+            &with(|s| s["nodePools"][1]["allowWorkerCapability"] = json!(true)),
+        );
     }
 
     #[test]
     fn quiet_on_the_master_pool() {
         quiet(&WORKER_CAPABILITY_ON_WORKER, &base());
-        quiet(&WORKER_CAPABILITY_ON_WORKER, &with(|s| s["nodePools"][0]["allowWorkerCapability"] = json!(true)));
+        quiet(
+            &WORKER_CAPABILITY_ON_WORKER,
+            &with(|s| s["nodePools"][0]["allowWorkerCapability"] = json!(true)),
+        );
     }
 }

@@ -26,7 +26,14 @@ declare_rule! {
 
 fn check(cx: &mut Context) {
     let span = cx.spec.name.span;
-    super::report(cx, &CLASSIC_LOAD_BALANCERS, "L-E9E9831D", 1.0, "classic load balancers", span);
+    super::report(
+        cx,
+        &CLASSIC_LOAD_BALANCERS,
+        "L-E9E9831D",
+        1.0,
+        "classic load balancers",
+        span,
+    );
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ declare_rule! {
 
 fn check(cx: &mut Context) {
     if cx.spec.dynamic().is_some() {
-        let span = zones_span(cx.spec);
+        let span = zones_span(cx);
         let count = cx.layout.zones.len() as f64;
         super::report(cx, &ELASTIC_IPS, "L-0263D0A3", count, "Elastic IPs", span);
     }
@@ -44,10 +44,14 @@ mod tests {
     #[test]
     fn fires_from_four_zones() {
         let spec = with(|s| {
-            s["placement"]["dynamic"]["availabilityZones"] = json!(["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d"]);
+            s["placement"]["dynamic"]["availabilityZones"] =
+                json!(["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d"]);
         });
         let found = fires(&ELASTIC_IPS, &spec);
-        assert_eq!(found[0].message, "the cluster alone uses 4 of 5 Elastic IPs (80% of the quota, AWS's default)");
+        assert_eq!(
+            found[0].message,
+            "the cluster alone uses 4 of 5 Elastic IPs (80% of the quota, AWS's default)"
+        );
     }
 
     #[test]

@@ -27,8 +27,15 @@ declare_rule! {
 
 fn check(cx: &mut Context) {
     if cx.spec.dynamic().is_some() {
-        let span = zones_span(cx.spec);
-        super::report(cx, &INTERNET_GATEWAYS, "L-A4707A72", 1.0, "internet gateways", span);
+        let span = zones_span(cx);
+        super::report(
+            cx,
+            &INTERNET_GATEWAYS,
+            "L-A4707A72",
+            1.0,
+            "internet gateways",
+            span,
+        );
     }
 }
 

@@ -9,8 +9,8 @@ pub mod internet_gateways;
 pub mod nat_gateways;
 pub mod on_demand_vcpus;
 pub mod spot_vcpus;
-pub mod vpcs;
 mod vcpus;
+pub mod vpcs;
 
 use crate::catalog::{self, Quota};
 use crate::diagnostic::Diagnostic;
@@ -44,11 +44,24 @@ pub fn report<'c>(
     if used <= 0.0 || used < WARN_RATIO * limit {
         return None;
     }
-    let source = if configured { "as configured" } else { "AWS's default" };
-    let message = if used > limit {
-        format!("the cluster needs {} {what}; the quota is {} ({source})", fmt_count(used), fmt_count(limit))
+    let source = if configured {
+        "as configured"
     } else {
-        format!("the cluster alone uses {} of {} {what} ({:.0}% of the quota, {source})", fmt_count(used), fmt_count(limit), 100.0 * used / limit)
+        "AWS's default"
+    };
+    let message = if used > limit {
+        format!(
+            "the cluster needs {} {what}; the quota is {} ({source})",
+            fmt_count(used),
+            fmt_count(limit)
+        )
+    } else {
+        format!(
+            "the cluster alone uses {} of {} {what} ({:.0}% of the quota, {source})",
+            fmt_count(used),
+            fmt_count(limit),
+            100.0 * used / limit
+        )
     };
     let d = cx.emit(rule, span, message);
     d.with_primary_label(format!("{} ({})", quota.name, quota.code));
@@ -75,7 +88,11 @@ pub(crate) mod tests {
         settings.quotas.insert(code.into(), value);
         let text = serde_json::to_string_pretty(spec).unwrap();
         let found = lint_text_with("s.json", &text, &settings);
-        assert!(found.iter().any(|d| d.rule.code == rule.code), "{} did not fire", rule.code);
+        assert!(
+            found.iter().any(|d| d.rule.code == rule.code),
+            "{} did not fire",
+            rule.code
+        );
     }
 
     #[test]

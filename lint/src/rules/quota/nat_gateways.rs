@@ -28,8 +28,15 @@ declare_rule! {
 
 fn check(cx: &mut Context) {
     if cx.spec.dynamic().is_some() && !cx.layout.zones.is_empty() {
-        let span = zones_span(cx.spec);
-        super::report(cx, &NAT_GATEWAYS, "L-FE5A380F", 1.0, "NAT gateways in each zone", span);
+        let span = zones_span(cx);
+        super::report(
+            cx,
+            &NAT_GATEWAYS,
+            "L-FE5A380F",
+            1.0,
+            "NAT gateways in each zone",
+            span,
+        );
     }
 }
 

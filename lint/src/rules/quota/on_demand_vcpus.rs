@@ -47,7 +47,10 @@ mod tests {
     fn fires_against_the_default_standard_quota_with_labels_per_pool() {
         let found = fires(&ON_DEMAND_VCPUS, &base());
         // 3 masters + 1 surge, 3 workers + 1 surge, 2 vCPUs each; bastion 2.
-        assert_eq!(found[0].message, "the cluster needs 18 on-demand vCPUs; the quota is 5 (AWS's default)");
+        assert_eq!(
+            found[0].message,
+            "the cluster needs 18 on-demand vCPUs; the quota is 5 (AWS's default)"
+        );
         assert_eq!(found[0].labels.len(), 4);
     }
 
@@ -61,8 +64,14 @@ mod tests {
         // ...and fires again at 80% of it.
         settings.quotas.insert("L-1216C47A".into(), 20.0);
         let found = lint_text_with("s.json", &text, &settings);
-        let d = found.iter().find(|d| d.rule.code == ON_DEMAND_VCPUS.code).unwrap();
-        assert_eq!(d.message, "the cluster alone uses 18 of 20 on-demand vCPUs (90% of the quota, as configured)");
+        let d = found
+            .iter()
+            .find(|d| d.rule.code == ON_DEMAND_VCPUS.code)
+            .unwrap();
+        assert_eq!(
+            d.message,
+            "the cluster alone uses 18 of 20 on-demand vCPUs (90% of the quota, as configured)"
+        );
         let _ = json!(null);
     }
 }

@@ -44,7 +44,10 @@ mod tests {
             s["nodePools"][1]["capacity"] = json!({"spot": {"maxPricePercentOfOnDemand": 60}});
         });
         let found = fires(&SPOT_VCPUS, &spec);
-        assert_eq!(found[0].message, "the cluster needs 16 spot vCPUs; the quota is 0 (AWS's default)");
+        assert_eq!(
+            found[0].message,
+            "the cluster needs 16 spot vCPUs; the quota is 0 (AWS's default)"
+        );
     }
 
     #[test]

@@ -28,7 +28,7 @@ declare_rule! {
 
 fn check(cx: &mut Context) {
     if cx.spec.dynamic().is_some() {
-        let span = zones_span(cx.spec);
+        let span = zones_span(cx);
         super::report(cx, &VPCS, "L-F678F1CE", 1.0, "VPCs", span);
     }
 }
@@ -36,8 +36,8 @@ fn check(cx: &mut Context) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{base, base_static, quiet};
     use crate::rules::quota::tests::fires_with_quota;
+    use crate::rules::testing::{base, base_static, quiet};
 
     #[test]
     fn fires_when_the_quota_leaves_no_room() {

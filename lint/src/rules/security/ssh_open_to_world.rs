@@ -28,13 +28,27 @@ declare_rule! {
 }
 
 fn check(cx: &mut Context) {
-    let Some(bastion) = &cx.spec.bastion else { return };
+    let Some(bastion) = &cx.spec.bastion else {
+        return;
+    };
     for source in bastion.allowed_cidrs.iter() {
-        let Ok(net) = cidr::parse_any(source) else { continue };
+        let Ok(net) = cidr::parse_any(source) else {
+            continue;
+        };
         if net.prefix_len() == 0 {
-            let family = if matches!(net, IpNet::V4(_)) { "IPv4" } else { "IPv6" };
-            cx.emit(&SSH_OPEN_TO_WORLD, source.span, format!("the bastion accepts SSH from every {family} address"))
-                .with_help("allow only the blocks that need SSH access: an office, a VPN's egress, CI runners");
+            let family = if matches!(net, IpNet::V4(_)) {
+                "IPv4"
+            } else {
+                "IPv6"
+            };
+            cx.emit(
+                &SSH_OPEN_TO_WORLD,
+                source.span,
+                format!("the bastion accepts SSH from every {family} address"),
+            )
+            .with_help(
+                "allow only the blocks that need SSH access: an office, a VPN's egress, CI runners",
+            );
         }
     }
 }
@@ -48,8 +62,14 @@ mod tests {
 
     #[test]
     fn fires_on_the_whole_internet() {
-        fires(&SSH_OPEN_TO_WORLD, &with(|s| s["bastion"]["allowedCidrs"] = json!(["0.0.0.0/0"])));
-        fires(&SSH_OPEN_TO_WORLD, &with(|s| s["bastion"]["allowedCidrs"] = json!(["203.0.113.0/24", "::/0"])));
+        fires(
+            &SSH_OPEN_TO_WORLD,
+            &with(|s| s["bastion"]["allowedCidrs"] = json!(["0.0.0.0/0"])),
+        );
+        fires(
+            &SSH_OPEN_TO_WORLD,
+            &with(|s| s["bastion"]["allowedCidrs"] = json!(["203.0.113.0/24", "::/0"])),
+        );
     }
 
     #[test]

@@ -46,6 +46,10 @@ mod tests {
 
     #[test]
     fn quiet_without_duplicates() {
-        assert!(lint(&base()).iter().all(|d| d.rule.code != DUPLICATE_KEY.code));
+        assert!(
+            lint(&base())
+                .iter()
+                .all(|d| d.rule.code != DUPLICATE_KEY.code)
+        );
     }
 }

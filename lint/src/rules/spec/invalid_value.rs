@@ -39,7 +39,11 @@ mod tests {
         let found = fires(&INVALID_VALUE, &spec);
         assert_eq!(at(&found[0]), "\"three\"");
         // No semantic rule runs on a spec that does not match the schema.
-        assert!(lint(&spec).iter().all(|d| d.rule.group() == "spec" || d.rule.group() == "security"));
+        assert!(
+            lint(&spec)
+                .iter()
+                .all(|d| d.rule.group() == "spec" || d.rule.group() == "security")
+        );
     }
 
     #[test]

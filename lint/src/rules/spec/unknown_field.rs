@@ -36,7 +36,10 @@ mod tests {
         let spec = with(|s| s["placement"]["dynamic"]["availabilityZone"] = json!(["us-east-1a"]));
         let found = fires(&UNKNOWN_FIELD, &spec);
         assert_eq!(at(&found[0]), "\"availabilityZone\"");
-        assert_eq!(found[0].help.as_deref(), Some("did you mean `availabilityZones`?"));
+        assert_eq!(
+            found[0].help.as_deref(),
+            Some("did you mean `availabilityZones`?")
+        );
     }
 
     #[test]

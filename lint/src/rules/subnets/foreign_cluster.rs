@@ -28,7 +28,9 @@ declare_rule! {
 }
 
 fn check(cx: &mut Context) {
-    let Some(placement) = cx.spec.static_placement() else { return };
+    let Some(placement) = cx.spec.static_placement() else {
+        return;
+    };
     let cluster = cx.spec.name.as_str();
     for subnet in placement.subnets.iter() {
         let Some(tags) = &subnet.tags else { continue };
@@ -62,7 +64,8 @@ mod tests {
     #[test]
     fn fires_on_another_clusters_tag() {
         let mut spec = base_static();
-        spec["placement"]["static"]["subnets"][1]["tags"]["kubernetes.io/cluster/staging"] = json!("owned");
+        spec["placement"]["static"]["subnets"][1]["tags"]["kubernetes.io/cluster/staging"] =
+            json!("owned");
         let found = fires(&FOREIGN_CLUSTER, &spec);
         assert_eq!(at(&found[0]), "\"kubernetes.io/cluster/staging\"");
     }

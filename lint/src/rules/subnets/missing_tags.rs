@@ -35,9 +35,11 @@ declare_rule! {
 }
 
 fn check(cx: &mut Context) {
-    let Some(placement) = cx.spec.static_placement() else { return };
+    let Some(placement) = cx.spec.static_placement() else {
+        return;
+    };
     let cluster = cx.spec.name.as_str();
-    for subnet in placement.subnets.iter() {
+    for (i, subnet) in placement.subnets.iter().enumerate() {
         let required = match *subnet.kind {
             SubnetKind::Public => tagging::required_public_subnet_tags(cluster),
             SubnetKind::Private => tagging::required_private_subnet_tags(cluster),
@@ -57,24 +59,43 @@ fn check(cx: &mut Context) {
         if to_add.is_empty() && wrong.is_empty() {
             continue;
         }
-        let span = tags.map_or(subnet.id.span, |t| t.span);
+        let span = cx.key_span(
+            &format!("/placement/static/subnets/{i}/tags"),
+            subnet.id.span,
+        );
         let mut problems: Vec<String> = Vec::new();
         if !to_add.is_empty() {
-            problems.push(format!("lacks {} tag{}", to_add.len(), if to_add.len() == 1 { "" } else { "s" }));
+            problems.push(format!(
+                "lacks {} tag{}",
+                to_add.len(),
+                if to_add.len() == 1 { "" } else { "s" }
+            ));
         }
         if !wrong.is_empty() {
             problems.push(format!("has {} with the wrong value", wrong.len()));
         }
-        let fixes: Vec<String> = to_add.iter().chain(wrong.iter().map(|(_, want)| want)).cloned().collect();
+        let fixes: Vec<String> = to_add
+            .iter()
+            .chain(wrong.iter().map(|(_, want)| want))
+            .cloned()
+            .collect();
         let d = cx.emit(
             &MISSING_TAGS,
             span,
-            format!("{} subnet `{}` {}", *subnet.kind, subnet.id.as_str(), problems.join(" and ")),
+            format!(
+                "{} subnet `{}` {}",
+                *subnet.kind,
+                subnet.id.as_str(),
+                problems.join(" and ")
+            ),
         );
         for (found, want) in &wrong {
             d.with_label(found.value.span, format!("should be `{want}`"));
         }
-        d.with_help(format!("set these tags on the subnet: {}", fixes.join(", ")));
+        d.with_help(format!(
+            "set these tags on the subnet: {}",
+            fixes.join(", ")
+        ));
     }
 }
 
@@ -90,21 +111,33 @@ mod tests {
         let mut spec = base_static();
         spec["placement"]["static"]["subnets"][0]["tags"] = json!({"kubernetes.io/role/elb": "1"});
         let found = fires(&MISSING_TAGS, &spec);
-        assert_eq!(found[0].message, "public subnet `subnet-0000000000000000a` lacks 3 tags");
+        assert_eq!(
+            found[0].message,
+            "public subnet `subnet-0000000000000000a` lacks 3 tags"
+        );
         assert_eq!(
             found[0].help.as_deref(),
-            Some("set these tags on the subnet: sigs.k8s.io/cluster-api-provider-aws/role=public, kubernetes.io/cluster/prod-east=shared, sigs.k8s.io/cluster-api-provider-aws/cluster/prod-east=owned")
+            Some(
+                "set these tags on the subnet: sigs.k8s.io/cluster-api-provider-aws/role=public, kubernetes.io/cluster/prod-east=shared, sigs.k8s.io/cluster-api-provider-aws/cluster/prod-east=owned"
+            )
         );
     }
 
     #[test]
     fn fires_on_untagged_private_subnets_and_wrong_values() {
         let mut spec = base_static();
-        spec["placement"]["static"]["subnets"][1].as_object_mut().unwrap().remove("tags");
-        spec["placement"]["static"]["subnets"][3]["tags"]["kubernetes.io/role/internal-elb"] = json!("0");
+        spec["placement"]["static"]["subnets"][1]
+            .as_object_mut()
+            .unwrap()
+            .remove("tags");
+        spec["placement"]["static"]["subnets"][3]["tags"]["kubernetes.io/role/internal-elb"] =
+            json!("0");
         let found = fires(&MISSING_TAGS, &spec);
         assert_eq!(found.len(), 2);
-        assert_eq!(found[1].message, "private subnet `subnet-0000000000000000d` has 1 with the wrong value");
+        assert_eq!(
+            found[1].message,
+            "private subnet `subnet-0000000000000000d` has 1 with the wrong value"
+        );
     }
 
     #[test]

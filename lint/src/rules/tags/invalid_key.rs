@@ -34,7 +34,9 @@ fn check(cx: &mut Context) {
         let problem = if len == 0 {
             Some("a tag key cannot be empty".to_string())
         } else if len > MAX_KEY {
-            Some(format!("tag key is {len} characters; the most is {MAX_KEY}"))
+            Some(format!(
+                "tag key is {len} characters; the most is {MAX_KEY}"
+            ))
         } else {
             key.chars()
                 .find(|c| !allowed_char(*c))
@@ -56,14 +58,23 @@ mod tests {
 
     #[test]
     fn fires_on_bad_characters_and_lengths() {
-        fires(&INVALID_KEY, &with(|s| s["tags"] = json!({"cost-center#": "42"})));
+        fires(
+            &INVALID_KEY,
+            &with(|s| s["tags"] = json!({"cost-center#": "42"})),
+        );
         fires(&INVALID_KEY, &with(|s| s["tags"] = json!({"": "x"})));
-        fires(&INVALID_KEY, &with(|s| s["tags"] = json!({"k".repeat(129): "x"})));
+        fires(
+            &INVALID_KEY,
+            &with(|s| s["tags"] = json!({"k".repeat(129): "x"})),
+        );
     }
 
     #[test]
     fn quiet_on_valid_keys_in_any_script() {
         quiet(&INVALID_KEY, &base());
-        quiet(&INVALID_KEY, &with(|s| s["tags"] = json!({"équipe": "plateforme", "team/owner@x": "a"})));
+        quiet(
+            &INVALID_KEY,
+            &with(|s| s["tags"] = json!({"équipe": "plateforme", "team/owner@x": "a"})),
+        );
     }
 }

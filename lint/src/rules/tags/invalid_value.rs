@@ -31,12 +31,17 @@ fn check(cx: &mut Context) {
         let value = tag.value.as_str();
         let len = value.chars().count();
         let problem = if len > MAX_VALUE {
-            Some(format!("the value of tag `{}` is {len} characters; the most is {MAX_VALUE}", tag.key.as_str()))
+            Some(format!(
+                "the value of tag `{}` is {len} characters; the most is {MAX_VALUE}",
+                tag.key.as_str()
+            ))
         } else {
-            value
-                .chars()
-                .find(|c| !allowed_char(*c))
-                .map(|c| format!("the value of tag `{}` contains `{c}`, which AWS does not accept", tag.key.as_str()))
+            value.chars().find(|c| !allowed_char(*c)).map(|c| {
+                format!(
+                    "the value of tag `{}` contains `{c}`, which AWS does not accept",
+                    tag.key.as_str()
+                )
+            })
         };
         if let Some(problem) = problem {
             cx.emit(&INVALID_VALUE, tag.value.span, problem)
@@ -54,13 +59,22 @@ mod tests {
 
     #[test]
     fn fires_on_bad_characters_and_lengths() {
-        fires(&INVALID_VALUE, &with(|s| s["tags"] = json!({"owner": "ops <ops@example.com>"})));
-        fires(&INVALID_VALUE, &with(|s| s["tags"] = json!({"k": "v".repeat(257)})));
+        fires(
+            &INVALID_VALUE,
+            &with(|s| s["tags"] = json!({"owner": "ops <ops@example.com>"})),
+        );
+        fires(
+            &INVALID_VALUE,
+            &with(|s| s["tags"] = json!({"k": "v".repeat(257)})),
+        );
     }
 
     #[test]
     fn quiet_on_valid_and_empty_values() {
         quiet(&INVALID_VALUE, &base());
-        quiet(&INVALID_VALUE, &with(|s| s["tags"] = json!({"a": "", "b": "ops@example.com"})));
+        quiet(
+            &INVALID_VALUE,
+            &with(|s| s["tags"] = json!({"a": "", "b": "ops@example.com"})),
+        );
     }
 }

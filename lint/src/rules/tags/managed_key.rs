@@ -30,8 +30,14 @@ fn check(cx: &mut Context) {
     let Some(tags) = &cx.spec.tags else { return };
     for tag in tags.iter() {
         if tagging::is_managed_key(&tag.key) {
-            cx.emit(&MANAGED_KEY, tag.key.span, format!("`{}` is a tag awscluster sets itself", tag.key.as_str()))
-                .with_help("remove it: awscluster tracks ownership with it and names resources with `Name`");
+            cx.emit(
+                &MANAGED_KEY,
+                tag.key.span,
+                format!("`{}` is a tag awscluster sets itself", tag.key.as_str()),
+            )
+            .with_help(
+                "remove it: awscluster tracks ownership with it and names resources with `Name`",
+            );
         }
     }
 }
@@ -46,12 +52,22 @@ mod tests {
     #[test]
     fn fires_on_ownership_and_name_tags() {
         fires(&MANAGED_KEY, &with(|s| s["tags"] = json!({"Name": "x"})));
-        fires(&MANAGED_KEY, &with(|s| s["tags"] = json!({"sigs.k8s.io/cluster-api-provider-aws/cluster/other": "owned"})));
+        fires(
+            &MANAGED_KEY,
+            &with(|s| {
+                s["tags"] = json!({"sigs.k8s.io/cluster-api-provider-aws/cluster/other": "owned"})
+            }),
+        );
     }
 
     #[test]
     fn quiet_on_ordinary_tags() {
         quiet(&MANAGED_KEY, &base());
-        quiet(&MANAGED_KEY, &with(|s| s["tags"] = json!({"team": "platform", "name": "lowercase is a different key"})));
+        quiet(
+            &MANAGED_KEY,
+            &with(|s| {
+                s["tags"] = json!({"team": "platform", "name": "lowercase is a different key"})
+            }),
+        );
     }
 }

@@ -24,9 +24,20 @@ declare_rule! {
 fn check(cx: &mut Context) {
     let Some(tags) = &cx.spec.tags else { return };
     for tag in tags.iter() {
-        if tag.key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:")) {
-            cx.emit(&RESERVED_PREFIX, tag.key.span, format!("tag key `{}` uses the reserved prefix `aws:`", tag.key.as_str()))
-                .with_help("AWS reserves `aws:` for its own tags; choose another prefix");
+        if tag
+            .key
+            .get(..4)
+            .is_some_and(|p| p.eq_ignore_ascii_case("aws:"))
+        {
+            cx.emit(
+                &RESERVED_PREFIX,
+                tag.key.span,
+                format!(
+                    "tag key `{}` uses the reserved prefix `aws:`",
+                    tag.key.as_str()
+                ),
+            )
+            .with_help("AWS reserves `aws:` for its own tags; choose another prefix");
         }
     }
 }
@@ -40,13 +51,22 @@ mod tests {
 
     #[test]
     fn fires_in_any_case() {
-        fires(&RESERVED_PREFIX, &with(|s| s["tags"] = json!({"aws:team": "x"})));
-        fires(&RESERVED_PREFIX, &with(|s| s["tags"] = json!({"AWS:team": "x"})));
+        fires(
+            &RESERVED_PREFIX,
+            &with(|s| s["tags"] = json!({"aws:team": "x"})),
+        );
+        fires(
+            &RESERVED_PREFIX,
+            &with(|s| s["tags"] = json!({"AWS:team": "x"})),
+        );
     }
 
     #[test]
     fn quiet_otherwise() {
         quiet(&RESERVED_PREFIX, &base());
-        quiet(&RESERVED_PREFIX, &with(|s| s["tags"] = json!({"awsome": "x"})));
+        quiet(
+            &RESERVED_PREFIX,
+            &with(|s| s["tags"] = json!({"awsome": "x"})),
+        );
     }
 }

@@ -40,9 +40,10 @@ fn check(cx: &mut Context) {
     keys.dedup();
     let total = keys.len() + managed.len();
     if total > MAX_TAGS {
+        let span = cx.key_span("/tags", tags.span);
         cx.emit(
             &TOO_MANY,
-            tags.span,
+            span,
             format!("{} tags here plus {} of awscluster's make {total}; AWS allows {MAX_TAGS} per resource", keys.len(), managed.len()),
         )
         .with_help(format!("remove at least {} tags", total - MAX_TAGS));
@@ -64,7 +65,10 @@ mod tests {
     #[test]
     fn fires_past_fifty_with_awsclusters_own() {
         let found = fires(&TOO_MANY, &with(|s| s["tags"] = tags(47)));
-        assert_eq!(found[0].message, "47 tags here plus 4 of awscluster's make 51; AWS allows 50 per resource");
+        assert_eq!(
+            found[0].message,
+            "47 tags here plus 4 of awscluster's make 51; AWS allows 50 per resource"
+        );
     }
 
     #[test]

@@ -1,0 +1,165 @@
+//! The linter's commands, behind the command line: each writes its output
+//! and returns the exit status, so the binary only parses and dispatches.
+
+use std::io::{self, Write};
+
+use crate::error::Error;
+use crate::report::{self, Format, Style};
+use crate::rules;
+use crate::run::{self, Request};
+use crate::suggest;
+
+/// Exit status when the tool could not do its job.
+pub const EXIT_FAILURE: u8 = 2;
+
+/// `awscluster lint`: findings to `out`, problems running to `err`.
+pub fn lint(
+    request: &Request,
+    cwd: &std::path::Path,
+    format: Format,
+    style: Style,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<u8> {
+    let outcome = match run::lint(request, cwd) {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            print_error(&e, style, err)?;
+            return Ok(EXIT_FAILURE);
+        }
+    };
+    report::emitter(format, style).emit(&outcome, out)?;
+    for failure in &outcome.failures {
+        print_error(failure, style, err)?;
+    }
+    Ok(outcome.exit_code())
+}
+
+/// Writes an error the way findings look: miette, with the source excerpt
+/// when there is one (a bad `awscluster.toml`).
+pub fn print_error(error: &Error, style: Style, err: &mut dyn Write) -> io::Result<()> {
+    let theme = if style.color {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
+    let mut text = String::new();
+    miette::GraphicalReportHandler::new_themed(theme)
+        .with_width(style.width)
+        .with_links(false)
+        .render_report(&mut text, error)
+        .map_err(io::Error::other)?;
+    err.write_all(text.as_bytes())
+}
+
+/// How `awscluster rules` prints the registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RulesFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+/// `awscluster rules`: every rule with its default severity and summary.
+pub fn rules(format: RulesFormat, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        RulesFormat::Text => {
+            let mut group = "";
+            for rule in rules::all() {
+                if rule.group() != group {
+                    if !group.is_empty() {
+                        writeln!(out)?;
+                    }
+                    group = rule.group();
+                    writeln!(out, "{group}")?;
+                }
+                writeln!(
+                    out,
+                    "  {:<40} {:<8} {}",
+                    rule.code,
+                    rule.default_severity.as_str(),
+                    rule.summary()
+                )?;
+            }
+            writeln!(out, "\n`awscluster explain CODE` tells more about one.")
+        }
+        RulesFormat::Markdown => out.write_all(rule_table().as_bytes()),
+        RulesFormat::Json => {
+            let list: Vec<serde_json::Value> = rules::all()
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "code": r.code,
+                        "group": r.group(),
+                        "severity": r.default_severity,
+                        "summary": r.summary(),
+                        "docs": r.docs(),
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut *out, &list)?;
+            writeln!(out)
+        }
+    }
+}
+
+/// The README's rule table, generated from the registry.
+pub fn rule_table() -> String {
+    let mut table = String::from("| Code | Default | What it checks |\n|---|---|---|\n");
+    for rule in rules::all() {
+        table.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            rule.code,
+            rule.default_severity,
+            rule.summary().replace('|', "\\|")
+        ));
+    }
+    table
+}
+
+/// `awscluster explain CODE`: one rule's documentation.
+pub fn explain(code: &str, out: &mut dyn Write) -> Result<(), ExplainError> {
+    let Some(rule) = rules::find(code) else {
+        let hint = suggest::closest(code, rules::all().iter().map(|r| r.code)).map_or_else(
+            || "; `awscluster rules` lists them".to_string(),
+            |b| format!("; did you mean `{b}`?"),
+        );
+        return Err(ExplainError::Unknown(format!(
+            "unknown rule `{code}`{hint}"
+        )));
+    };
+    writeln!(
+        out,
+        "{} ({} by default)\n\n{}\n\n{}",
+        rule.code,
+        rule.default_severity,
+        rule.summary(),
+        rule.docs()
+    )
+    .map_err(ExplainError::Io)
+}
+
+#[derive(Debug)]
+pub enum ExplainError {
+    Unknown(String),
+    Io(io::Error),
+}
+
+/// The schemas `awscluster schema` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schema {
+    Cluster,
+    Config,
+    Report,
+}
+
+pub fn schema(which: Schema, out: &mut dyn Write) -> io::Result<()> {
+    out.write_all(
+        match which {
+            Schema::Cluster => crate::spec::schema::CLUSTER_SCHEMA,
+            Schema::Config => crate::config::CONFIG_SCHEMA,
+            Schema::Report => crate::report::REPORT_SCHEMA,
+        }
+        .as_bytes(),
+    )
+}

@@ -1,0 +1,486 @@
+//! `awscluster.toml`: severities, ignores, quota values and which files a
+//! directory walk picks up.
+//!
+//! The file is found upward from the current directory (or named with
+//! `--config`). It is parsed with spans, so that a bad key or value is
+//! reported at its line like any finding; a broken configuration stops the
+//! run (exit 2) rather than being half applied.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+
+use crate::diagnostic::Severity;
+use crate::error::Error;
+use crate::rules::{self, Rule};
+use crate::source::{SourceFile, Span};
+use crate::suggest;
+
+pub const FILE_NAME: &str = "awscluster.toml";
+
+/// The configuration's JSON Schema (for TOML editors), as checked in.
+pub const CONFIG_SCHEMA: &str = include_str!("../../schemas/config.schema.json");
+
+/// The patterns a directory walk lints by default.
+pub const DEFAULT_INCLUDE: &[&str] = &["*.cluster.json", "*.cluster.yaml", "*.cluster.yml"];
+
+/// Configuration of `awscluster lint`: severities, ignores, the account's
+/// quotas, and which files a directory walk lints.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[cfg_attr(test, schemars(title = "awscluster.toml"))]
+struct RawConfig {
+    /// Exit with status 1 when there are warnings, not only errors.
+    deny_warnings: Option<bool>,
+    /// Severity by rule code (`"pools/single-master"`) or group (`"quota"`):
+    /// `"error"`, `"warning"`, `"note"`, or `"allow"` to turn it off. A code
+    /// wins over its group.
+    #[serde(default)]
+    #[cfg_attr(test, schemars(with = "BTreeMap<String, Level>"))]
+    rules: BTreeMap<toml::Spanned<String>, toml::Spanned<String>>,
+    /// Findings to ignore in some files.
+    #[serde(default)]
+    #[cfg_attr(test, schemars(with = "Vec<RawIgnore>"))]
+    ignore: Vec<toml::Spanned<RawIgnore>>,
+    /// The account's real quota values by quota code (`"L-1216C47A" = 256`),
+    /// replacing AWS's defaults in the `quota` rules.
+    #[serde(default)]
+    #[cfg_attr(test, schemars(with = "BTreeMap<String, f64>"))]
+    quotas: BTreeMap<toml::Spanned<String>, toml::Spanned<f64>>,
+    /// Which files a directory walk lints.
+    files: Option<RawFiles>,
+}
+
+/// A severity in the configuration.
+#[cfg(test)]
+#[derive(schemars::JsonSchema)]
+#[schemars(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum Level {
+    Error,
+    Warning,
+    Note,
+    Allow,
+}
+
+/// Ignore some rules in some files.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[cfg_attr(test, schemars(rename = "Ignore"))]
+struct RawIgnore {
+    /// Rule codes or groups to ignore.
+    #[cfg_attr(test, schemars(with = "Vec<String>"))]
+    rules: Vec<toml::Spanned<String>>,
+    /// Glob patterns, relative to this file's directory, of the files it
+    /// applies to; every file when omitted.
+    #[cfg_attr(test, schemars(with = "Option<Vec<String>>"))]
+    paths: Option<Vec<toml::Spanned<String>>>,
+    /// Why the findings are ignored, for the next reader.
+    #[allow(dead_code)]
+    reason: Option<String>,
+}
+
+/// Which files a directory walk lints.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[cfg_attr(test, schemars(rename = "Files"))]
+struct RawFiles {
+    /// File name patterns to lint; default
+    /// `["*.cluster.json", "*.cluster.yaml", "*.cluster.yml"]`.
+    include: Option<Vec<String>>,
+    /// Glob patterns, relative to this file's directory, to skip (on top of
+    /// what `.gitignore` skips).
+    exclude: Option<Vec<String>>,
+}
+
+/// A loaded configuration, or the defaults.
+#[derive(Debug, Default)]
+pub struct Config {
+    /// The file it came from, for findings about it.
+    pub file: Option<Arc<SourceFile>>,
+    pub deny_warnings: bool,
+    /// Overrides by code or group; `None` turns the rule off.
+    pub levels: Vec<(Selector, Option<Severity>)>,
+    pub ignores: Vec<Ignore>,
+    pub quotas: BTreeMap<String, f64>,
+    pub include: Option<GlobSet>,
+    pub exclude: Option<GlobSet>,
+    /// Directory paths are relative to.
+    pub root: PathBuf,
+}
+
+/// Which rules a setting applies to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Selector {
+    All,
+    Group(String),
+    Code(&'static str),
+}
+
+impl Selector {
+    /// Parses a rule code, a group name or `all`, suggesting the closest
+    /// when it is neither.
+    pub fn parse(text: &str) -> Result<Selector, String> {
+        if text == "all" {
+            return Ok(Selector::All);
+        }
+        if let Some(rule) = rules::find(text) {
+            return Ok(Selector::Code(rule.code));
+        }
+        let groups = rules::groups();
+        if groups.contains(&text.trim_end_matches("/*")) {
+            return Ok(Selector::Group(text.trim_end_matches("/*").to_string()));
+        }
+        let candidates = rules::all()
+            .iter()
+            .map(|r| r.code)
+            .chain(groups.iter().copied());
+        Err(match suggest::closest(text, candidates) {
+            Some(best) => format!("unknown rule `{text}`; did you mean `{best}`?"),
+            None => format!("unknown rule `{text}`; `awscluster rules` lists them"),
+        })
+    }
+
+    pub fn matches(&self, rule: &Rule) -> bool {
+        match self {
+            Selector::All => true,
+            Selector::Group(g) => rule.group() == g,
+            Selector::Code(c) => rule.code == *c,
+        }
+    }
+
+    /// More specific selectors win: a code over a group over `all`.
+    fn specificity(&self) -> u8 {
+        match self {
+            Selector::All => 0,
+            Selector::Group(_) => 1,
+            Selector::Code(_) => 2,
+        }
+    }
+}
+
+/// Parses `error`, `warning`, `note` or `allow` (`None`).
+pub fn parse_level(text: &str) -> Result<Option<Severity>, String> {
+    match text {
+        "error" => Ok(Some(Severity::Error)),
+        "warning" | "warn" => Ok(Some(Severity::Warning)),
+        "note" => Ok(Some(Severity::Note)),
+        "allow" | "off" => Ok(None),
+        _ => Err(format!(
+            "`{text}` is not a severity: use \"error\", \"warning\", \"note\" or \"allow\""
+        )),
+    }
+}
+
+#[derive(Debug)]
+pub struct Ignore {
+    pub selectors: Vec<Selector>,
+    /// `None`: every file.
+    pub paths: Option<GlobSet>,
+    /// The entry in the configuration file.
+    pub span: Span,
+}
+
+impl Ignore {
+    pub fn applies_to(&self, relative: &Path) -> bool {
+        self.paths.as_ref().is_none_or(|p| p.is_match(relative))
+    }
+}
+
+impl Config {
+    /// The configuration for a run: `explicit` if given, else the nearest
+    /// `awscluster.toml` from `cwd` upward, else the defaults.
+    pub fn discover(explicit: Option<&Path>, cwd: &Path) -> Result<Config, Error> {
+        let path = match explicit {
+            Some(p) => Some(p.to_path_buf()),
+            None => cwd
+                .ancestors()
+                .map(|dir| dir.join(FILE_NAME))
+                .find(|candidate| candidate.is_file()),
+        };
+        match path {
+            None => Ok(Config {
+                root: cwd.to_path_buf(),
+                ..Config::default()
+            }),
+            Some(path) => {
+                let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+                let root = std::path::absolute(&path)
+                    .ok()
+                    .and_then(|p| p.parent().map(Path::to_path_buf))
+                    .unwrap_or_else(|| cwd.to_path_buf());
+                Config::parse(Arc::new(SourceFile::new(path, text)), root)
+            }
+        }
+    }
+
+    pub fn parse(file: Arc<SourceFile>, root: PathBuf) -> Result<Config, Error> {
+        let invalid = |span: Option<std::ops::Range<usize>>, message: String| Error::Config {
+            file: Arc::clone(&file),
+            span: span.map_or(Span::new(0, 0), |r| Span::new(r.start, r.end)),
+            message,
+        };
+        let raw: RawConfig = toml::from_str(&file.text).map_err(|e| {
+            // toml's message repeats the location; keep its first line.
+            let message = e
+                .message()
+                .lines()
+                .next()
+                .unwrap_or("invalid configuration")
+                .to_string();
+            invalid(e.span(), message)
+        })?;
+
+        let mut levels = Vec::new();
+        for (selector, level) in &raw.rules {
+            let parsed = Selector::parse(selector.get_ref())
+                .map_err(|m| invalid(Some(selector.span()), m))?;
+            let level = parse_level(level.get_ref()).map_err(|m| invalid(Some(level.span()), m))?;
+            levels.push((parsed, level));
+        }
+        levels.sort_by_key(|(s, _)| s.specificity());
+
+        let mut ignores = Vec::new();
+        for entry in &raw.ignore {
+            let mut selectors = Vec::new();
+            for rule in &entry.get_ref().rules {
+                selectors.push(
+                    Selector::parse(rule.get_ref()).map_err(|m| invalid(Some(rule.span()), m))?,
+                );
+            }
+            let paths = match &entry.get_ref().paths {
+                None => None,
+                Some(patterns) => Some(glob_set(
+                    patterns
+                        .iter()
+                        .map(|p| (p.get_ref().as_str(), Some(p.span()))),
+                    &invalid,
+                )?),
+            };
+            let span = entry.span();
+            ignores.push(Ignore {
+                selectors,
+                paths,
+                span: Span::new(span.start, span.end),
+            });
+        }
+
+        let mut quotas = BTreeMap::new();
+        for (code, value) in &raw.quotas {
+            if crate::catalog::quota(code.get_ref()).is_none() {
+                let known = crate::catalog::quotas().iter().map(|q| q.code);
+                let hint = suggest::closest(code.get_ref(), known)
+                    .map_or(String::new(), |b| format!("; did you mean `{b}`?"));
+                return Err(invalid(
+                    Some(code.span()),
+                    format!("unknown quota code `{}`{hint}", code.get_ref()),
+                ));
+            }
+            if *value.get_ref() < 0.0 {
+                return Err(invalid(
+                    Some(value.span()),
+                    "a quota cannot be negative".into(),
+                ));
+            }
+            quotas.insert(code.get_ref().clone(), *value.get_ref());
+        }
+
+        let (include, exclude) = match &raw.files {
+            None => (None, None),
+            Some(files) => (
+                files
+                    .include
+                    .as_ref()
+                    .map(|p| glob_set(p.iter().map(|s| (s.as_str(), None)), &invalid))
+                    .transpose()?,
+                files
+                    .exclude
+                    .as_ref()
+                    .map(|p| glob_set(p.iter().map(|s| (s.as_str(), None)), &invalid))
+                    .transpose()?,
+            ),
+        };
+
+        Ok(Config {
+            file: Some(file.clone()),
+            deny_warnings: raw.deny_warnings.unwrap_or(false),
+            levels,
+            ignores,
+            quotas,
+            include,
+            exclude,
+            root,
+        })
+    }
+
+    /// The severity `rule` reports at under this configuration and the
+    /// command line's overrides (applied after it, in order); `None` when it
+    /// is turned off.
+    pub fn severity(&self, rule: &Rule, cli: &[(Selector, Option<Severity>)]) -> Option<Severity> {
+        let mut level = Some(rule.default_severity);
+        for (selector, l) in self.levels.iter().chain(cli) {
+            if selector.matches(rule) {
+                level = *l;
+            }
+        }
+        level
+    }
+
+    /// Whether a directory walk should lint `path` (relative to the walk's
+    /// root) by its name.
+    pub fn includes(&self, path: &Path) -> bool {
+        let name = path.file_name().map(Path::new).unwrap_or(path);
+        let included = match &self.include {
+            Some(set) => set.is_match(name),
+            None => DEFAULT_INCLUDE.iter().any(|p| {
+                Glob::new(p)
+                    .map(|g| g.compile_matcher().is_match(name))
+                    .unwrap_or(false)
+            }),
+        };
+        included && !self.excludes(path)
+    }
+
+    fn excludes(&self, path: &Path) -> bool {
+        let Some(set) = &self.exclude else {
+            return false;
+        };
+        set.is_match(self.relative(path))
+    }
+
+    /// `path` relative to the configuration's directory, for glob matching.
+    pub fn relative(&self, path: &Path) -> PathBuf {
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        absolute
+            .strip_prefix(&self.root)
+            .map(Path::to_path_buf)
+            .unwrap_or(absolute)
+    }
+}
+
+fn glob_set<'a>(
+    patterns: impl Iterator<Item = (&'a str, Option<std::ops::Range<usize>>)>,
+    invalid: &dyn Fn(Option<std::ops::Range<usize>>, String) -> Error,
+) -> Result<GlobSet, Error> {
+    let mut builder = GlobSetBuilder::new();
+    for (pattern, span) in patterns {
+        let glob = globset::GlobBuilder::new(pattern)
+            .literal_separator(false)
+            .build()
+            .map_err(|e| invalid(span, format!("invalid glob `{pattern}`: {}", e.kind())))?;
+        builder.add(glob);
+    }
+    builder
+        .build()
+        .map_err(|e| invalid(None, format!("invalid glob: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, Error> {
+        Config::parse(
+            Arc::new(SourceFile::new(FILE_NAME, text.to_string())),
+            PathBuf::from("/repo"),
+        )
+    }
+
+    fn error_at(text: &str) -> (String, String) {
+        match parse(text) {
+            Err(Error::Config {
+                message,
+                span,
+                file,
+            }) => (message, file.text_at(span).to_string()),
+            other => panic!("expected a config error, got {other:?}"),
+        }
+    }
+
+    /// The checked-in schema for editors (taplo, Even Better TOML) must
+    /// match the parser. Regenerate with `UPDATE_SCHEMAS=1`.
+    #[test]
+    fn checked_in_schema_matches_the_parser() {
+        let mut schema = serde_json::to_value(schemars::schema_for!(RawConfig)).unwrap();
+        crate::spec::schema::strip_null_alternatives(&mut schema);
+        let mut text = serde_json::to_string_pretty(&schema).unwrap();
+        text.push('\n');
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../schemas/config.schema.json");
+        if std::env::var_os("UPDATE_SCHEMAS").is_some() {
+            std::fs::write(path, &text).unwrap();
+            return;
+        }
+        assert!(
+            text == CONFIG_SCHEMA,
+            "schemas/config.schema.json is stale: run with UPDATE_SCHEMAS=1"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_at_their_line() {
+        let (message, at) = error_at(
+            "deny-warnings = true\n[rules]\n\"pools/single-master\" = \"allow\"\n[quota]\nx = 1\n",
+        );
+        assert!(message.contains("unknown field `quota`"), "{message}");
+        assert_eq!(at, "quota");
+    }
+
+    #[test]
+    fn unknown_rules_and_levels_suggest_the_closest() {
+        let (message, at) = error_at("[rules]\n\"pools/master-sise\" = \"error\"\n");
+        assert_eq!(
+            message,
+            "unknown rule `pools/master-sise`; did you mean `pools/master-size`?"
+        );
+        assert_eq!(at, "\"pools/master-sise\"");
+        let (message, _) = error_at("[rules]\n\"pools/master-size\" = \"fatal\"\n");
+        assert!(message.starts_with("`fatal` is not a severity"));
+        let (message, _) = error_at("[quotas]\n\"L-1216C47\" = 10\n");
+        assert!(message.contains("did you mean `L-1216C47A`?"), "{message}");
+    }
+
+    #[test]
+    fn codes_win_over_groups_and_the_command_line_wins_last() {
+        let config =
+            parse("[rules]\n\"pools/single-master\" = \"error\"\npools = \"allow\"\n").unwrap();
+        let single = rules::find("pools/single-master").unwrap();
+        let size = rules::find("pools/master-size").unwrap();
+        assert_eq!(config.severity(single, &[]), Some(Severity::Error));
+        assert_eq!(config.severity(size, &[]), None);
+        let cli = [
+            (Selector::All, Some(Severity::Warning)),
+            (Selector::Code(single.code), None),
+        ];
+        assert_eq!(config.severity(size, &cli), Some(Severity::Warning));
+        assert_eq!(config.severity(single, &cli), None);
+    }
+
+    #[test]
+    fn ignores_match_paths_relative_to_the_config() {
+        let config =
+            parse("[[ignore]]\nrules = [\"network\"]\npaths = [\"dev/*.cluster.json\"]\n").unwrap();
+        let ignore = &config.ignores[0];
+        assert!(ignore.applies_to(Path::new("dev/a.cluster.json")));
+        assert!(!ignore.applies_to(Path::new("prod/a.cluster.json")));
+        assert_eq!(
+            config.relative(Path::new("/repo/dev/a.cluster.json")),
+            Path::new("dev/a.cluster.json")
+        );
+    }
+
+    #[test]
+    fn include_patterns_default_to_cluster_specs() {
+        let config = Config::default();
+        assert!(config.includes(Path::new("x/prod.cluster.yaml")));
+        assert!(!config.includes(Path::new("x/package.json")));
+    }
+}

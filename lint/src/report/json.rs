@@ -1,0 +1,142 @@
+//! For programs: one JSON document, described by
+//! `schemas/report.schema.json`.
+
+use std::io;
+
+use serde::Serialize;
+
+use super::{Emitter, TOOL, VERSION};
+use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::run::Outcome;
+
+/// The JSON report's schema, as checked in.
+pub const REPORT_SCHEMA: &str = include_str!("../../../schemas/report.schema.json");
+
+/// Version of the report's shape; bumped on incompatible changes.
+const REPORT_VERSION: u32 = 1;
+
+pub struct Json;
+
+#[derive(Serialize)]
+struct Report<'a> {
+    version: u32,
+    tool: Tool,
+    summary: Summary,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+    catalogs: Catalogs,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Catalogs {
+    instance_types: &'static str,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    files: usize,
+    errors: usize,
+    warnings: usize,
+    notes: usize,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    code: &'static str,
+    severity: Severity,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<&'a str>,
+    location: Location,
+    labels: Vec<JsonLabel<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonLabel<'a> {
+    location: Location,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'a str>,
+    primary: bool,
+}
+
+#[derive(Serialize)]
+struct Location {
+    file: String,
+    start: Position,
+    end: Position,
+    offset: u32,
+    length: u32,
+}
+
+#[derive(Serialize)]
+struct Position {
+    line: usize,
+    column: usize,
+}
+
+fn location(label: &Label) -> Location {
+    let (start, end) = (label.start(), label.end());
+    Location {
+        file: label.file.display_path(),
+        start: Position {
+            line: start.line,
+            column: start.column,
+        },
+        end: Position {
+            line: end.line,
+            column: end.column,
+        },
+        offset: label.span.start,
+        length: label.span.end - label.span.start,
+    }
+}
+
+fn diagnostic(d: &Diagnostic) -> JsonDiagnostic<'_> {
+    JsonDiagnostic {
+        code: d.rule.code,
+        severity: d.severity,
+        message: &d.message,
+        help: d.help.as_deref(),
+        location: location(d.primary()),
+        labels: d
+            .labels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| JsonLabel {
+                location: location(l),
+                message: l.message.as_deref(),
+                primary: i == 0,
+            })
+            .collect(),
+    }
+}
+
+impl Emitter for Json {
+    fn emit(&self, outcome: &Outcome, out: &mut dyn io::Write) -> io::Result<()> {
+        let report = Report {
+            version: REPORT_VERSION,
+            tool: Tool {
+                name: TOOL,
+                version: VERSION,
+                catalogs: Catalogs {
+                    instance_types: crate::catalog::instance_catalog_source(),
+                },
+            },
+            summary: Summary {
+                files: outcome.files.len(),
+                errors: outcome.count(Severity::Error),
+                warnings: outcome.count(Severity::Warning),
+                notes: outcome.count(Severity::Note),
+            },
+            diagnostics: outcome.diagnostics.iter().map(diagnostic).collect(),
+        };
+        serde_json::to_writer_pretty(&mut *out, &report)?;
+        writeln!(out)
+    }
+}
