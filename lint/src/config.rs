@@ -214,11 +214,13 @@ impl Config {
                     path: path.clone(),
                     source,
                 })?;
-                let root = std::path::absolute(&path)
-                    .ok()
-                    .and_then(|p| p.parent().map(Path::to_path_buf))
-                    .unwrap_or_else(|| cwd.to_path_buf());
-                Config::parse(Arc::new(SourceFile::new(path, text)), root)
+                let absolute = normalize(&cwd.join(&path));
+                let root = absolute
+                    .parent()
+                    .map_or_else(|| cwd.to_path_buf(), Path::to_path_buf);
+                // Shown relative to where the user is, like the specs.
+                let shown = relative_to(&absolute, &normalize(cwd));
+                Config::parse(Arc::new(SourceFile::new(shown, text)), root)
             }
         }
     }
@@ -359,12 +361,47 @@ impl Config {
 
     /// `path` relative to the configuration's directory, for glob matching.
     pub fn relative(&self, path: &Path) -> PathBuf {
-        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let absolute = normalize(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()));
         absolute
-            .strip_prefix(&self.root)
+            .strip_prefix(normalize(&self.root))
             .map(Path::to_path_buf)
             .unwrap_or(absolute)
     }
+}
+
+/// `path` as seen from `base` (both absolute and normalized): `../x.toml`
+/// for a file found upward.
+fn relative_to(path: &Path, base: &Path) -> PathBuf {
+    let common = path
+        .components()
+        .zip(base.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut out = PathBuf::new();
+    for _ in base.components().skip(common) {
+        out.push("..");
+    }
+    for component in path.components().skip(common) {
+        out.push(component);
+    }
+    out
+}
+
+/// Removes `.` and `..` lexically (`a/../b` is `b`), without touching the
+/// file system: paths given as `../dev/x` must match patterns like `dev/*`.
+fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn glob_set<'a>(

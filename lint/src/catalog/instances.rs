@@ -1,7 +1,5 @@
 //! EC2 instance types and where they are offered.
 
-use std::collections::HashMap;
-
 /// One instance type, as EC2 describes it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InstanceType {
@@ -24,93 +22,74 @@ impl InstanceType {
     }
 }
 
-/// Which types are offered somewhere: bit `i` stands for the catalog's
-/// type `i`.
-#[derive(Debug, Clone)]
-pub struct Offerings(Vec<u64>);
-
-impl Offerings {
-    fn from_hex(hex: &str) -> Option<Offerings> {
-        let bytes = hex.as_bytes();
-        let mut words = Vec::with_capacity(bytes.len().div_ceil(16));
-        let mut end = bytes.len();
-        while end > 0 {
-            let start = end.saturating_sub(16);
-            words.push(u64::from_str_radix(hex.get(start..end)?, 16).ok()?);
-            end = start;
+impl InstanceType {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) const fn new(
+        name: &'static str,
+        vcpus: u32,
+        memory_mib: u64,
+        current_generation: bool,
+        architectures: &'static str,
+        spot: bool,
+        max_network_interfaces: u32,
+        ipv4_per_interface: u32,
+        network_performance: &'static str,
+    ) -> InstanceType {
+        InstanceType {
+            name,
+            vcpus,
+            memory_mib,
+            current_generation,
+            architectures,
+            spot,
+            max_network_interfaces,
+            ipv4_per_interface,
+            network_performance,
         }
-        Some(Offerings(words))
-    }
-
-    pub fn contains(&self, index: usize) -> bool {
-        self.0
-            .get(index / 64)
-            .is_some_and(|w| w >> (index % 64) & 1 == 1)
     }
 }
 
+/// Which types are offered somewhere: bit `i` (of word `i / 64`) stands for
+/// the catalog's type `i`.
+pub type Offerings = [u64];
+
+fn contains(offerings: &Offerings, index: usize) -> bool {
+    offerings
+        .get(index / 64)
+        .is_some_and(|w| w >> (index % 64) & 1 == 1)
+}
+
+/// A Region's offerings, and its zones' with theirs.
 #[derive(Debug)]
-struct Region {
-    name: &'static str,
-    offered: Offerings,
-    zones: Vec<(&'static str, Offerings)>,
+pub struct RegionOfferings {
+    pub name: &'static str,
+    pub offered: &'static Offerings,
+    pub zones: &'static [(&'static str, &'static Offerings)],
 }
 
+/// The generated catalog: static data compiled into the binary, so there
+/// is nothing to load or parse.
 #[derive(Debug)]
 pub struct InstanceCatalog {
-    types: Vec<InstanceType>,
-    by_name: HashMap<&'static str, usize>,
-    regions: Vec<Region>,
+    types: &'static [InstanceType],
+    regions: &'static [RegionOfferings],
 }
 
 impl InstanceCatalog {
-    /// Parses the generated files. They are compiled in and checked by the
-    /// tests, so a malformed line is a build defect: it is skipped rather
-    /// than allowed to take the linter down.
-    pub fn parse(types: &'static str, offerings: &'static str) -> InstanceCatalog {
-        let types: Vec<InstanceType> = types
-            .lines()
-            .filter(|l| !l.starts_with('#') && !l.is_empty())
-            .filter_map(parse_type)
-            .collect();
-        let by_name = types.iter().enumerate().map(|(i, t)| (t.name, i)).collect();
-        let mut regions: Vec<Region> = Vec::new();
-        for line in offerings.lines().filter(|l| !l.starts_with('#')) {
-            let mut fields = line.split(' ');
-            let (Some(kind), Some(name), Some(hex)) = (fields.next(), fields.next(), fields.next())
-            else {
-                continue;
-            };
-            let Some(offered) = Offerings::from_hex(hex) else {
-                continue;
-            };
-            match kind {
-                "region" => regions.push(Region {
-                    name,
-                    offered,
-                    zones: Vec::new(),
-                }),
-                "zone" => {
-                    if let Some(region) = regions.last_mut() {
-                        region.zones.push((name, offered));
-                    }
-                }
-                _ => {}
-            }
-        }
-        InstanceCatalog {
-            types,
-            by_name,
-            regions,
-        }
+    pub const fn new(types: &'static [InstanceType], regions: &'static [RegionOfferings]) -> Self {
+        InstanceCatalog { types, regions }
     }
 
-    pub fn get(&self, name: &str) -> Option<&InstanceType> {
-        self.by_name.get(name).map(|&i| &self.types[i])
+    fn index(&self, name: &str) -> Option<usize> {
+        self.types.binary_search_by(|t| t.name.cmp(name)).ok()
     }
 
-    pub fn types(&self) -> &[InstanceType] {
-        &self.types
+    pub fn get(&self, name: &str) -> Option<&'static InstanceType> {
+        self.index(name).map(|i| &self.types[i])
+    }
+
+    pub fn types(&self) -> &'static [InstanceType] {
+        self.types
     }
 
     pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
@@ -125,7 +104,7 @@ impl InstanceCatalog {
         self.region(region).is_some()
     }
 
-    fn region(&self, name: &str) -> Option<&Region> {
+    fn region(&self, name: &str) -> Option<&'static RegionOfferings> {
         self.regions.iter().find(|r| r.name == name)
     }
 
@@ -139,35 +118,20 @@ impl InstanceCatalog {
     /// Whether `instance_type` is offered in `region`; `None` when either is
     /// unknown to the catalog.
     pub fn offered_in_region(&self, instance_type: &str, region: &str) -> Option<bool> {
-        let index = *self.by_name.get(instance_type)?;
-        Some(self.region(region)?.offered.contains(index))
+        let index = self.index(instance_type)?;
+        Some(contains(self.region(region)?.offered, index))
     }
 
     /// Whether `instance_type` is offered in the zone `zone` of `region`.
     pub fn offered_in_zone(&self, instance_type: &str, region: &str, zone: &str) -> Option<bool> {
-        let index = *self.by_name.get(instance_type)?;
+        let index = self.index(instance_type)?;
         let (_, offered) = self
             .region(region)?
             .zones
             .iter()
             .find(|(z, _)| *z == zone)?;
-        Some(offered.contains(index))
+        Some(contains(offered, index))
     }
-}
-
-fn parse_type(line: &'static str) -> Option<InstanceType> {
-    let mut f = line.split('\t');
-    Some(InstanceType {
-        name: f.next()?,
-        vcpus: f.next()?.parse().ok()?,
-        memory_mib: f.next()?.parse().ok()?,
-        current_generation: f.next()? == "1",
-        architectures: f.next()?,
-        spot: f.next()? == "1",
-        max_network_interfaces: f.next()?.parse().ok()?,
-        ipv4_per_interface: f.next()?.parse().ok()?,
-        network_performance: f.next().unwrap_or(""),
-    })
 }
 
 #[cfg(test)]
@@ -175,19 +139,18 @@ mod tests {
     use crate::catalog::instances as catalog;
 
     #[test]
-    fn every_generated_line_parses() {
-        let lines = include_str!("../../data/instance-types.tsv")
-            .lines()
-            .filter(|l| !l.starts_with('#'))
-            .count();
-        assert_eq!(catalog().types().len(), lines);
-        let offering_lines = include_str!("../../data/offerings.txt")
-            .lines()
-            .filter(|l| !l.starts_with('#'))
-            .count();
+    fn types_are_sorted_for_binary_search_and_bitsets_fit() {
         let c = catalog();
-        let zones: usize = c.regions().map(|r| c.zones(r).len()).sum();
-        assert_eq!(c.regions().count() + zones, offering_lines);
+        assert!(c.types().windows(2).all(|w| w[0].name < w[1].name));
+        let words = c.types().len().div_ceil(64);
+        for region in crate::catalog::generated::REGIONS {
+            assert_eq!(region.offered.len(), words, "{}", region.name);
+            assert!(!region.zones.is_empty(), "{} has no zones", region.name);
+            for (zone, offered) in region.zones {
+                assert!(zone.starts_with(region.name), "{zone} in {}", region.name);
+                assert_eq!(offered.len(), words);
+            }
+        }
     }
 
     #[test]

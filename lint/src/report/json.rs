@@ -36,6 +36,7 @@ struct Tool {
 #[serde(rename_all = "camelCase")]
 struct Catalogs {
     instance_types: &'static str,
+    quota_defaults: &'static str,
 }
 
 #[derive(Serialize)]
@@ -126,6 +127,7 @@ impl Emitter for Json {
                 version: VERSION,
                 catalogs: Catalogs {
                     instance_types: crate::catalog::instance_catalog_source(),
+                    quota_defaults: crate::catalog::quota_defaults_source(),
                 },
             },
             summary: Summary {

@@ -118,7 +118,10 @@ impl Emitter for Sarif {
                 }},
                 "columnKind": "unicodeCodePoints",
                 "results": results,
-                "properties": {"catalogs": {"instanceTypes": crate::catalog::instance_catalog_source()}},
+                "properties": {"catalogs": {
+                    "instanceTypes": crate::catalog::instance_catalog_source(),
+                    "quotaDefaults": crate::catalog::quota_defaults_source(),
+                }},
             }]
         });
         serde_json::to_writer_pretty(&mut *out, &log)?;

@@ -367,7 +367,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn at<'t>(text: &'t str, span: Span) -> &'t str {
+    fn at(text: &str, span: Span) -> &str {
         &text[span.start as usize..span.end as usize]
     }
 

@@ -163,8 +163,20 @@ impl<'de> MapAccess<'de> for Members<'de> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, Error> {
-        let Some(member) = self.members.next() else {
-            return Ok(None);
+        // A duplicated key is reported on its own (spec/duplicate-key); here
+        // the last one wins, as in the schema validation and most tools.
+        let member = loop {
+            let Some(member) = self.members.next() else {
+                return Ok(None);
+            };
+            if !self
+                .members
+                .as_slice()
+                .iter()
+                .any(|later| later.key == member.key)
+            {
+                break member;
+            }
         };
         self.value = Some(&member.value);
         seed.deserialize(KeyDeserializer {
@@ -322,6 +334,13 @@ mod tests {
         let labels = pool.labels.unwrap();
         let (key, _) = labels.iter().next().unwrap();
         assert_eq!(at(text, key.span), r#""k""#);
+    }
+
+    #[test]
+    fn the_last_of_duplicate_keys_wins() {
+        let node = parse(r#"{"name": "a", "size": 1, "role": "master", "name": "b"}"#);
+        let pool: Pool = from_node(&node).unwrap();
+        assert_eq!(*pool.name, "b");
     }
 
     #[test]

@@ -8,8 +8,8 @@ declare_rule! {
     ///
     /// ## What it checks
     /// Every pool's `instanceType` and the bastion's against the instance-type
-    /// catalog (generated from EC2's own descriptions; see
-    /// `awscluster rules --catalog`), with a suggestion for likely typos.
+    /// catalog (EC2's own descriptions, as bundled with moto; the README's
+    /// "Data" section says which version), with a suggestion for likely typos.
     ///
     /// ## Why it matters
     /// EC2 rejects an unknown type only when the instance is launched, after

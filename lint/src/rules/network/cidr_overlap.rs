@@ -49,7 +49,7 @@ fn check(cx: &mut Context) {
                     *span,
                     format!("{what} `{net}` overlaps {other_what} `{other}`"),
                 )
-                .with_label(*other_span, format!("{other_what}"))
+                .with_label(*other_span, other_what.to_string())
                 .with_help("give the VPC, the pods and the services separate blocks");
             }
         }

@@ -35,7 +35,7 @@ fn check(cx: &mut Context) {
         };
         if let Err(e) = result {
             let d = cx.emit(&INVALID_CIDR, field.value.span, e.message);
-            d.with_primary_label(format!("{}", field.what));
+            d.with_primary_label(field.what.clone());
             if let Some(help) = e.help {
                 d.with_help(help);
             }

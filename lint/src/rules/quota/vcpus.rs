@@ -5,16 +5,22 @@ use std::collections::BTreeMap;
 use crate::catalog;
 use crate::rules::instance::uses;
 use crate::rules::{Context, Rule};
+use crate::source::Span;
+
+/// vCPUs counted against one quota, and where they come from: each
+/// contributing instance type's span, with a note like "4 × 2 vCPUs (pool
+/// `workers`)".
+#[derive(Default)]
+pub struct VcpuUse {
+    pub vcpus: f64,
+    pub sources: Vec<(Span, String)>,
+}
 
 /// vCPUs the cluster runs at its peak (every pool at its size plus one node
-/// of rolling-update surge), by vCPU quota code, with the instance types'
-/// spans that contribute.
-pub fn peak_vcpus(
-    cx: &Context,
-    spot: bool,
-) -> BTreeMap<&'static str, (f64, Vec<(crate::source::Span, String)>)> {
+/// of rolling-update surge), by vCPU quota code.
+pub fn peak_vcpus(cx: &Context, spot: bool) -> BTreeMap<&'static str, VcpuUse> {
     let catalog = catalog::instances();
-    let mut by_quota: BTreeMap<&'static str, (f64, Vec<_>)> = BTreeMap::new();
+    let mut by_quota: BTreeMap<&'static str, VcpuUse> = BTreeMap::new();
     for u in uses(cx) {
         if u.spot != spot || u.count == 0 {
             continue;
@@ -26,12 +32,11 @@ pub fn peak_vcpus(
             continue;
         };
         let instances = u.count + u32::from(u.surges);
-        let vcpus = f64::from(instances * t.vcpus);
         let entry = by_quota.entry(code).or_default();
-        entry.0 += vcpus;
-        entry.1.push((
+        entry.vcpus += f64::from(instances * t.vcpus);
+        entry.sources.push((
             u.instance_type.span,
-            format!("{} × {} vCPUs ({})", instances, t.vcpus, u.owner),
+            format!("{instances} × {} vCPUs ({})", t.vcpus, u.owner),
         ));
     }
     by_quota
@@ -39,15 +44,15 @@ pub fn peak_vcpus(
 
 pub fn check(cx: &mut Context, rule: &'static Rule, spot: bool) {
     let span = cx.key_span("/nodePools", cx.spec.node_pools.span);
-    for (code, (vcpus, parts)) in peak_vcpus(cx, spot) {
-        let what = if spot {
-            "spot vCPUs"
-        } else {
-            "on-demand vCPUs"
-        };
+    let what = if spot {
+        "spot vCPUs"
+    } else {
+        "on-demand vCPUs"
+    };
+    for (code, VcpuUse { vcpus, sources }) in peak_vcpus(cx, spot) {
         if let Some(d) = super::report(cx, rule, code, vcpus, what, span) {
-            for (part_span, text) in parts {
-                d.with_label(part_span, text);
+            for (span, text) in sources {
+                d.with_label(span, text);
             }
         }
     }
