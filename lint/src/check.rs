@@ -102,3 +102,38 @@ pub fn check_spec(file: &Arc<SourceFile>, settings: &Settings) -> Vec<Diagnostic
     diagnostics.sort_by_cached_key(Diagnostic::sort_key);
     diagnostics
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every prefix of a valid spec, and every single-byte corruption of its
+    /// first 512 bytes, lints without panicking, in both formats.
+    #[test]
+    fn damaged_input_never_panics() {
+        let settings = Settings::default();
+        let fixtures = [
+            (
+                "d.cluster.json",
+                include_str!("../../fixtures/clusters/default.cluster.json"),
+            ),
+            (
+                "s.cluster.yaml",
+                include_str!("../../fixtures/clusters/static.cluster.yaml"),
+            ),
+        ];
+        for (name, text) in fixtures {
+            let bytes = text.as_bytes();
+            for end in 0..bytes.len() {
+                check_bytes(std::path::Path::new(name), bytes[..end].to_vec(), &settings);
+            }
+            for at in 0..bytes.len().min(512) {
+                for replacement in [b'"', b'{', b']', b':', b'\n', 0xff] {
+                    let mut damaged = bytes.to_vec();
+                    damaged[at] = replacement;
+                    check_bytes(std::path::Path::new(name), damaged, &settings);
+                }
+            }
+        }
+    }
+}
