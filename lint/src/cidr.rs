@@ -47,13 +47,14 @@ fn explain(text: &str, v4_only: bool) -> CidrError {
             help: None,
         };
     }
-    if let Some((addr, prefix)) = text.split_once('/') {
-        if addr.parse::<Ipv4Addr>().is_ok() && prefix.parse::<u8>().is_ok_and(|p| p > 32) {
-            return CidrError {
-                message: format!("`{text}`: an IPv4 prefix length is at most 32"),
-                help: None,
-            };
-        }
+    if let Some((addr, prefix)) = text.split_once('/')
+        && addr.parse::<Ipv4Addr>().is_ok()
+        && prefix.parse::<u8>().is_ok_and(|p| p > 32)
+    {
+        return CidrError {
+            message: format!("`{text}`: an IPv4 prefix length is at most 32"),
+            help: None,
+        };
     }
     CidrError {
         message: format!("`{text}` is not {kind}"),

@@ -135,17 +135,6 @@ impl Layout {
         }
     }
 
-    /// The subnets of one kind in one zone.
-    pub fn subnets_in<'a>(
-        &'a self,
-        zone: &'a str,
-        kind: SubnetKind,
-    ) -> impl Iterator<Item = &'a PlannedSubnet> + 'a {
-        self.subnets
-            .iter()
-            .filter(move |s| s.zone == zone && s.kind == kind)
-    }
-
     /// Nodes of every pool in `zone`.
     pub fn nodes_in(&self, zone: &str) -> u32 {
         self.pools

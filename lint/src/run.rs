@@ -108,21 +108,21 @@ pub fn lint(request: &Request, cwd: &Path) -> Result<Outcome, Error> {
             None => true,
         }
     });
-    if let Some(config_file) = &config.file {
-        if let Some(severity) = config.severity(&UNUSED_IGNORE, &overrides) {
-            for (ignore, used) in config.ignores.iter().zip(&used) {
-                let in_scope = files.iter().any(|f| ignore.applies_to(&config.relative(f)));
-                if !used && in_scope {
-                    let mut d = Diagnostic::new(
-                        &UNUSED_IGNORE,
-                        config_file,
-                        ignore.span,
-                        "this ignore matched no finding",
-                    );
-                    d.severity = severity;
-                    d.with_help("remove it: the findings it was added for are gone");
-                    diagnostics.push(d);
-                }
+    if let Some(config_file) = &config.file
+        && let Some(severity) = config.severity(&UNUSED_IGNORE, &overrides)
+    {
+        for (ignore, used) in config.ignores.iter().zip(&used) {
+            let in_scope = files.iter().any(|f| ignore.applies_to(&config.relative(f)));
+            if !used && in_scope {
+                let mut d = Diagnostic::new(
+                    &UNUSED_IGNORE,
+                    config_file,
+                    ignore.span,
+                    "this ignore matched no finding",
+                );
+                d.severity = severity;
+                d.with_help("remove it: the findings it was added for are gone");
+                diagnostics.push(d);
             }
         }
     }

@@ -29,15 +29,12 @@ pub fn base() -> Value {
 
 /// A static-placement variant of [`base`], with correctly tagged subnets.
 pub fn base_static() -> Value {
-    let public_tags = |az: &str| {
-        let _ = az;
-        json!({
-            "kubernetes.io/role/elb": "1",
-            "sigs.k8s.io/cluster-api-provider-aws/role": "public",
-            "kubernetes.io/cluster/prod-east": "shared",
-            "sigs.k8s.io/cluster-api-provider-aws/cluster/prod-east": "owned"
-        })
-    };
+    let public_tags = json!({
+        "kubernetes.io/role/elb": "1",
+        "sigs.k8s.io/cluster-api-provider-aws/role": "public",
+        "kubernetes.io/cluster/prod-east": "shared",
+        "sigs.k8s.io/cluster-api-provider-aws/cluster/prod-east": "owned"
+    });
     let private_tags = json!({
         "kubernetes.io/role/internal-elb": "1",
         "kubernetes.io/cluster/prod-east": "shared"
@@ -47,9 +44,9 @@ pub fn base_static() -> Value {
         "vpcId": "vpc-0a1b2c3d4e5f67890",
         "vpcCidr": "10.1.0.0/16",
         "subnets": [
-            {"id": "subnet-0000000000000000a", "availabilityZone": "us-east-1a", "cidr": "10.1.0.0/20", "type": "public", "tags": public_tags("a")},
+            {"id": "subnet-0000000000000000a", "availabilityZone": "us-east-1a", "cidr": "10.1.0.0/20", "type": "public", "tags": public_tags},
             {"id": "subnet-0000000000000000b", "availabilityZone": "us-east-1a", "cidr": "10.1.64.0/18", "type": "private", "tags": private_tags},
-            {"id": "subnet-0000000000000000c", "availabilityZone": "us-east-1b", "cidr": "10.1.16.0/20", "type": "public", "tags": public_tags("b")},
+            {"id": "subnet-0000000000000000c", "availabilityZone": "us-east-1b", "cidr": "10.1.16.0/20", "type": "public", "tags": public_tags},
             {"id": "subnet-0000000000000000d", "availabilityZone": "us-east-1b", "cidr": "10.1.128.0/18", "type": "private", "tags": private_tags}
         ]
     }});

@@ -340,10 +340,6 @@ impl ClusterSpec {
         self.pools().filter(|p| *p.role == Role::Master)
     }
 
-    pub fn user_tags(&self) -> impl Iterator<Item = &Tag> {
-        self.tags.iter().flat_map(|t| t.iter())
-    }
-
     pub fn assume_role(&self) -> Option<&Spanned<AssumeRole>> {
         self.cloud_account.as_ref()?.assume_role.as_ref()
     }

@@ -34,10 +34,10 @@ pub struct CidrField<'a> {
 /// Every CIDR the user wrote (defaults are valid by construction).
 pub fn written_cidrs(spec: &ClusterSpec) -> Vec<CidrField<'_>> {
     let mut fields = Vec::new();
-    if let Some(d) = spec.dynamic() {
-        if let Some(v) = &d.vpc_cidr {
-            fields.push(field("the VPC", v, true));
-        }
+    if let Some(d) = spec.dynamic()
+        && let Some(v) = &d.vpc_cidr
+    {
+        fields.push(field("the VPC", v, true));
     }
     if let Some(s) = spec.static_placement() {
         fields.push(field("the VPC", &s.vpc_cidr, true));

@@ -45,15 +45,15 @@ struct Leak {
 fn leaks(root: &Node) -> Vec<Leak> {
     let mut found = Vec::new();
     root.walk(&mut |member, node| {
-        if let Some(m) = member {
-            if is_credential_field(&m.key) {
-                found.push(Leak {
-                    at: m.key_span,
-                    message: format!("`{}` holds credentials; a spec must not", m.key),
-                    secret: matches!(node.value, Value::String(_)).then_some(node.span),
-                });
-                return;
-            }
+        if let Some(m) = member
+            && is_credential_field(&m.key)
+        {
+            found.push(Leak {
+                at: m.key_span,
+                message: format!("`{}` holds credentials; a spec must not", m.key),
+                secret: matches!(node.value, Value::String(_)).then_some(node.span),
+            });
+            return;
         }
         if let Value::String(s) = &node.value {
             let what = if is_access_key_id(s) {
