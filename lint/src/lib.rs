@@ -10,6 +10,7 @@ pub mod commands;
 pub mod config;
 pub mod diagnostic;
 pub mod error;
+pub mod iam;
 pub mod layout;
 pub mod report;
 pub mod rules;

@@ -16,6 +16,7 @@ use crate::spec::ClusterSpec;
 
 pub mod account;
 pub mod config;
+pub mod iam;
 pub mod instance;
 pub mod names;
 pub mod network;
@@ -47,6 +48,11 @@ pub enum Check {
     Tree(fn(&Node, &mut Sink)),
     /// Runs on a spec that matches the schema.
     Spec(fn(&mut Context)),
+    /// Runs on an IAM policy document.
+    Policy(fn(&mut crate::iam::PolicyContext)),
+    /// Reported while checking policies together: sizes that add up, how
+    /// many are attached, and what they grant of the required permissions.
+    PolicySet,
 }
 
 impl Rule {
@@ -175,6 +181,42 @@ pub fn all() -> &'static [&'static Rule] {
         &quota::nat_gateways::NAT_GATEWAYS,
         &quota::elastic_ips::ELASTIC_IPS,
         &quota::classic_load_balancers::CLASSIC_LOAD_BALANCERS,
+        &iam::invalid_element::INVALID_ELEMENT,
+        &iam::wrong_type::WRONG_TYPE,
+        &iam::missing_element::MISSING_ELEMENT,
+        &iam::missing_resource::MISSING_RESOURCE,
+        &iam::invalid_effect::INVALID_EFFECT,
+        &iam::missing_version::MISSING_VERSION,
+        &iam::old_version::OLD_VERSION,
+        &iam::invalid_version::INVALID_VERSION,
+        &iam::duplicate_sid::DUPLICATE_SID,
+        &iam::invalid_sid::INVALID_SID,
+        &iam::empty_array::EMPTY_ARRAY,
+        &iam::unknown_service::UNKNOWN_SERVICE,
+        &iam::unknown_action::UNKNOWN_ACTION,
+        &iam::wildcard_matches_nothing::WILDCARD_MATCHES_NOTHING,
+        &iam::unknown_condition_operator::UNKNOWN_CONDITION_OPERATOR,
+        &iam::unsupported_condition_key::UNSUPPORTED_CONDITION_KEY,
+        &iam::invalid_arn::INVALID_ARN,
+        &iam::resource_mismatch::RESOURCE_MISMATCH,
+        &iam::hardcoded_partition::HARDCODED_PARTITION,
+        &iam::duplicate_action::DUPLICATE_ACTION,
+        &iam::redundant_action::REDUNDANT_ACTION,
+        &iam::redundant_statement::REDUNDANT_STATEMENT,
+        &iam::passrole_star::PASSROLE_STAR,
+        &iam::allow_not_action::ALLOW_NOT_ACTION,
+        &iam::allow_not_resource::ALLOW_NOT_RESOURCE,
+        &iam::service_linked_role_mismatch::SERVICE_LINKED_ROLE_MISMATCH,
+        &iam::trust_missing_external_id::TRUST_MISSING_EXTERNAL_ID,
+        &iam::policy_size::POLICY_SIZE,
+        &iam::policy_size_near_limit::POLICY_SIZE_NEAR_LIMIT,
+        &iam::attached_policies::ATTACHED_POLICIES,
+        &iam::not_granted::NOT_GRANTED,
+        &iam::granted_on_other_resources::GRANTED_ON_OTHER_RESOURCES,
+        &iam::conditionally_granted::CONDITIONALLY_GRANTED,
+        &iam::denied::DENIED,
+        &iam::possibly_denied::POSSIBLY_DENIED,
+        &iam::policy_not_found::POLICY_NOT_FOUND,
         &config::unused_ignore::UNUSED_IGNORE,
     ];
     ALL

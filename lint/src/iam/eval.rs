@@ -1,0 +1,401 @@
+//! The coverage engine: would these policies allow this action on these
+//! resources?
+//!
+//! IAM's evaluation logic for identity policies, offline: an explicit
+//! `Deny` wins over any `Allow`; otherwise an `Allow` is needed. Actions
+//! match with `*` and `?` in any letter case, resources with ARN globbing
+//! (case-sensitive); `NotAction` and `NotResource` match everything but
+//! their list. Conditions depend on the request, which is not known here:
+//! an `Allow` with a condition makes the answer "allowed under conditions",
+//! a `Deny` with one "possibly denied".
+//!
+//! A requested resource may itself be a pattern (`arn:*:iam::*:role/*`,
+//! from a required policy): it is allowed when the granting statement's
+//! resources cover all of it, and denied when a denying statement's
+//! resources meet any of it.
+
+use super::policy::{Effect, Policy, Statement};
+use super::{arn, pattern};
+
+/// The answer for one action on one resource (pattern).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Decision {
+    /// An unconditional `Allow` covers it, and no `Deny` applies.
+    Allowed,
+    /// Only `Allow` statements with conditions cover it.
+    AllowedUnderConditions,
+    /// Allowed, but a `Deny` with conditions may apply.
+    PossiblyDenied,
+    /// The action is allowed, but not on (all of) this resource.
+    AllowedOnOtherResources,
+    /// An unconditional `Deny` applies.
+    Denied,
+    /// No statement allows the action.
+    NotGranted,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Allowed => "allowed",
+            Decision::AllowedUnderConditions => "allowed only under conditions",
+            Decision::PossiblyDenied => "possibly denied",
+            Decision::AllowedOnOtherResources => "allowed only on other resources",
+            Decision::Denied => "explicitly denied",
+            Decision::NotGranted => "not granted",
+        }
+    }
+}
+
+/// A statement of one of the evaluated policies.
+#[derive(Debug, Clone, Copy)]
+pub struct StatementRef<'p> {
+    pub policy: &'p Policy,
+    pub statement: &'p Statement,
+}
+
+/// The decision and the statements that made it.
+#[derive(Debug, Clone)]
+pub struct Verdict<'p> {
+    pub decision: Decision,
+    pub deciding: Vec<StatementRef<'p>>,
+}
+
+fn action_matches(statement: &Statement, action: &str) -> bool {
+    let Some(values) = &statement.actions else {
+        return false;
+    };
+    let listed = values
+        .items
+        .iter()
+        .any(|p| pattern::matches_ignore_case(p, action));
+    listed != values.negated
+}
+
+/// How a statement's resources relate to the requested resource pattern.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Reach {
+    /// Every resource the request names.
+    All,
+    /// Some of them.
+    Some,
+    None,
+}
+
+fn reach(statement: &Statement, resource: &str) -> Reach {
+    let Some(values) = &statement.resources else {
+        // Trust policies have no Resource: they apply to their role.
+        return Reach::All;
+    };
+    if values.negated {
+        // NotResource: everything but the list.
+        if values.items.iter().any(|p| arn::covers(p, resource)) {
+            Reach::None
+        } else if values.items.iter().any(|p| arn::intersects(p, resource)) {
+            Reach::Some
+        } else {
+            Reach::All
+        }
+    } else if values.items.iter().any(|p| arn::covers(p, resource)) {
+        Reach::All
+    } else if values.items.iter().any(|p| arn::intersects(p, resource)) {
+        Reach::Some
+    } else {
+        Reach::None
+    }
+}
+
+/// Decides `action` (a full name, `ec2:RunInstances`) on `resource` (an ARN,
+/// an ARN pattern, or `*`) under the identity policies `policies`.
+pub fn evaluate<'p>(policies: &'p [Policy], action: &str, resource: &str) -> Verdict<'p> {
+    let mut denied = Vec::new();
+    let mut maybe_denied = Vec::new();
+    let mut allowed = Vec::new();
+    let mut conditional = Vec::new();
+    let mut elsewhere = Vec::new();
+    for policy in policies {
+        for statement in &policy.statements {
+            let Some(effect) = &statement.effect else {
+                continue;
+            };
+            if statement.principal.is_some() || !action_matches(statement, action) {
+                continue;
+            }
+            let r = StatementRef { policy, statement };
+            let conditioned = !statement.conditions.is_empty();
+            match (**effect, reach(statement, resource), conditioned) {
+                (Effect::Deny, Reach::None, _) => {}
+                (Effect::Deny, _, false) => denied.push(r),
+                (Effect::Deny, _, true) => maybe_denied.push(r),
+                (Effect::Allow, Reach::All, false) => allowed.push(r),
+                (Effect::Allow, Reach::All, true) => conditional.push(r),
+                (Effect::Allow, _, _) => elsewhere.push(r),
+            }
+        }
+    }
+    let (decision, deciding) = if !denied.is_empty() {
+        (Decision::Denied, denied)
+    } else if !allowed.is_empty() || !conditional.is_empty() {
+        if !maybe_denied.is_empty() {
+            let mut both = maybe_denied;
+            both.extend(if allowed.is_empty() {
+                conditional
+            } else {
+                allowed
+            });
+            (Decision::PossiblyDenied, both)
+        } else if !allowed.is_empty() {
+            (Decision::Allowed, allowed)
+        } else {
+            (Decision::AllowedUnderConditions, conditional)
+        }
+    } else if !elsewhere.is_empty() {
+        (Decision::AllowedOnOtherResources, elsewhere)
+    } else {
+        (Decision::NotGranted, Vec::new())
+    };
+    Verdict { decision, deciding }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::iam::Usage;
+    use crate::iam::check::check_policy;
+    use crate::rules::Settings;
+    use crate::source::SourceFile;
+
+    fn policy(text: &str) -> Policy {
+        let file = Arc::new(SourceFile::new("granted.json", text.to_string()));
+        let checked = check_policy(&file, Usage::Managed, &Settings::default());
+        checked.policy.expect("a policy")
+    }
+
+    /// Ground truth: (statements, action, resource, decision, deciding Sids).
+    /// Each row is one IAM evaluation semantic.
+    const CASES: &[(&str, &str, &str, Decision, &[&str])] = &[
+        // Exact action, resource `*`.
+        (
+            r#"{"Sid":"A","Effect":"Allow","Action":"ec2:RunInstances","Resource":"*"}"#,
+            "ec2:RunInstances",
+            "*",
+            Decision::Allowed,
+            &["A"],
+        ),
+        // Nothing allows it.
+        (
+            r#"{"Sid":"A","Effect":"Allow","Action":"ec2:RunInstances","Resource":"*"}"#,
+            "ec2:StopInstances",
+            "*",
+            Decision::NotGranted,
+            &[],
+        ),
+        // Action names match in any letter case.
+        (
+            r#"{"Sid":"A","Effect":"Allow","Action":"EC2:runinstances","Resource":"*"}"#,
+            "ec2:RunInstances",
+            "*",
+            Decision::Allowed,
+            &["A"],
+        ),
+        // `*` in actions.
+        (
+            r#"{"Sid":"A","Effect":"Allow","Action":"ec2:Describe*","Resource":"*"}"#,
+            "ec2:DescribeInstances",
+            "*",
+            Decision::Allowed,
+            &["A"],
+        ),
+        (
+            r#"{"Sid":"A","Effect":"Allow","Action":"*","Resource":"*"}"#,
+            "s3:GetObject",
+            "*",
+            Decision::Allowed,
+            &["A"],
+        ),
+        // `?` matches exactly one character.
+        (
+            r#"{"Sid":"A","Effect":"Allow","Action":"s3:Get?bject","Resource":"*"}"#,
+            "s3:GetObject",
+            "*",
+            Decision::Allowed,
+            &["A"],
+        ),
+        (
+            r#"{"Sid":"A","Effect":"Allow","Action":"s3:Get?bject","Resource":"*"}"#,
+            "s3:GetObjectAcl",
+            "*",
+            Decision::NotGranted,
+            &[],
+        ),
+        // An explicit Deny wins over an Allow.
+        (
+            r#"{"Sid":"A","Effect":"Allow","Action":"s3:*","Resource":"*"},{"Sid":"D","Effect":"Deny","Action":"s3:DeleteBucket","Resource":"*"}"#,
+            "s3:DeleteBucket",
+            "arn:aws:s3:::b",
+            Decision::Denied,
+            &["D"],
+        ),
+        // A Deny on other resources does not apply.
+        (
+            r#"{"Sid":"A","Effect":"Allow","Action":"s3:*","Resource":"*"},{"Sid":"D","Effect":"Deny","Action":"s3:*","Resource":"arn:aws:s3:::audit/*"}"#,
+            "s3:GetObject",
+            "arn:aws:s3:::logs/x",
+            Decision::Allowed,
+            &["A"],
+        ),
+        // A Deny on part of a requested pattern denies.
+        (
+            r#"{"Sid":"A","Effect":"Allow","Action":"s3:*","Resource":"*"},{"Sid":"D","Effect":"Deny","Action":"s3:*","Resource":"arn:aws:s3:::audit/*"}"#,
+            "s3:GetObject",
+            "arn:aws:s3:::*",
+            Decision::Denied,
+            &["D"],
+        ),
+        // ARN globbing in resources; case-sensitive.
+        (
+            r#"{"Sid":"A","Effect":"Allow","Action":"iam:GetRole","Resource":"arn:*:iam::*:role/*"}"#,
+            "iam:GetRole",
+            "arn:aws:iam::123456789012:role/x",
+            Decision::Allowed,
+            &["A"],
+        ),
+        (
+            r#"{"Sid":"A","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::Logs/*"}"#,
+            "s3:GetObject",
+            "arn:aws:s3:::logs/x",
+            Decision::AllowedOnOtherResources,
+            &["A"],
+        ),
+        // A requested pattern needs a grant covering all of it.
+        (
+            r#"{"Sid":"A","Effect":"Allow","Action":"iam:GetRole","Resource":"arn:aws:iam::*:role/app-*"}"#,
+            "iam:GetRole",
+            "arn:*:iam::*:role/*",
+            Decision::AllowedOnOtherResources,
+            &["A"],
+        ),
+        (
+            r#"{"Sid":"A","Effect":"Allow","Action":"iam:GetRole","Resource":"*"}"#,
+            "iam:GetRole",
+            "arn:*:iam::*:role/*",
+            Decision::Allowed,
+            &["A"],
+        ),
+        // NotAction allows everything but its list.
+        (
+            r#"{"Sid":"A","Effect":"Allow","NotAction":"iam:*","Resource":"*"}"#,
+            "ec2:RunInstances",
+            "*",
+            Decision::Allowed,
+            &["A"],
+        ),
+        (
+            r#"{"Sid":"A","Effect":"Allow","NotAction":"iam:*","Resource":"*"}"#,
+            "iam:PassRole",
+            "*",
+            Decision::NotGranted,
+            &[],
+        ),
+        // NotResource allows everywhere but its list.
+        (
+            r#"{"Sid":"A","Effect":"Allow","Action":"s3:GetObject","NotResource":"arn:aws:s3:::audit/*"}"#,
+            "s3:GetObject",
+            "arn:aws:s3:::logs/x",
+            Decision::Allowed,
+            &["A"],
+        ),
+        (
+            r#"{"Sid":"A","Effect":"Allow","Action":"s3:GetObject","NotResource":"arn:aws:s3:::audit/*"}"#,
+            "s3:GetObject",
+            "arn:aws:s3:::audit/x",
+            Decision::AllowedOnOtherResources,
+            &["A"],
+        ),
+        // Deny with NotAction denies everything but its list.
+        (
+            r#"{"Sid":"A","Effect":"Allow","Action":"*","Resource":"*"},{"Sid":"D","Effect":"Deny","NotAction":["iam:Get*","iam:List*"],"Resource":"*"}"#,
+            "ec2:RunInstances",
+            "*",
+            Decision::Denied,
+            &["D"],
+        ),
+        (
+            r#"{"Sid":"A","Effect":"Allow","Action":"*","Resource":"*"},{"Sid":"D","Effect":"Deny","NotAction":["iam:Get*","iam:List*"],"Resource":"*"}"#,
+            "iam:GetRole",
+            "*",
+            Decision::Allowed,
+            &["A"],
+        ),
+        // A condition on an Allow makes it conditional.
+        (
+            r#"{"Sid":"C","Effect":"Allow","Action":"iam:PassRole","Resource":"*","Condition":{"StringEquals":{"iam:PassedToService":"eks.amazonaws.com"}}}"#,
+            "iam:PassRole",
+            "*",
+            Decision::AllowedUnderConditions,
+            &["C"],
+        ),
+        // An unconditional Allow beside a conditional one: allowed.
+        (
+            r#"{"Sid":"C","Effect":"Allow","Action":"iam:PassRole","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"true"}}},{"Sid":"A","Effect":"Allow","Action":"iam:PassRole","Resource":"*"}"#,
+            "iam:PassRole",
+            "*",
+            Decision::Allowed,
+            &["A"],
+        ),
+        // A condition on a Deny makes it a possible deny.
+        (
+            r#"{"Sid":"A","Effect":"Allow","Action":"ec2:*","Resource":"*"},{"Sid":"D","Effect":"Deny","Action":"ec2:RunInstances","Resource":"*","Condition":{"StringNotEquals":{"aws:RequestedRegion":"us-east-1"}}}"#,
+            "ec2:RunInstances",
+            "*",
+            Decision::PossiblyDenied,
+            &["D", "A"],
+        ),
+        // A conditional Deny does not matter where nothing allows.
+        (
+            r#"{"Sid":"D","Effect":"Deny","Action":"ec2:RunInstances","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"false"}}}"#,
+            "ec2:RunInstances",
+            "*",
+            Decision::NotGranted,
+            &[],
+        ),
+        // Several allowing statements are all named.
+        (
+            r#"{"Sid":"A","Effect":"Allow","Action":"ec2:*","Resource":"*"},{"Sid":"B","Effect":"Allow","Action":"ec2:RunInstances","Resource":"*"}"#,
+            "ec2:RunInstances",
+            "*",
+            Decision::Allowed,
+            &["A", "B"],
+        ),
+    ];
+
+    #[test]
+    fn ground_truth() {
+        for (statements, action, resource, expected, sids) in CASES {
+            let text = format!(r#"{{"Version":"2012-10-17","Statement":[{statements}]}}"#);
+            let policies = [policy(&text)];
+            let verdict = evaluate(&policies, action, resource);
+            let deciding: Vec<&str> = verdict
+                .deciding
+                .iter()
+                .map(|r| r.statement.sid.as_ref().map_or("", |s| s.as_str()))
+                .collect();
+            assert_eq!(
+                (verdict.decision, deciding.as_slice()),
+                (*expected, *sids),
+                "{action} on {resource} under {statements}"
+            );
+        }
+    }
+
+    #[test]
+    fn deciding_statements_keep_their_positions() {
+        let text = r#"{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow","Action":"ec2:*","Resource":"*"}]}"#;
+        let policies = [policy(text)];
+        let verdict = evaluate(&policies, "ec2:RunInstances", "*");
+        let anchor = verdict.deciding[0].statement.anchor();
+        assert_eq!(verdict.deciding[0].policy.file.text_at(anchor), "\"A\"");
+    }
+}

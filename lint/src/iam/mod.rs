@@ -1,0 +1,207 @@
+//! IAM policies: the grammar, the action catalog, the policy lints, size
+//! quotas, and the coverage engine that decides whether a set of policies
+//! grants what provisioning needs.
+
+pub mod arn;
+pub mod catalog;
+pub mod check;
+pub mod eval;
+pub mod pattern;
+pub mod policy;
+pub mod redundancy;
+pub mod required;
+pub mod split;
+
+use catalog::{Action, Service};
+use policy::{Policy, Statement};
+
+use crate::rules::Sink;
+
+/// How a policy document is used, which decides its size quota.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Usage {
+    /// A customer managed policy: 6,144 characters each.
+    Managed,
+    /// Inline policies of one user: 2,048 characters together.
+    InlineUser,
+    /// Inline policies of one group: 5,120 characters together.
+    InlineGroup,
+    /// Inline policies of one role: 10,240 characters together.
+    InlineRole,
+}
+
+impl Usage {
+    pub fn limit(self) -> usize {
+        match self {
+            Usage::Managed => 6_144,
+            Usage::InlineUser => 2_048,
+            Usage::InlineGroup => 5_120,
+            Usage::InlineRole => 10_240,
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Usage::Managed => "a managed policy",
+            Usage::InlineUser => "the inline policies of a user",
+            Usage::InlineGroup => "the inline policies of a group",
+            Usage::InlineRole => "the inline policies of a role",
+        }
+    }
+}
+
+/// What one item of a statement's `Action` (or `NotAction`) names.
+#[derive(Debug)]
+pub struct ResolvedItem {
+    /// Index into the statement's items.
+    pub item: usize,
+    pub actions: Vec<(&'static Service, &'static Action)>,
+    pub problem: Option<NameProblem>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum NameProblem {
+    /// Not `service:action` (and not `*`).
+    Malformed,
+    UnknownService,
+    UnknownAction,
+    /// A wildcard that matches no action of the catalog.
+    MatchesNothing,
+}
+
+/// A policy with its statements' action items looked up in the catalog,
+/// done once for every rule.
+pub struct PolicyFacts {
+    /// One list per statement, aligned with `policy.statements`.
+    pub resolved: Vec<Vec<ResolvedItem>>,
+    redundancy: std::cell::OnceCell<redundancy::Redundancy>,
+}
+
+impl PolicyFacts {
+    pub fn of(policy: &Policy) -> PolicyFacts {
+        PolicyFacts {
+            resolved: policy.statements.iter().map(resolve_statement).collect(),
+            redundancy: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// What the policy says twice, worked out once for the rules that ask.
+    pub fn redundancy(&self, policy: &Policy) -> &redundancy::Redundancy {
+        self.redundancy.get_or_init(|| redundancy::analyze(policy))
+    }
+
+    /// The actions a statement's `Action` grants or denies, duplicates
+    /// removed; `None` for `NotAction` statements (everything but a list).
+    pub fn actions_of(
+        &self,
+        statement: &Statement,
+    ) -> Option<Vec<(&'static Service, &'static Action)>> {
+        let values = statement.actions.as_ref()?;
+        if values.negated {
+            return None;
+        }
+        let mut out: Vec<(&'static Service, &'static Action)> = Vec::new();
+        for item in &self.resolved[statement.index] {
+            for &(s, a) in &item.actions {
+                if !out
+                    .iter()
+                    .any(|(os, oa)| std::ptr::eq(*os, s) && std::ptr::eq(*oa, a))
+                {
+                    out.push((s, a));
+                }
+            }
+        }
+        Some(out)
+    }
+
+    /// Whether every item of the statement's `Action` names known actions.
+    pub fn all_known(&self, statement: &Statement) -> bool {
+        self.resolved[statement.index]
+            .iter()
+            .all(|r| r.problem.is_none())
+    }
+}
+
+fn resolve_statement(statement: &Statement) -> Vec<ResolvedItem> {
+    let Some(values) = &statement.actions else {
+        return Vec::new();
+    };
+    let catalog = catalog::catalog();
+    values
+        .items
+        .iter()
+        .enumerate()
+        .map(|(item, text)| {
+            let text = text.as_str();
+            if text == "*" {
+                return ResolvedItem {
+                    item,
+                    actions: catalog.expand("*"),
+                    problem: None,
+                };
+            }
+            let Some((prefix, name)) = text.split_once(':') else {
+                return ResolvedItem {
+                    item,
+                    actions: Vec::new(),
+                    problem: Some(NameProblem::Malformed),
+                };
+            };
+            if name.is_empty() || name.contains(':') {
+                return ResolvedItem {
+                    item,
+                    actions: Vec::new(),
+                    problem: Some(NameProblem::Malformed),
+                };
+            }
+            let wildcard_service = prefix.contains(['*', '?']);
+            if !wildcard_service && catalog.service(prefix).is_none() {
+                return ResolvedItem {
+                    item,
+                    actions: Vec::new(),
+                    problem: Some(NameProblem::UnknownService),
+                };
+            }
+            let actions = catalog.expand(text);
+            let problem = match (actions.is_empty(), text.contains(['*', '?'])) {
+                (false, _) => None,
+                (true, true) => Some(NameProblem::MatchesNothing),
+                (true, false) => Some(NameProblem::UnknownAction),
+            };
+            ResolvedItem {
+                item,
+                actions,
+                problem,
+            }
+        })
+        .collect()
+}
+
+/// What a policy rule sees.
+pub struct PolicyContext<'a> {
+    pub policy: &'a Policy,
+    pub facts: &'a PolicyFacts,
+    pub sink: &'a mut Sink,
+}
+
+impl PolicyContext<'_> {
+    pub fn emit(
+        &mut self,
+        rule: &'static crate::rules::Rule,
+        span: crate::source::Span,
+        message: impl Into<String>,
+    ) -> &mut crate::diagnostic::Diagnostic {
+        self.sink.emit(rule, span, message)
+    }
+}
+
+/// Whether a condition key is global (`aws:…`), which every action supports.
+pub fn is_global_key(key: &str) -> bool {
+    key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:"))
+}
+
+/// Whether a condition key as written (`aws:RequestTag/team`) is the
+/// catalog's key (`aws:RequestTag/${TagKey}`), in any letter case.
+pub fn key_matches(catalog_key: &str, written: &str) -> bool {
+    pattern::matches_ignore_case(&pattern::arn_format_pattern(catalog_key), written)
+}

@@ -1,0 +1,251 @@
+//! IAM's wildcards: `*` matches any run of characters (none included), `?`
+//! exactly one. Actions match in any letter case; resources (ARNs) match
+//! case-sensitively.
+//!
+//! Beyond matching a string, policy analysis asks two questions of two
+//! patterns: can they match a common string (`intersects`), and does one
+//! match everything the other does (`covers`).
+
+/// One element of a pattern.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Token {
+    Star,
+    One,
+    Char(char),
+}
+
+fn tokens(pattern: &str, fold_case: bool) -> Vec<Token> {
+    pattern
+        .chars()
+        .map(|c| match c {
+            '*' => Token::Star,
+            '?' => Token::One,
+            c if fold_case => Token::Char(c.to_ascii_lowercase()),
+            c => Token::Char(c),
+        })
+        .collect()
+}
+
+/// Whether `text` matches `pattern`, letter case included.
+pub fn matches(pattern: &str, text: &str) -> bool {
+    if pattern.is_ascii() && text.is_ascii() {
+        return glob(pattern.as_bytes(), text.as_bytes(), |p, t| p == t);
+    }
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    glob_chars(&p, &t, |a, b| a == b)
+}
+
+/// Whether `text` matches `pattern` in any letter case (actions, keys).
+pub fn matches_ignore_case(pattern: &str, text: &str) -> bool {
+    if pattern.is_ascii() && text.is_ascii() {
+        return glob(pattern.as_bytes(), text.as_bytes(), |p, t| {
+            p.eq_ignore_ascii_case(&t)
+        });
+    }
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    glob_chars(&p, &t, |a, b| a.to_lowercase().eq(b.to_lowercase()))
+}
+
+/// Linear-time wildcard matching with one backtrack point per `*`.
+fn glob(p: &[u8], t: &[u8], eq: impl Fn(u8, u8) -> bool) -> bool {
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && p[pi] == b'*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if pi < p.len() && (p[pi] == b'?' || eq(p[pi], t[ti])) {
+            pi += 1;
+            ti += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == b'*')
+}
+
+fn glob_chars(p: &[char], t: &[char], eq: impl Fn(char, char) -> bool) -> bool {
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if pi < p.len() && (p[pi] == '?' || eq(p[pi], t[ti])) {
+            pi += 1;
+            ti += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+/// Whether some string matches both patterns.
+pub fn intersects(a: &str, b: &str, fold_case: bool) -> bool {
+    let (a, b) = (tokens(a, fold_case), tokens(b, fold_case));
+    // reachable[i][j]: some string matches both a[..i] and b[..j].
+    let (n, m) = (a.len(), b.len());
+    let mut reachable = vec![false; (n + 1) * (m + 1)];
+    let at = |i: usize, j: usize| i * (m + 1) + j;
+    reachable[0] = true;
+    for i in 0..=n {
+        for j in 0..=m {
+            if !reachable[at(i, j)] {
+                continue;
+            }
+            // A star can match nothing...
+            if i < n && a[i] == Token::Star {
+                reachable[at(i + 1, j)] = true;
+            }
+            if j < m && b[j] == Token::Star {
+                reachable[at(i, j + 1)] = true;
+            }
+            if i < n && j < m {
+                match (a[i], b[j]) {
+                    // ...or go on matching what the other side matches.
+                    (Token::Star, _) => reachable[at(i, j + 1)] = true,
+                    (_, Token::Star) => reachable[at(i + 1, j)] = true,
+                    (Token::Char(x), Token::Char(y)) if x != y => {}
+                    _ => reachable[at(i + 1, j + 1)] = true,
+                }
+            }
+        }
+    }
+    reachable[at(n, m)]
+}
+
+/// Whether every string `specific` matches is matched by `general`.
+///
+/// Sound but not complete: `specific`'s `*` can only be absorbed by a `*` of
+/// `general`, and its `?` by a `?` or a `*`. "Yes" is always right; "no" may
+/// be wrong only for contrived pairs such as `a*` against `a*b*`.
+pub fn covers(general: &str, specific: &str, fold_case: bool) -> bool {
+    let g = tokens(general, fold_case);
+    let s = tokens(specific, fold_case);
+    let compatible = |gt: Token, st: Token| match (gt, st) {
+        (Token::One, Token::Char(_) | Token::One) => true,
+        (Token::Char(x), Token::Char(y)) => x == y,
+        _ => false,
+    };
+    let (mut gi, mut si) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while si < s.len() {
+        if gi < g.len() && g[gi] == Token::Star {
+            star = Some((gi, si));
+            gi += 1;
+        } else if gi < g.len() && compatible(g[gi], s[si]) {
+            gi += 1;
+            si += 1;
+        } else if let Some((sg, ss)) = star {
+            gi = sg + 1;
+            si = ss + 1;
+            star = Some((sg, ss + 1));
+        } else {
+            return false;
+        }
+    }
+    g[gi..].iter().all(|&t| t == Token::Star)
+}
+
+/// An ARN format from the Service Authorization Reference
+/// (`arn:${Partition}:ec2:${Region}:${Account}:instance/${InstanceId}`) as a
+/// pattern: each `${…}` placeholder becomes `*`.
+pub fn arn_format_pattern(format: &str) -> String {
+    let mut out = String::with_capacity(format.len());
+    let mut rest = format;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        match rest[start..].find('}') {
+            Some(end) => {
+                out.push('*');
+                rest = &rest[start + end + 1..];
+            }
+            None => {
+                rest = &rest[start..];
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matching() {
+        assert!(matches_ignore_case(
+            "ec2:Describe*",
+            "EC2:DescribeInstances"
+        ));
+        assert!(matches_ignore_case("*", ""));
+        assert!(matches_ignore_case("s3:Get?bject", "s3:GetObject"));
+        assert!(!matches_ignore_case("s3:Get?bject", "s3:GetObjects"));
+        assert!(matches(
+            "arn:*:iam::*:role/*",
+            "arn:aws:iam::123456789012:role/a/b"
+        ));
+        assert!(!matches("arn:aws:iam::*:role/X", "arn:aws:iam::1:role/x"));
+        assert!(matches("a*b*c", "aXXbYYc"));
+        assert!(!matches("a*b*c", "aXXbYY"));
+        assert!(matches("é?", "éx"));
+    }
+
+    #[test]
+    fn intersection() {
+        assert!(intersects(
+            "arn:*:ec2:*:*:instance/*",
+            "arn:aws:ec2:us-east-1:*:*",
+            false
+        ));
+        // Plain globs: `*` crosses colons (ARNs are matched segment-wise in
+        // `arn`).
+        assert!(intersects("arn:*:ec2:*", "arn:*:s3:*", false));
+        assert!(!intersects("ec2:*", "s3:*", false));
+        assert!(intersects("a?c", "*c", false));
+        assert!(!intersects("a?", "abc", false));
+        assert!(intersects("*", "", false));
+        assert!(intersects("AB*", "ab", true));
+        assert!(!intersects("AB*", "ab", false));
+    }
+
+    #[test]
+    fn coverage_is_sound() {
+        assert!(covers("*", "arn:aws:s3:::b/*", false));
+        assert!(covers(
+            "arn:*:iam::*:role/*",
+            "arn:*:iam::*:role/*.cluster-api-provider-aws.sigs.k8s.io",
+            false
+        ));
+        assert!(covers("a?c", "a?c", false));
+        assert!(!covers("a?c", "a*c", false), "`?` does not cover a run");
+        assert!(!covers("arn:aws:*", "arn:*:s3:::x", false));
+        assert!(covers("ec2:*", "EC2:Describe*", true));
+        assert!(!covers("ec2:Describe*", "ec2:*", true));
+    }
+
+    #[test]
+    fn arn_formats_become_patterns() {
+        assert_eq!(
+            arn_format_pattern("arn:${Partition}:ec2:${Region}:${Account}:instance/${InstanceId}"),
+            "arn:*:ec2:*:*:instance/*"
+        );
+        assert_eq!(
+            arn_format_pattern("arn:${Partition}:s3:::${BucketName}"),
+            "arn:*:s3:::*"
+        );
+    }
+}

@@ -1,0 +1,611 @@
+//! The IAM policy grammar, read from the spanned tree with every element's
+//! position kept, and its grammar findings.
+//!
+//! The grammar: `Version`, `Id`, `Statement` (an object or an array of
+//! them); in a statement `Sid`, `Effect`, `Principal`/`NotPrincipal`,
+//! `Action`/`NotAction`, `Resource`/`NotResource` and `Condition` (operator →
+//! key → one value or many). Strings may be given alone or in arrays
+//! everywhere. Element names are case-sensitive, as IAM reads them.
+
+use std::sync::Arc;
+
+use crate::rules::Sink;
+use crate::rules::iam::{
+    duplicate_sid::DUPLICATE_SID, empty_array::EMPTY_ARRAY, invalid_effect::INVALID_EFFECT,
+    invalid_element::INVALID_ELEMENT, invalid_sid::INVALID_SID, invalid_version::INVALID_VERSION,
+    missing_element::MISSING_ELEMENT, missing_resource::MISSING_RESOURCE,
+    missing_version::MISSING_VERSION, old_version::OLD_VERSION, wrong_type::WRONG_TYPE,
+};
+use crate::source::{Member, Node, SourceFile, Span, Value};
+use crate::spec::Spanned;
+use crate::suggest;
+
+pub const CURRENT_VERSION: &str = "2012-10-17";
+pub const OLD_VERSION_VALUE: &str = "2008-10-17";
+
+const POLICY_ELEMENTS: &[&str] = &["Version", "Id", "Statement"];
+const STATEMENT_ELEMENTS: &[&str] = &[
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+];
+const PRINCIPAL_TYPES: &[&str] = &["AWS", "Service", "Federated", "CanonicalUser"];
+
+/// Identity policies grant a principal permissions; trust policies (a role's
+/// assume-role policy) say who may become the role, and name a Principal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyKind {
+    Identity,
+    Trust,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    Allow,
+    Deny,
+}
+
+/// `Action`/`NotAction` or `Resource`/`NotResource`: the values, and
+/// whether the element is the negated one.
+#[derive(Debug, Clone)]
+pub struct Values {
+    pub negated: bool,
+    /// The element's key (`"Action"`).
+    pub key_span: Span,
+    pub items: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub negated: bool,
+    pub key_span: Span,
+    /// `"Principal": "*"`.
+    pub everyone: bool,
+    /// (`AWS`, `Service`, …) and their values.
+    pub entries: Vec<(Spanned<String>, Vec<Spanned<String>>)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Condition {
+    pub operator: Spanned<String>,
+    pub key: Spanned<String>,
+    /// Values as strings (`true` and numbers included, as IAM compares them).
+    pub values: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Statement {
+    pub index: usize,
+    /// The whole statement.
+    pub span: Span,
+    pub sid: Option<Spanned<String>>,
+    pub effect: Option<Spanned<Effect>>,
+    pub principal: Option<Principal>,
+    pub actions: Option<Values>,
+    pub resources: Option<Values>,
+    pub conditions: Vec<Condition>,
+    /// The `Condition` key, when there is one.
+    pub condition_span: Option<Span>,
+}
+
+impl Statement {
+    /// A short place to point at for the statement as a whole: its `Sid`,
+    /// else its `Effect`, else its first character.
+    pub fn anchor(&self) -> Span {
+        self.sid
+            .as_ref()
+            .map(|s| s.span)
+            .or(self.effect.as_ref().map(|e| e.span))
+            .unwrap_or(Span::new(
+                self.span.start as usize,
+                self.span.start as usize + 1,
+            ))
+    }
+
+    /// "statement 3" or "statement `AllowEc2`", for messages.
+    pub fn name(&self) -> String {
+        match &self.sid {
+            Some(sid) if !sid.is_empty() => format!("statement `{}`", sid.as_str()),
+            _ => format!("statement {}", self.index + 1),
+        }
+    }
+
+    pub fn is_allow(&self) -> bool {
+        matches!(self.effect.as_ref().map(|e| **e), Some(Effect::Allow))
+    }
+}
+
+#[derive(Debug)]
+pub struct Policy {
+    pub file: Arc<SourceFile>,
+    pub kind: PolicyKind,
+    pub version: Option<Spanned<String>>,
+    pub statements: Vec<Statement>,
+}
+
+impl Policy {
+    /// Characters IAM counts against size quotas: all but white space.
+    pub fn size(&self) -> usize {
+        self.file
+            .text
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .count()
+    }
+}
+
+/// Reads a policy from its parsed document, reporting grammar problems.
+/// Returns `None` only when the document is not an object at all.
+pub fn read(file: &Arc<SourceFile>, root: &Node, sink: &mut Sink) -> Option<Policy> {
+    let Value::Object(members) = &root.value else {
+        sink.emit(
+            &WRONG_TYPE,
+            root.span,
+            format!("a policy is a JSON object, not {}", root.value.type_name()),
+        );
+        return None;
+    };
+    let kind = if has_principal(root) {
+        PolicyKind::Trust
+    } else {
+        PolicyKind::Identity
+    };
+    let mut reader = Reader { sink };
+    let mut version = None;
+    let mut statements = Vec::new();
+    let mut saw_statement = false;
+    for m in members {
+        match m.key.as_str() {
+            "Version" => version = reader.version(m),
+            "Id" => {
+                reader.string(m);
+            }
+            "Statement" => {
+                saw_statement = true;
+                statements = reader.statements(m, kind);
+            }
+            other => reader.unknown_element(m, other, POLICY_ELEMENTS, "a policy"),
+        }
+    }
+    let start = first_key_or_brace(root);
+    if version.is_none() && !members.iter().any(|m| m.key == "Version") {
+        reader
+            .sink
+            .emit(&MISSING_VERSION, start, "the policy has no `Version`")
+            .with_help(format!(
+                "add \"Version\": \"{CURRENT_VERSION}\"; without it IAM uses {OLD_VERSION_VALUE}, where policy variables such as ${{aws:username}} are plain text"
+            ));
+    }
+    if !saw_statement {
+        reader
+            .sink
+            .emit(&MISSING_ELEMENT, start, "the policy has no `Statement`")
+            .with_help("a policy is a list of statements: add \"Statement\": [...]");
+    }
+    reader.check_sids(&statements);
+    Some(Policy {
+        file: Arc::clone(file),
+        kind,
+        version,
+        statements,
+    })
+}
+
+fn has_principal(root: &Node) -> bool {
+    let statements = match root.get("Statement").map(|n| &n.value) {
+        Some(Value::Array(items)) => items.iter().collect::<Vec<_>>(),
+        Some(Value::Object(_)) => root.get("Statement").into_iter().collect(),
+        _ => Vec::new(),
+    };
+    statements
+        .iter()
+        .any(|s| s.get("Principal").is_some() || s.get("NotPrincipal").is_some())
+}
+
+fn first_key_or_brace(node: &Node) -> Span {
+    match &node.value {
+        Value::Object(members) if !members.is_empty() => members[0].key_span,
+        _ => Span::new(node.span.start as usize, node.span.start as usize + 1),
+    }
+}
+
+struct Reader<'s> {
+    sink: &'s mut Sink,
+}
+
+impl Reader<'_> {
+    fn unknown_element(&mut self, m: &Member, name: &str, known: &[&str], place: &str) {
+        let d = self.sink.emit(
+            &INVALID_ELEMENT,
+            m.key_span,
+            format!("`{name}` is not an element of {place}"),
+        );
+        if let Some(right) = known.iter().find(|k| k.eq_ignore_ascii_case(name)) {
+            d.with_help(format!("element names are case-sensitive: write `{right}`"));
+        } else if let Some(best) = suggest::closest(name, known.iter().copied()) {
+            d.with_help(format!("did you mean `{best}`?"));
+        } else {
+            d.with_help(format!(
+                "the elements of {place} are {}",
+                suggest::list(known.iter().copied())
+            ));
+        }
+    }
+
+    fn wrong_type(&mut self, node: &Node, element: &str, expected: &str) {
+        self.sink.emit(
+            &WRONG_TYPE,
+            node.span,
+            format!(
+                "`{element}` must be {expected}, not {}",
+                node.value.type_name()
+            ),
+        );
+    }
+
+    fn string(&mut self, m: &Member) -> Option<Spanned<String>> {
+        match &m.value.value {
+            Value::String(s) => Some(Spanned::new(m.value.span, s.clone())),
+            _ => {
+                self.wrong_type(&m.value, &m.key, "a string");
+                None
+            }
+        }
+    }
+
+    fn version(&mut self, m: &Member) -> Option<Spanned<String>> {
+        let version = self.string(m)?;
+        match version.as_str() {
+            CURRENT_VERSION => {}
+            OLD_VERSION_VALUE => {
+                self.sink
+                    .emit(&OLD_VERSION, version.span, format!("`{OLD_VERSION_VALUE}` is the old policy language"))
+                    .with_help(format!("use \"{CURRENT_VERSION}\": policy variables and newer condition operators need it"));
+            }
+            other => {
+                self.sink
+                    .emit(
+                        &INVALID_VERSION,
+                        version.span,
+                        format!("`{other}` is not a policy language version"),
+                    )
+                    .with_help(format!(
+                        "use \"{CURRENT_VERSION}\" (the version is a fixed date, not today's)"
+                    ));
+            }
+        }
+        Some(version)
+    }
+
+    fn statements(&mut self, m: &Member, kind: PolicyKind) -> Vec<Statement> {
+        let nodes: Vec<&Node> = match &m.value.value {
+            Value::Object(_) => vec![&m.value],
+            Value::Array(items) => {
+                if items.is_empty() {
+                    self.sink
+                        .emit(&EMPTY_ARRAY, m.value.span, "`Statement` is empty")
+                        .with_help("a policy needs at least one statement");
+                }
+                items.iter().collect()
+            }
+            _ => {
+                self.wrong_type(&m.value, "Statement", "an object or an array of objects");
+                return Vec::new();
+            }
+        };
+        let mut statements = Vec::new();
+        for (index, node) in nodes.into_iter().enumerate() {
+            let Value::Object(members) = &node.value else {
+                self.wrong_type(node, "Statement", "an object");
+                continue;
+            };
+            statements.push(self.statement(index, node, members, kind));
+        }
+        statements
+    }
+
+    fn statement(
+        &mut self,
+        index: usize,
+        node: &Node,
+        members: &[Member],
+        kind: PolicyKind,
+    ) -> Statement {
+        let mut st = Statement {
+            index,
+            span: node.span,
+            sid: None,
+            effect: None,
+            principal: None,
+            actions: None,
+            resources: None,
+            conditions: Vec::new(),
+            condition_span: None,
+        };
+        for m in members {
+            match m.key.as_str() {
+                "Sid" => st.sid = self.string(m),
+                "Effect" => st.effect = self.effect(m),
+                "Principal" | "NotPrincipal" => {
+                    if let Some(p) = self.principal(m) {
+                        if st.principal.is_some() {
+                            self.conflict(m, "Principal", "NotPrincipal");
+                        }
+                        st.principal = Some(p);
+                    }
+                }
+                "Action" | "NotAction" => {
+                    if let Some(v) = self.values(m) {
+                        if st.actions.is_some() {
+                            self.conflict(m, "Action", "NotAction");
+                        }
+                        st.actions = Some(v);
+                    }
+                }
+                "Resource" | "NotResource" => {
+                    if kind == PolicyKind::Trust {
+                        self.sink
+                            .emit(
+                                &INVALID_ELEMENT,
+                                m.key_span,
+                                format!("a trust policy has no `{}`", m.key),
+                            )
+                            .with_help(
+                                "the resource of a trust policy is its role: remove the element",
+                            );
+                    }
+                    if let Some(v) = self.values(m) {
+                        if st.resources.is_some() {
+                            self.conflict(m, "Resource", "NotResource");
+                        }
+                        st.resources = Some(v);
+                    }
+                }
+                "Condition" => {
+                    st.condition_span = Some(m.key_span);
+                    st.conditions = self.conditions(m);
+                }
+                other => self.unknown_element(m, other, STATEMENT_ELEMENTS, "a statement"),
+            }
+        }
+        let anchor = st.anchor();
+        if st.effect.is_none() && !members.iter().any(|m| m.key == "Effect") {
+            self.sink
+                .emit(
+                    &MISSING_ELEMENT,
+                    anchor,
+                    format!("{} has no `Effect`", st.name()),
+                )
+                .with_help("add \"Effect\": \"Allow\" or \"Effect\": \"Deny\"");
+        }
+        if st.actions.is_none()
+            && !members
+                .iter()
+                .any(|m| m.key == "Action" || m.key == "NotAction")
+        {
+            self.sink
+                .emit(&MISSING_ELEMENT, anchor, format!("{} has no `Action`", st.name()))
+                .with_help("name the actions the statement is about, such as \"Action\": \"ec2:DescribeInstances\"");
+        }
+        match kind {
+            PolicyKind::Identity => {
+                if st.resources.is_none()
+                    && !members
+                        .iter()
+                        .any(|m| m.key == "Resource" || m.key == "NotResource")
+                {
+                    self.sink
+                        .emit(&MISSING_RESOURCE, anchor, format!("{} has no `Resource`", st.name()))
+                        .with_help("identity policies name the resources a statement applies to; \"Resource\": \"*\" for all");
+                }
+            }
+            PolicyKind::Trust => {
+                if st.principal.is_none()
+                    && !members
+                        .iter()
+                        .any(|m| m.key == "Principal" || m.key == "NotPrincipal")
+                {
+                    self.sink
+                        .emit(&MISSING_ELEMENT, anchor, format!("{} of a trust policy has no `Principal`", st.name()))
+                        .with_help("say who may assume the role, such as \"Principal\": {\"AWS\": \"arn:aws:iam::123456789012:root\"}");
+                }
+            }
+        }
+        st
+    }
+
+    fn conflict(&mut self, m: &Member, a: &str, b: &str) {
+        self.sink
+            .emit(
+                &INVALID_ELEMENT,
+                m.key_span,
+                format!("a statement has either `{a}` or `{b}`, not both"),
+            )
+            .with_help("split it into two statements");
+    }
+
+    fn effect(&mut self, m: &Member) -> Option<Spanned<Effect>> {
+        let value = self.string(m)?;
+        match value.as_str() {
+            "Allow" => Some(Spanned::new(value.span, Effect::Allow)),
+            "Deny" => Some(Spanned::new(value.span, Effect::Deny)),
+            other => {
+                let d = self.sink.emit(
+                    &INVALID_EFFECT,
+                    value.span,
+                    format!("`{other}` is not an effect"),
+                );
+                d.with_primary_label("must be exactly \"Allow\" or \"Deny\"");
+                if other.eq_ignore_ascii_case("allow") {
+                    d.with_help("write \"Allow\": the value is case-sensitive");
+                } else if other.eq_ignore_ascii_case("deny") {
+                    d.with_help("write \"Deny\": the value is case-sensitive");
+                }
+                None
+            }
+        }
+    }
+
+    /// A string or an array of strings.
+    fn values(&mut self, m: &Member) -> Option<Values> {
+        let items = self.string_list(&m.value, &m.key)?;
+        Some(Values {
+            negated: m.key.starts_with("Not"),
+            key_span: m.key_span,
+            items,
+        })
+    }
+
+    fn string_list(&mut self, node: &Node, element: &str) -> Option<Vec<Spanned<String>>> {
+        match &node.value {
+            Value::String(s) => Some(vec![Spanned::new(node.span, s.clone())]),
+            Value::Array(items) => {
+                if items.is_empty() {
+                    self.sink
+                        .emit(&EMPTY_ARRAY, node.span, format!("`{element}` is empty"))
+                        .with_help("an empty list matches nothing; name at least one value, or remove the element");
+                }
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    match &item.value {
+                        Value::String(s) => out.push(Spanned::new(item.span, s.clone())),
+                        _ => self.wrong_type(item, element, "a string or an array of strings"),
+                    }
+                }
+                Some(out)
+            }
+            _ => {
+                self.wrong_type(node, element, "a string or an array of strings");
+                None
+            }
+        }
+    }
+
+    fn principal(&mut self, m: &Member) -> Option<Principal> {
+        let negated = m.key == "NotPrincipal";
+        match &m.value.value {
+            Value::String(s) if s == "*" => Some(Principal {
+                negated,
+                key_span: m.key_span,
+                everyone: true,
+                entries: Vec::new(),
+            }),
+            Value::Object(members) => {
+                let mut entries = Vec::new();
+                for pm in members {
+                    if !PRINCIPAL_TYPES.contains(&pm.key.as_str()) {
+                        self.unknown_element(pm, &pm.key, PRINCIPAL_TYPES, "a principal");
+                        continue;
+                    }
+                    if let Some(values) = self.string_list(&pm.value, &pm.key) {
+                        entries.push((Spanned::new(pm.key_span, pm.key.clone()), values));
+                    }
+                }
+                Some(Principal {
+                    negated,
+                    key_span: m.key_span,
+                    everyone: false,
+                    entries,
+                })
+            }
+            _ => {
+                self.wrong_type(
+                    &m.value,
+                    &m.key,
+                    "\"*\" or an object such as {\"AWS\": \"…\"}",
+                );
+                None
+            }
+        }
+    }
+
+    fn conditions(&mut self, m: &Member) -> Vec<Condition> {
+        let Value::Object(operators) = &m.value.value else {
+            self.wrong_type(&m.value, "Condition", "an object of operators");
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for op in operators {
+            let Value::Object(keys) = &op.value.value else {
+                self.wrong_type(&op.value, &op.key, "an object of condition keys");
+                continue;
+            };
+            for key in keys {
+                let values: Vec<Spanned<String>> = match &key.value.value {
+                    Value::Array(items) => {
+                        if items.is_empty() {
+                            self.sink.emit(
+                                &EMPTY_ARRAY,
+                                key.value.span,
+                                format!("the values of `{}` are empty", key.key),
+                            );
+                        }
+                        items
+                            .iter()
+                            .filter_map(|i| self.scalar(i, &key.key))
+                            .collect()
+                    }
+                    _ => self.scalar(&key.value, &key.key).into_iter().collect(),
+                };
+                out.push(Condition {
+                    operator: Spanned::new(op.key_span, op.key.clone()),
+                    key: Spanned::new(key.key_span, key.key.clone()),
+                    values,
+                });
+            }
+        }
+        out
+    }
+
+    fn scalar(&mut self, node: &Node, key: &str) -> Option<Spanned<String>> {
+        let text = match &node.value {
+            Value::String(s) => s.clone(),
+            Value::Bool(b) => b.to_string(),
+            Value::Number(n) => n.to_string(),
+            _ => {
+                self.wrong_type(
+                    node,
+                    key,
+                    "a string, number or boolean, or an array of them",
+                );
+                return None;
+            }
+        };
+        Some(Spanned::new(node.span, text))
+    }
+
+    fn check_sids(&mut self, statements: &[Statement]) {
+        for (i, st) in statements.iter().enumerate() {
+            let Some(sid) = &st.sid else { continue };
+            if let Some(c) = sid.chars().find(|c| !c.is_ascii_alphanumeric()) {
+                self.sink
+                    .emit(
+                        &INVALID_SID,
+                        sid.span,
+                        format!("`{c}` is not allowed in a Sid"),
+                    )
+                    .with_help("a Sid has only letters A-Z, a-z and digits 0-9");
+            }
+            if let Some(first) = statements[..i]
+                .iter()
+                .filter_map(|s| s.sid.as_ref())
+                .find(|s| !s.is_empty() && s.as_str() == sid.as_str())
+            {
+                self.sink
+                    .emit(
+                        &DUPLICATE_SID,
+                        sid.span,
+                        format!("Sid `{}` is used twice", sid.as_str()),
+                    )
+                    .with_label(first.span, "first used here")
+                    .with_help("give every statement its own Sid");
+            }
+        }
+    }
+}

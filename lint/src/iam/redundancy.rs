@@ -1,0 +1,129 @@
+//! What a policy says twice: repeated actions, actions a wildcard of the
+//! same statement already covers, and actions (or whole statements) a
+//! broader statement already grants.
+
+use super::pattern;
+use super::policy::{Condition, Policy, Statement};
+
+#[derive(Debug, Default)]
+pub struct Redundancy {
+    /// (statement, item, the earlier identical item).
+    pub duplicates: Vec<(usize, usize, usize)>,
+    /// (statement, item, the item of the same statement covering it).
+    pub covered_within: Vec<(usize, usize, usize)>,
+    /// (statement, item, covering statement, covering item), leaving out
+    /// statements that are redundant as a whole.
+    pub covered_by_other: Vec<(usize, usize, usize, usize)>,
+    /// (statement, the statements that together cover it).
+    pub statements: Vec<(usize, Vec<usize>)>,
+}
+
+fn same_conditions(a: &[Condition], b: &[Condition]) -> bool {
+    let key = |c: &Condition| {
+        let mut values: Vec<String> = c.values.iter().map(|v| v.to_string()).collect();
+        values.sort();
+        (
+            c.operator.to_ascii_lowercase(),
+            c.key.to_ascii_lowercase(),
+            values,
+        )
+    };
+    let mut a: Vec<_> = a.iter().map(key).collect();
+    let mut b: Vec<_> = b.iter().map(key).collect();
+    a.sort();
+    b.sort();
+    a == b
+}
+
+/// Whether `b` applies at least wherever `a` does, apart from actions: same
+/// effect, no condition `a` lacks, and resources covering `a`'s.
+fn scope_covers(b: &Statement, a: &Statement) -> bool {
+    let (Some(ea), Some(eb)) = (&a.effect, &b.effect) else {
+        return false;
+    };
+    if **ea != **eb {
+        return false;
+    }
+    if !(b.conditions.is_empty() || same_conditions(&a.conditions, &b.conditions)) {
+        return false;
+    }
+    match (&a.resources, &b.resources) {
+        (Some(ra), Some(rb)) if !ra.negated && !rb.negated => ra
+            .items
+            .iter()
+            .all(|r| rb.items.iter().any(|g| super::arn::covers(g, r))),
+        _ => false,
+    }
+}
+
+pub fn analyze(policy: &Policy) -> Redundancy {
+    let mut out = Redundancy::default();
+    fn plain(s: &Statement) -> Option<&super::policy::Values> {
+        s.actions.as_ref().filter(|a| !a.negated)
+    }
+    let mut settled: Vec<Vec<bool>> = Vec::new();
+    for st in &policy.statements {
+        let mut done = Vec::new();
+        if let Some(actions) = plain(st) {
+            for (j, item) in actions.items.iter().enumerate() {
+                if let Some(i) = (0..j).find(|&i| actions.items[i].eq_ignore_ascii_case(item)) {
+                    out.duplicates.push((st.index, j, i));
+                    done.push(true);
+                    continue;
+                }
+                let within = actions.items.iter().enumerate().find(|(i, other)| {
+                    *i != j
+                        && !other.eq_ignore_ascii_case(item)
+                        && pattern::covers(other, item, true)
+                });
+                if let Some((i, _)) = within {
+                    out.covered_within.push((st.index, j, i));
+                    done.push(true);
+                    continue;
+                }
+                done.push(false);
+            }
+        }
+        settled.push(done);
+    }
+
+    for a in &policy.statements {
+        let Some(actions) = plain(a) else { continue };
+        let mut covered: Vec<(usize, usize, usize)> = Vec::new();
+        for (j, item) in actions.items.iter().enumerate() {
+            if settled[a.index][j] {
+                continue;
+            }
+            let by = policy.statements.iter().find_map(|b| {
+                if b.index == a.index || !scope_covers(b, a) {
+                    return None;
+                }
+                let b_actions = plain(b)?;
+                let y = b_actions
+                    .items
+                    .iter()
+                    .position(|y| pattern::covers(y, item, true))?;
+                // Two statements that cover each other: the later one is
+                // the redundant one.
+                let mutual = scope_covers(a, b) && pattern::covers(item, &b_actions.items[y], true);
+                (!mutual || b.index < a.index).then_some((b.index, y))
+            });
+            if let Some((b, y)) = by {
+                covered.push((j, b, y));
+            }
+        }
+        let open = (0..actions.items.len())
+            .filter(|&j| !settled[a.index][j])
+            .count();
+        if open > 0 && covered.len() == open {
+            let mut by: Vec<usize> = covered.iter().map(|c| c.1).collect();
+            by.sort_unstable();
+            by.dedup();
+            out.statements.push((a.index, by));
+        } else {
+            out.covered_by_other
+                .extend(covered.into_iter().map(|(j, b, y)| (a.index, j, b, y)));
+        }
+    }
+    out
+}

@@ -1,0 +1,259 @@
+//! Repacking statements into as few managed policies as fit a size limit,
+//! checked by the coverage engine to grant exactly what the originals grant.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value, json};
+
+use super::Usage;
+use super::check::check_policy;
+use super::eval::evaluate;
+use super::policy::{Effect, Policy, Statement};
+use super::required::from_policies;
+use crate::rules::Settings;
+use crate::source::SourceFile;
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum SplitError {
+    #[error(
+        "a single action of {statement} needs {size} characters, more than the {limit} allowed"
+    )]
+    TooLarge {
+        statement: String,
+        size: usize,
+        limit: usize,
+    },
+    #[error("the repacked policies would not grant exactly the same: {0}")]
+    Changed(String),
+}
+
+/// Characters IAM counts (white space excluded) of a JSON value.
+fn size(value: &Value) -> usize {
+    value
+        .to_string()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .count()
+}
+
+fn list(items: &[String]) -> Value {
+    match items {
+        [one] => json!(one),
+        many => json!(many),
+    }
+}
+
+/// A statement as JSON again, with its actions (deduplicated, written
+/// order kept) replaced by `actions`.
+fn to_json(st: &Statement, actions: &[String]) -> Value {
+    let mut out = Map::new();
+    if let Some(sid) = st.sid.as_ref().filter(|s| !s.is_empty()) {
+        out.insert("Sid".into(), json!(sid.as_str()));
+    }
+    let effect = match st.effect.as_ref().map(|e| **e) {
+        Some(Effect::Deny) => "Deny",
+        _ => "Allow",
+    };
+    out.insert("Effect".into(), json!(effect));
+    let negated = st.actions.as_ref().is_some_and(|a| a.negated);
+    out.insert(
+        if negated { "NotAction" } else { "Action" }.into(),
+        list(actions),
+    );
+    if let Some(resources) = &st.resources {
+        let items: Vec<String> = resources.items.iter().map(|r| r.to_string()).collect();
+        out.insert(
+            if resources.negated {
+                "NotResource"
+            } else {
+                "Resource"
+            }
+            .into(),
+            list(&items),
+        );
+    }
+    if !st.conditions.is_empty() {
+        let mut operators = Map::new();
+        for c in &st.conditions {
+            let keys = operators
+                .entry(c.operator.to_string())
+                .or_insert_with(|| Value::Object(Map::new()));
+            let values: Vec<String> = c.values.iter().map(|v| v.to_string()).collect();
+            if let Value::Object(keys) = keys {
+                keys.insert(c.key.to_string(), list(&values));
+            }
+        }
+        out.insert("Condition".into(), Value::Object(operators));
+    }
+    Value::Object(out)
+}
+
+fn document(statements: Vec<Value>) -> Value {
+    json!({"Version": super::policy::CURRENT_VERSION, "Statement": statements})
+}
+
+/// Repacks the statements of `policies` (identity policies) into documents
+/// of at most `limit` characters each, as few as first-fit decreasing finds.
+pub fn split(policies: &[Policy], limit: usize) -> Result<Vec<Value>, SplitError> {
+    let overhead = size(&document(Vec::new()));
+    let mut pieces: Vec<Value> = Vec::new();
+    for policy in policies {
+        for st in &policy.statements {
+            if st.principal.is_some() {
+                continue;
+            }
+            let Some(actions) = &st.actions else { continue };
+            let mut items: Vec<String> = Vec::new();
+            for a in &actions.items {
+                if !items.iter().any(|i| i.eq_ignore_ascii_case(a)) {
+                    items.push(a.to_string());
+                }
+            }
+            let whole = to_json(st, &items);
+            if size(&whole) + overhead <= limit {
+                pieces.push(whole);
+                continue;
+            }
+            // Too big for one document: the same statement over chunks of
+            // its actions (NotAction lists cannot be split this way).
+            if actions.negated {
+                return Err(SplitError::TooLarge {
+                    statement: st.name(),
+                    size: size(&whole),
+                    limit,
+                });
+            }
+            let mut chunk: Vec<String> = Vec::new();
+            for item in items {
+                chunk.push(item);
+                if size(&to_json(st, &chunk)) + overhead > limit {
+                    let last = chunk.pop().unwrap_or_default();
+                    if chunk.is_empty() {
+                        let alone = to_json(st, std::slice::from_ref(&last));
+                        return Err(SplitError::TooLarge {
+                            statement: st.name(),
+                            size: size(&alone) + overhead,
+                            limit,
+                        });
+                    }
+                    pieces.push(to_json(st, &chunk));
+                    chunk = vec![last];
+                }
+            }
+            if !chunk.is_empty() {
+                pieces.push(to_json(st, &chunk));
+            }
+        }
+    }
+    // Sids must stay unique within a document; chunks of one statement
+    // share theirs, so number them.
+    let mut seen: Vec<String> = Vec::new();
+    for piece in &mut pieces {
+        if let Some(sid) = piece.get("Sid").and_then(Value::as_str).map(String::from) {
+            let mut candidate = sid.clone();
+            let mut n = 2;
+            while seen.contains(&candidate) {
+                candidate = format!("{sid}{n}");
+                n += 1;
+            }
+            piece["Sid"] = json!(candidate);
+            seen.push(candidate);
+        }
+    }
+
+    pieces.sort_by_key(|p| std::cmp::Reverse(size(p)));
+    let mut bins: Vec<(usize, Vec<Value>)> = Vec::new();
+    for piece in pieces {
+        // One comma between statements.
+        let need = size(&piece) + 1;
+        match bins.iter_mut().find(|(used, _)| used + need <= limit) {
+            Some((used, statements)) => {
+                *used += need;
+                statements.push(piece);
+            }
+            None => bins.push((overhead + need, vec![piece])),
+        }
+    }
+    let documents: Vec<Value> = bins.into_iter().map(|(_, s)| document(s)).collect();
+    verify(policies, &documents)?;
+    Ok(documents)
+}
+
+/// Every action either set allows, on every resource, decides the same
+/// under the other set.
+fn verify(original: &[Policy], documents: &[Value]) -> Result<(), SplitError> {
+    let repacked: Vec<Policy> = documents
+        .iter()
+        .enumerate()
+        .map(|(i, doc)| {
+            let text = serde_json::to_string_pretty(doc).unwrap_or_default();
+            let file = Arc::new(SourceFile::new(format!("split-{}.json", i + 1), text));
+            check_policy(&file, Usage::Managed, &Settings::default())
+                .policy
+                .ok_or_else(|| {
+                    SplitError::Changed(format!("document {} does not read back", i + 1))
+                })
+        })
+        .collect::<Result<_, _>>()?;
+    for (from, to) in [
+        (original, repacked.as_slice()),
+        (repacked.as_slice(), original),
+    ] {
+        for req in from_policies(from) {
+            let before = evaluate(from, &req.action, &req.resource).decision;
+            let after = evaluate(to, &req.action, &req.resource).decision;
+            if before != after {
+                return Err(SplitError::Changed(format!(
+                    "{} on {} is {} before and {} after",
+                    req.action,
+                    req.resource,
+                    before.as_str(),
+                    after.as_str()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn builtin() -> Vec<Policy> {
+        super::super::required::builtin()
+            .iter()
+            .map(|(name, text)| {
+                let file = Arc::new(SourceFile::new(*name, text.to_string()));
+                check_policy(&file, Usage::Managed, &Settings::default())
+                    .policy
+                    .unwrap()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn repacks_the_seed_into_documents_that_fit_and_grant_the_same() {
+        let policies = builtin();
+        for limit in [6_144, 4_096, 2_048] {
+            let docs = split(&policies, limit).unwrap();
+            for doc in &docs {
+                assert!(size(doc) <= limit, "{} > {limit}", size(doc));
+            }
+            let total: usize = policies.iter().map(Policy::size).sum();
+            assert!(
+                docs.len() >= total.div_ceil(limit),
+                "{} documents for {limit}",
+                docs.len()
+            );
+        }
+        // The seed's 9,497 characters fit in two managed policies.
+        assert_eq!(split(&policies, 6_144).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn refuses_a_limit_no_statement_fits() {
+        let err = split(&builtin(), 100).unwrap_err();
+        assert!(matches!(err, SplitError::TooLarge { .. }), "{err}");
+    }
+}

@@ -1,0 +1,85 @@
+use crate::iam::catalog::catalog;
+use crate::iam::{NameProblem, PolicyContext};
+use crate::rules::{Check, declare_rule};
+use crate::suggest;
+
+declare_rule! {
+    /// Actions name a service IAM knows.
+    ///
+    /// ## What it checks
+    /// The service prefix of every `Action` and `NotAction` item (`ec2` in
+    /// `ec2:RunInstances`) against the action catalog, with a suggestion for
+    /// likely typos.
+    ///
+    /// ## Why it matters
+    /// IAM accepts an unknown prefix without complaint, and the statement
+    /// grants nothing for it: the permission is missing exactly when it is
+    /// needed.
+    ///
+    /// ## Example
+    /// ```json
+    /// {"Effect": "Allow", "Action": "ec3:DescribeInstances", "Resource": "*"}
+    /// ```
+    pub static UNKNOWN_SERVICE = Rule {
+        code: "iam/unknown-service",
+        severity: Error,
+        check: Check::Policy(check),
+    };
+}
+
+fn check(cx: &mut PolicyContext) {
+    for st in &cx.policy.statements {
+        let Some(values) = &st.actions else { continue };
+        for resolved in &cx.facts.resolved[st.index] {
+            if resolved.problem != Some(NameProblem::UnknownService) {
+                continue;
+            }
+            let item = &values.items[resolved.item];
+            let prefix = item.split(':').next().unwrap_or("");
+            let d = cx.emit(
+                &UNKNOWN_SERVICE,
+                item.span,
+                format!("`{prefix}` is not a service prefix IAM knows"),
+            );
+            if let Some(best) = suggest::closest(prefix, catalog().prefixes()) {
+                d.with_help(format!("did you mean `{best}`?"));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::rules::iam::testing::{allow, fires, quiet, seed};
+
+    #[test]
+    fn fires_on_a_misspelled_prefix() {
+        let found = fires(
+            &UNKNOWN_SERVICE,
+            &allow(json!("ec3:DescribeInstances"), json!("*")),
+        );
+        assert_eq!(found[0].help.as_deref(), Some("did you mean `ec2`?"));
+    }
+
+    #[test]
+    fn quiet_on_known_prefixes_and_wildcards() {
+        quiet(
+            &UNKNOWN_SERVICE,
+            &allow(
+                json!(["ec2:DescribeInstances", "*", "s3:*", "ec*:Describe*"]),
+                json!("*"),
+            ),
+        );
+        for name in [
+            "controller.json",
+            "control-plane.json",
+            "nodes.json",
+            "deployment.json",
+        ] {
+            quiet(&UNKNOWN_SERVICE, &seed(name));
+        }
+    }
+}
