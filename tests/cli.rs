@@ -107,6 +107,108 @@ const CASES: &[(&str, &[&str], i32)] = &[
     ("explain", &["explain", "pools/master-size"], 0),
     ("explain_unknown", &["explain", "pools/master-sise"], 2),
     ("schema_config", &["schema", "config"], 0),
+    ("iam_lint_seed", &["iam", "lint", "policies"], 1),
+    (
+        "iam_lint_seed_json",
+        &["iam", "lint", "policies", "--format", "json"],
+        1,
+    ),
+    (
+        "iam_lint_seed_sarif",
+        &["iam", "lint", "policies", "--format", "sarif"],
+        1,
+    ),
+    (
+        "iam_lint_seed_github",
+        &["iam", "lint", "policies", "--format", "github"],
+        1,
+    ),
+    (
+        "iam_lint_seed_as_inline_user",
+        &[
+            "iam",
+            "lint",
+            "policies/control-plane.json",
+            "--as",
+            "inline-user",
+        ],
+        1,
+    ),
+    (
+        "iam_lint_corrected",
+        &["iam", "lint", "fixtures/policies/provisioner"],
+        0,
+    ),
+    (
+        "iam_check_corrected",
+        &["iam", "check", "--granted", "fixtures/policies/provisioner"],
+        0,
+    ),
+    (
+        "iam_check_nodes_only",
+        &["iam", "check", "--granted", "policies/nodes.json"],
+        1,
+    ),
+    (
+        "iam_check_action_list",
+        &[
+            "iam",
+            "check",
+            "--granted",
+            "fixtures/policies/coverage/granted.json",
+            "--required",
+            "fixtures/policies/coverage/required.txt",
+        ],
+        0,
+    ),
+    (
+        "iam_check_missing_granted",
+        &["iam", "check", "--granted", "fixtures/policies/nope.json"],
+        2,
+    ),
+    ("iam_print", &["iam", "print"], 0),
+    ("iam_print_one", &["iam", "print", "nodes"], 0),
+    ("iam_print_unknown", &["iam", "print", "node"], 2),
+    ("iam_split", &["iam", "split"], 0),
+    (
+        "iam_split_too_small",
+        &["iam", "split", "--max-chars", "100"],
+        2,
+    ),
+    (
+        "iam_trust_policy",
+        &[
+            "iam",
+            "trust-policy",
+            "--account",
+            "123456789012",
+            "--external-id",
+            "f3a1c2d4-7b8e-4c1a-9e2f-5d6c7b8a9e0f",
+        ],
+        0,
+    ),
+    (
+        "iam_trust_policy_bad_account",
+        &[
+            "iam",
+            "trust-policy",
+            "--account",
+            "1234",
+            "--external-id",
+            "f3a1c2d4",
+        ],
+        2,
+    ),
+    (
+        "lint_with_policies",
+        &[
+            "lint",
+            "fixtures/clusters/broken/iam/not-granted.cluster.json",
+            "-A",
+            "quota",
+        ],
+        1,
+    ),
 ];
 
 #[test]
@@ -128,72 +230,169 @@ fn schema_prints_the_checked_in_cluster_schema() {
     );
 }
 
-/// Every broken fixture reports the rule its path names
-/// (`broken/<group>/<name>.cluster.*` reports `<group>/<name>`), every rule
-/// but the configuration's has one, and each one's human output is
-/// snapshotted, positions included.
-#[test]
-fn each_broken_fixture_triggers_its_rule() {
-    let broken = root().join("fixtures/clusters/broken");
-    let mut covered = Vec::new();
-    let mut fixtures: Vec<_> = fs::read_dir(&broken)
+/// The codes a run of `args` reports, from its JSON output.
+fn codes(args: &[&str]) -> Vec<String> {
+    let mut args = args.to_vec();
+    args.extend(["--format", "json"]);
+    let result = run(&args);
+    let report: serde_json::Value =
+        serde_json::from_str(&result.stdout).unwrap_or_else(|_| panic!("{}", result.transcript()));
+    report["diagnostics"]
+        .as_array()
         .unwrap()
-        .flat_map(|group| fs::read_dir(group.unwrap().path()).unwrap())
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn files_in(dir: &str) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = fs::read_dir(root().join(dir))
+        .unwrap()
         .map(|f| f.unwrap().path())
         .collect();
-    fixtures.sort();
-    for path in fixtures {
-        let relative = path
-            .strip_prefix(root())
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .to_string();
-        let group = path
-            .parent()
-            .unwrap()
-            .file_name()
-            .unwrap()
-            .to_str()
-            .unwrap();
-        let name = path
-            .file_name()
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .split(".cluster.")
-            .next()
-            .unwrap();
-        let code = format!("{group}/{name}");
+    files.sort();
+    files
+}
 
-        let json = run(&["lint", &relative, "--format", "json"]);
-        let report: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
-        let codes: Vec<&str> = report["diagnostics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|d| d["code"].as_str().unwrap())
-            .collect();
+fn relative(path: &std::path::Path) -> String {
+    path.strip_prefix(root())
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Every broken fixture reports the rule its path names
+/// (`clusters/broken/<group>/<name>.cluster.*` and
+/// `policies/broken/<name>.json` report `<group>/<name>` and `iam/<name>`,
+/// `policies/coverage/<name>.json` checked against `required.txt` reports
+/// `iam/<name>`); each one's human output is snapshotted, positions
+/// included; and together they exercise every rule that needs no
+/// configuration to fire.
+#[test]
+fn each_broken_fixture_triggers_its_rule() {
+    let mut seen: Vec<String> = Vec::new();
+    let mut expect = |code: String, args: Vec<String>, snapshot: String| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let found = codes(&args);
         assert!(
-            codes.contains(&code.as_str()),
-            "{relative} should report {code}, reports {codes:?}"
+            found.contains(&code),
+            "{args:?} should report {code}, reports {found:?}"
         );
-        covered.push(code.clone());
-
-        let human = run(&["lint", &relative]);
-        insta::assert_snapshot!(format!("broken__{group}__{name}"), human.transcript());
+        seen.extend(found);
+        insta::assert_snapshot!(snapshot, run(&args).transcript());
+    };
+    for group in files_in("fixtures/clusters/broken") {
+        for path in files_in(&relative(&group)) {
+            let group = group.file_name().unwrap().to_str().unwrap();
+            let name = path
+                .file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .split(".cluster.")
+                .next()
+                .unwrap();
+            expect(
+                format!("{group}/{name}"),
+                vec!["lint".into(), relative(&path)],
+                format!("broken__{group}__{name}"),
+            );
+        }
     }
+    for path in files_in("fixtures/policies/broken") {
+        let name = path.file_stem().unwrap().to_str().unwrap();
+        expect(
+            format!("iam/{name}"),
+            vec!["iam".into(), "lint".into(), relative(&path)],
+            format!("policy__{name}"),
+        );
+    }
+    for path in files_in("fixtures/policies/coverage") {
+        if path.extension().is_some_and(|e| e == "json") && !path.ends_with("granted.json") {
+            let name = path.file_stem().unwrap().to_str().unwrap();
+            let args = [
+                "iam",
+                "check",
+                "--granted",
+                &relative(&path),
+                "--required",
+                "fixtures/policies/coverage/required.txt",
+            ];
+            expect(
+                format!("iam/{name}"),
+                args.iter().map(|a| a.to_string()).collect(),
+                format!("coverage__{name}"),
+            );
+        }
+    }
+    // Rules that need a configuration to fire are covered by their unit
+    // tests and by config_is_found_upward_and_applies_severities_quotas_and_ignores.
+    let needs_config = [
+        "config/unused-ignore",
+        "quota/vpcs",
+        "quota/internet-gateways",
+        "quota/nat-gateways",
+        "quota/classic-load-balancers",
+    ];
     let rules = run(&["rules", "--format", "json"]);
     let rules: serde_json::Value = serde_json::from_str(&rules.stdout).unwrap();
     for rule in rules.as_array().unwrap() {
         let code = rule["code"].as_str().unwrap();
-        if !code.starts_with("config/") && !code.starts_with("quota/") {
+        if !needs_config.contains(&code) {
             assert!(
-                covered.iter().any(|c| c == code),
-                "no broken fixture for {code}"
+                seen.iter().any(|c| c == code),
+                "no fixture makes {code} fire"
             );
         }
     }
+}
+
+#[test]
+fn the_printed_trust_policy_passes_the_lints() {
+    let dir = tempfile::tempdir().unwrap();
+    let printed = run(&[
+        "iam",
+        "trust-policy",
+        "--account",
+        "123456789012",
+        "--external-id",
+        "f3a1c2d4",
+    ]);
+    fs::write(dir.path().join("trust.json"), &printed.stdout).unwrap();
+    let result = run_in(dir.path(), &["iam", "lint", "trust.json"]);
+    assert_eq!(result.code, 0, "{}", result.transcript());
+    assert!(result.stdout.contains("no problems"), "{}", result.stdout);
+}
+
+#[test]
+fn split_policies_grant_exactly_what_is_required() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("split");
+    let result = run(&[
+        "iam",
+        "split",
+        "--max-chars",
+        "4096",
+        "--out-dir",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(result.code, 0, "{}", result.transcript());
+    let written: Vec<_> = fs::read_dir(&out).unwrap().collect();
+    assert_eq!(written.len(), 3, "{}", result.stdout);
+    let check = run(&["iam", "check", "--granted", out.to_str().unwrap()]);
+    assert_eq!(check.code, 0, "{}", check.transcript());
+    let lint = run(&["iam", "lint", out.to_str().unwrap(), "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&lint.stdout).unwrap();
+    assert!(
+        report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["code"] != "iam/policy-size"),
+        "{}",
+        lint.stdout
+    );
 }
 
 /// A scratch directory with an `awscluster.toml` and specs in it.
@@ -303,7 +502,7 @@ fn a_broken_config_stops_the_run_at_its_line() {
 
 #[test]
 fn directory_walks_respect_gitignore_and_include_patterns() {
-    let spec = fixture("default.cluster.json");
+    let spec = fixture("spot-gpu.cluster.json");
     let dir = scratch(
         "[files]\ninclude = [\"*.cluster.json\", \"*.spec.json\"]\n",
         &[

@@ -75,6 +75,15 @@ pub fn check_spec(file: &Arc<SourceFile>, settings: &Settings) -> Vec<Diagnostic
                     sink: &mut sink,
                 };
                 rules::run_spec_rules(&mut cx);
+                if let Some(iam) = spec.iam.as_ref().filter(|i| !i.policies.is_empty()) {
+                    let list = root.key_span_at("/iam/policies").unwrap_or(iam.span);
+                    sink.extend(crate::iam::run::check_spec_policies(
+                        file,
+                        &iam.policies,
+                        list,
+                        settings,
+                    ));
+                }
             }
             // The schema is generated from the model, so this means they
             // disagree; still a finding at the value, never a panic.

@@ -389,14 +389,20 @@ fn relative_to(path: &Path, base: &Path) -> PathBuf {
 
 /// Removes `.` and `..` lexically (`a/../b` is `b`), without touching the
 /// file system: paths given as `../dev/x` must match patterns like `dev/*`.
-fn normalize(path: &Path) -> PathBuf {
+pub(crate) fn normalize(path: &Path) -> PathBuf {
     use std::path::Component;
     let mut out = PathBuf::new();
     for component in path.components() {
         match component {
             Component::CurDir => {}
             Component::ParentDir => {
-                out.pop();
+                // Above a relative path's start the `..` stays; above the
+                // root there is nothing.
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) {
+                    out.pop();
+                } else if !out.has_root() {
+                    out.push("..");
+                }
             }
             other => out.push(other),
         }

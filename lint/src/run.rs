@@ -57,8 +57,16 @@ impl Outcome {
     }
 }
 
-/// Runs the linter as `request` says, from `cwd`.
-pub fn lint(request: &Request, cwd: &Path) -> Result<Outcome, Error> {
+/// The configuration and overrides a run applies.
+pub struct Prepared {
+    pub config: Config,
+    pub overrides: Vec<(Selector, Option<Severity>)>,
+    pub settings: Settings,
+    pub deny_warnings: bool,
+}
+
+/// Loads the configuration and checks the command line's rule codes.
+pub fn prepare(request: &Request, cwd: &Path) -> Result<Prepared, Error> {
     let config = Config::discover(request.config.as_deref(), cwd)?;
     let overrides = request
         .overrides
@@ -69,29 +77,30 @@ pub fn lint(request: &Request, cwd: &Path) -> Result<Outcome, Error> {
                 .map_err(Error::Usage)
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let roots: Vec<PathBuf> = if request.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        request.paths.clone()
-    };
-    let files = find_files(&roots, &config)?;
     let settings = Settings {
         quotas: config.quotas.clone(),
     };
+    Ok(Prepared {
+        deny_warnings: request.deny_warnings || config.deny_warnings,
+        config,
+        overrides,
+        settings,
+    })
+}
 
-    let results = lint_files(&files, &settings);
-    let mut diagnostics = Vec::new();
-    let mut failures = Vec::new();
-    for result in results {
-        match result {
-            Ok(found) => diagnostics.extend(found),
-            Err(e) => failures.push(e),
-        }
-    }
-
+/// Applies severities and ignores to a run's findings, reports the ignores
+/// that matched nothing, and orders the result.
+pub fn finish(
+    prepared: &Prepared,
+    files: Vec<PathBuf>,
+    mut diagnostics: Vec<Diagnostic>,
+    failures: Vec<Error>,
+) -> Outcome {
+    let config = &prepared.config;
+    let overrides = &prepared.overrides;
     let mut used = vec![false; config.ignores.len()];
     diagnostics.retain_mut(|d| {
-        let Some(severity) = config.severity(d.rule, &overrides) else {
+        let Some(severity) = config.severity(d.rule, overrides) else {
             return false;
         };
         d.severity = severity;
@@ -109,7 +118,7 @@ pub fn lint(request: &Request, cwd: &Path) -> Result<Outcome, Error> {
         }
     });
     if let Some(config_file) = &config.file
-        && let Some(severity) = config.severity(&UNUSED_IGNORE, &overrides)
+        && let Some(severity) = config.severity(&UNUSED_IGNORE, overrides)
     {
         for (ignore, used) in config.ignores.iter().zip(&used) {
             let in_scope = files.iter().any(|f| ignore.applies_to(&config.relative(f)));
@@ -127,19 +136,48 @@ pub fn lint(request: &Request, cwd: &Path) -> Result<Outcome, Error> {
         }
     }
     diagnostics.sort_by_cached_key(Diagnostic::sort_key);
-
-    Ok(Outcome {
+    // Specs that share a policy file report its findings once.
+    diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.message == b.message);
+    Outcome {
         files,
         diagnostics,
-        deny_warnings: request.deny_warnings || config.deny_warnings,
+        deny_warnings: prepared.deny_warnings,
         failures,
-    })
+    }
+}
+
+/// Runs the linter on specs as `request` says, from `cwd`.
+pub fn lint(request: &Request, cwd: &Path) -> Result<Outcome, Error> {
+    let prepared = prepare(request, cwd)?;
+    let roots = roots(request);
+    let files = find_files(&roots, &|path| prepared.config.includes(path))?;
+    let mut diagnostics = Vec::new();
+    let mut failures = Vec::new();
+    for result in lint_files(&files, &prepared.settings) {
+        match result {
+            Ok(found) => diagnostics.extend(found),
+            Err(e) => failures.push(e),
+        }
+    }
+    Ok(finish(&prepared, files, diagnostics, failures))
+}
+
+/// The paths to search: the request's, or the current directory.
+pub fn roots(request: &Request) -> Vec<PathBuf> {
+    if request.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        request.paths.clone()
+    }
 }
 
 /// The files to lint: files named on the command line whatever their name;
-/// in directories, the files the configuration includes, skipping what
-/// `.gitignore` and hidden directories hide.
-pub fn find_files(roots: &[PathBuf], config: &Config) -> Result<Vec<PathBuf>, Error> {
+/// in directories, the files `wanted` accepts, skipping what `.gitignore`
+/// and hidden directories hide.
+pub fn find_files(
+    roots: &[PathBuf],
+    wanted: &dyn Fn(&Path) -> bool,
+) -> Result<Vec<PathBuf>, Error> {
     let mut files = Vec::new();
     for root in roots {
         let meta = std::fs::metadata(root).map_err(|e| match e.kind() {
@@ -154,8 +192,11 @@ pub fn find_files(roots: &[PathBuf], config: &Config) -> Result<Vec<PathBuf>, Er
             continue;
         }
         let mut found = Vec::new();
+        // The repository's ignore files, not the user's global excludes
+        // file: what a lint finds should not depend on whose machine runs it.
         let walker = ignore::WalkBuilder::new(root)
             .require_git(false)
+            .git_global(false)
             .sort_by_file_path(|a, b| a.cmp(b))
             .build();
         for entry in walker {
@@ -163,7 +204,7 @@ pub fn find_files(roots: &[PathBuf], config: &Config) -> Result<Vec<PathBuf>, Er
                 path: root.clone(),
                 message: e.to_string(),
             })?;
-            if entry.file_type().is_some_and(|t| t.is_file()) && config.includes(entry.path()) {
+            if entry.file_type().is_some_and(|t| t.is_file()) && wanted(entry.path()) {
                 found.push(entry.path().to_path_buf());
             }
         }

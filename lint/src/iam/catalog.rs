@@ -57,19 +57,55 @@ pub struct ResourceType {
     pub name: &'static str,
     /// Such as `arn:${Partition}:ec2:${Region}:${Account}:instance/${InstanceId}`.
     pub arn: &'static str,
-    /// Condition keys of the resource type (indices into the service's).
-    pub keys: Vec<u16>,
+    /// Condition keys of the resource type (indices into the service's),
+    /// as the catalog writes them.
+    keys: &'static str,
 }
 
 #[derive(Debug)]
 pub struct Action {
     pub name: &'static str,
-    pub level: AccessLevel,
+    /// The rest of the catalog's line (access level, resource types, keys),
+    /// read on demand: most lookups only need the name.
+    rest: &'static str,
+}
+
+impl Action {
+    fn field(&self, n: usize) -> &'static str {
+        self.rest.split('\t').nth(n).unwrap_or("")
+    }
+
+    pub fn level(&self) -> AccessLevel {
+        AccessLevel::parse(self.field(0))
+    }
+
+    /// Resource types as the catalog writes them: `3*,7`, indices into the
+    /// service's, `*` marking required ones.
+    fn resource_refs(&self) -> &'static str {
+        self.field(1)
+    }
+
     /// Resource types (indices into the service's) and whether each is
-    /// required. Empty: the action supports only `"Resource": "*"`.
-    pub resources: Vec<(u16, bool)>,
+    /// required. None: the action supports only `"Resource": "*"`.
+    pub fn resources(&self) -> impl Iterator<Item = (u16, bool)> + '_ {
+        self.resource_refs()
+            .split(',')
+            .filter(|r| !r.is_empty())
+            .filter_map(|r| {
+                let required = r.ends_with('*');
+                r.trim_end_matches('*').parse().ok().map(|i| (i, required))
+            })
+    }
+
+    /// Whether the action supports only `"Resource": "*"`.
+    pub fn star_only(&self) -> bool {
+        self.resource_refs().is_empty()
+    }
+
     /// Condition keys the action supports (indices into the service's).
-    pub keys: Vec<u16>,
+    pub fn keys(&self) -> impl Iterator<Item = u16> + '_ {
+        indices(self.field(2))
+    }
 }
 
 #[derive(Debug)]
@@ -97,9 +133,8 @@ impl Service {
         action: &'a Action,
     ) -> impl Iterator<Item = (&'a ResourceType, bool)> + 'a {
         action
-            .resources
-            .iter()
-            .filter_map(|&(i, required)| self.resources.get(i as usize).map(|r| (r, required)))
+            .resources()
+            .filter_map(|(i, required)| self.resources.get(i as usize).map(|r| (r, required)))
     }
 
     /// The condition keys an action supports: its own and those of its
@@ -109,10 +144,12 @@ impl Service {
         action: &'a Action,
     ) -> impl Iterator<Item = &'a ConditionKey> + 'a {
         action
-            .keys
-            .iter()
-            .chain(self.resource_types(action).flat_map(|(r, _)| r.keys.iter()))
-            .filter_map(|&i| self.keys.get(i as usize))
+            .keys()
+            .chain(
+                self.resource_types(action)
+                    .flat_map(|(r, _)| indices(r.keys)),
+            )
+            .filter_map(|i| self.keys.get(i as usize))
     }
 }
 
@@ -256,8 +293,8 @@ impl IamCatalog {
     }
 }
 
-fn indices(list: &str) -> Vec<u16> {
-    list.split(',').filter_map(|i| i.parse().ok()).collect()
+fn indices(list: &str) -> impl Iterator<Item = u16> + '_ {
+    list.split(',').filter_map(|i| i.parse().ok())
 }
 
 fn parse_service(prefix: &'static str, section: &'static str) -> Service {
@@ -286,26 +323,11 @@ fn parse_service(prefix: &'static str, section: &'static str) -> Service {
             "R" => service.resources.push(ResourceType {
                 name: next(),
                 arn: next(),
-                keys: indices(next()),
+                keys: next(),
             }),
             "A" => {
-                let name = next();
-                let level = AccessLevel::parse(next());
-                let resources = next()
-                    .split(',')
-                    .filter(|r| !r.is_empty())
-                    .filter_map(|r| {
-                        let required = r.ends_with('*');
-                        r.trim_end_matches('*').parse().ok().map(|i| (i, required))
-                    })
-                    .collect();
-                let keys = indices(next());
-                service.actions.push(Action {
-                    name,
-                    level,
-                    resources,
-                    keys,
-                });
+                let (name, rest) = rest.split_once('\t').unwrap_or((rest, ""));
+                service.actions.push(Action { name, rest });
             }
             _ => {}
         }
@@ -330,7 +352,7 @@ mod tests {
                 service.prefix
             );
             for action in &service.actions {
-                for &(r, _) in &action.resources {
+                for (r, _) in action.resources() {
                     assert!(
                         (r as usize) < service.resources.len(),
                         "{}:{}",
@@ -338,7 +360,7 @@ mod tests {
                         action.name
                     );
                 }
-                for &k in &action.keys {
+                for k in action.keys() {
                     assert!(
                         (k as usize) < service.keys.len(),
                         "{}:{}",
@@ -366,7 +388,7 @@ mod tests {
         let c = catalog();
         let (service, action) = c.action("EC2:runinstances").unwrap();
         assert_eq!(action.name, "RunInstances");
-        assert_eq!(action.level, AccessLevel::Write);
+        assert_eq!(action.level(), AccessLevel::Write);
         let types: Vec<&str> = service
             .resource_types(action)
             .map(|(r, _)| r.name)
@@ -379,7 +401,7 @@ mod tests {
                 .any(|k| k.name == "iam:PassedToService")
         );
         let (_, action) = c.action("ec2:DescribeInstances").unwrap();
-        assert!(action.resources.is_empty(), "Describe* supports only *");
+        assert!(action.star_only(), "Describe* supports only *");
         assert!(c.action("ec2:RunInstance").is_none());
         assert!(c.action("nosuchservice:Get").is_none());
     }

@@ -23,10 +23,9 @@ pub struct Checked {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Parses and lints one policy document. Size is checked here for managed
-/// and trust policies, whose quota is per document; inline quotas are per
-/// set (see [`check_set`]).
-pub fn check_policy(file: &Arc<SourceFile>, usage: Usage, settings: &Settings) -> Checked {
+/// Parses one policy document and reads its grammar: syntax, duplicate
+/// keys and grammar findings, no lints.
+pub fn read_with_grammar(file: &Arc<SourceFile>) -> (Option<(source::Node, Policy)>, Sink) {
     let mut sink = Sink::new(Arc::clone(file));
     let root = match source::parse(file) {
         Ok(root) => root,
@@ -35,11 +34,7 @@ pub fn check_policy(file: &Arc<SourceFile>, usage: Usage, settings: &Settings) -
             if let Some(help) = error.help {
                 d.with_help(help);
             }
-            return Checked {
-                file: Arc::clone(file),
-                policy: None,
-                diagnostics: sink.into_diagnostics(),
-            };
+            return (None, sink);
         }
     };
     for dup in source::duplicate_keys(&root) {
@@ -55,10 +50,18 @@ pub fn check_policy(file: &Arc<SourceFile>, usage: Usage, settings: &Settings) -
         );
     }
     let policy = policy::read(file, &root, &mut sink);
-    if let Some(policy) = &policy {
-        let facts = PolicyFacts::of(policy);
+    (policy.map(|p| (root, p)), sink)
+}
+
+/// Parses and lints one policy document. Size is checked here for managed
+/// and trust policies, whose quota is per document; inline quotas are per
+/// set (see [`check_set`]).
+pub fn check_policy(file: &Arc<SourceFile>, usage: Usage, settings: &Settings) -> Checked {
+    let (read, mut sink) = read_with_grammar(file);
+    let policy = read.map(|(root, policy)| {
+        let facts = PolicyFacts::of(&policy);
         let mut cx = PolicyContext {
-            policy,
+            policy: &policy,
             facts: &facts,
             sink: &mut sink,
         };
@@ -79,10 +82,17 @@ pub fn check_policy(file: &Arc<SourceFile>, usage: Usage, settings: &Settings) -
             (PolicyKind::Identity, _) => (0, String::new()),
         };
         if limit > 0 {
-            let anchor = document_anchor(&root);
-            policy_size::report(&mut sink, anchor, policy.size(), limit, &what, None);
+            policy_size::report(
+                &mut sink,
+                document_anchor(&root),
+                policy.size(),
+                limit,
+                &what,
+                None,
+            );
         }
-    }
+        policy
+    });
     let mut diagnostics = sink.into_diagnostics();
     diagnostics.sort_by_cached_key(Diagnostic::sort_key);
     Checked {
@@ -90,6 +100,12 @@ pub fn check_policy(file: &Arc<SourceFile>, usage: Usage, settings: &Settings) -
         policy,
         diagnostics,
     }
+}
+
+/// Reads a policy for what it says, without linting it (the built-in
+/// required policies, documents read back after repacking).
+pub fn read_policy(file: &Arc<SourceFile>) -> Option<Policy> {
+    read_with_grammar(file).0.map(|(_, policy)| policy)
 }
 
 /// Where a finding about a whole document points: its first key.

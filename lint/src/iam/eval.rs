@@ -14,7 +14,7 @@
 //! resources cover all of it, and denied when a denying statement's
 //! resources meet any of it.
 
-use super::policy::{Effect, Policy, Statement};
+use super::policy::{Condition, Effect, Policy, Statement};
 use super::{arn, pattern};
 
 /// The answer for one action on one resource (pattern).
@@ -59,6 +59,137 @@ pub struct StatementRef<'p> {
 pub struct Verdict<'p> {
     pub decision: Decision,
     pub deciding: Vec<StatementRef<'p>>,
+}
+
+/// The same test: operator and key in any letter case, the same values.
+pub fn same_condition(a: &Condition, b: &Condition) -> bool {
+    fn values(c: &Condition) -> Vec<&str> {
+        let mut v: Vec<&str> = c.values.iter().map(|v| v.as_str()).collect();
+        v.sort_unstable();
+        v
+    }
+    a.operator.eq_ignore_ascii_case(&b.operator)
+        && a.key.eq_ignore_ascii_case(&b.key)
+        && values(a) == values(b)
+}
+
+/// Identity policies prepared for many questions: statements that name
+/// actions literally are found through an index by action name; the others
+/// (wildcards, `NotAction`) are asked one by one.
+pub struct Granted<'p> {
+    statements: Vec<StatementRef<'p>>,
+    /// Lowercase action name → statements that list it, for statements
+    /// whose `Action` has no wildcard.
+    by_name: std::collections::HashMap<String, Vec<usize>>,
+    /// Statements with wildcards or `NotAction`.
+    others: Vec<usize>,
+}
+
+impl<'p> Granted<'p> {
+    pub fn new(policies: &'p [Policy]) -> Granted<'p> {
+        let mut granted = Granted {
+            statements: Vec::new(),
+            by_name: std::collections::HashMap::new(),
+            others: Vec::new(),
+        };
+        for policy in policies {
+            for statement in &policy.statements {
+                let Some(values) = &statement.actions else {
+                    continue;
+                };
+                if statement.principal.is_some() || statement.effect.is_none() {
+                    continue;
+                }
+                let index = granted.statements.len();
+                granted.statements.push(StatementRef { policy, statement });
+                if values.negated || values.items.iter().any(|i| i.contains(['*', '?'])) {
+                    granted.others.push(index);
+                } else {
+                    for item in &values.items {
+                        let list = granted
+                            .by_name
+                            .entry(item.to_ascii_lowercase())
+                            .or_default();
+                        if list.last() != Some(&index) {
+                            list.push(index);
+                        }
+                    }
+                }
+            }
+        }
+        granted
+    }
+
+    /// The statements whose `Action` (or `NotAction`) applies to `action`,
+    /// in policy order.
+    fn matching(&self, action: &str) -> Vec<usize> {
+        let mut found: Vec<usize> = self
+            .by_name
+            .get(&action.to_ascii_lowercase())
+            .cloned()
+            .unwrap_or_default();
+        found.extend(
+            self.others
+                .iter()
+                .copied()
+                .filter(|&i| action_matches(self.statements[i].statement, action)),
+        );
+        found.sort_unstable();
+        found
+    }
+
+    /// As [`evaluate_under`], against the prepared policies.
+    pub fn evaluate_under(&self, action: &str, resource: &str, given: &[Condition]) -> Verdict<'p> {
+        let mut denied = Vec::new();
+        let mut maybe_denied = Vec::new();
+        let mut allowed = Vec::new();
+        let mut conditional = Vec::new();
+        let mut elsewhere = Vec::new();
+        for i in self.matching(action) {
+            let r = &self.statements[i];
+            let statement = r.statement;
+            let Some(effect) = &statement.effect else {
+                continue;
+            };
+            let conditioned = match **effect {
+                Effect::Allow => !statement
+                    .conditions
+                    .iter()
+                    .all(|c| given.iter().any(|g| same_condition(c, g))),
+                Effect::Deny => !statement.conditions.is_empty(),
+            };
+            match (**effect, reach(statement, resource), conditioned) {
+                (Effect::Deny, Reach::None, _) => {}
+                (Effect::Deny, _, false) => denied.push(*r),
+                (Effect::Deny, _, true) => maybe_denied.push(*r),
+                (Effect::Allow, Reach::All, false) => allowed.push(*r),
+                (Effect::Allow, Reach::All, true) => conditional.push(*r),
+                (Effect::Allow, _, _) => elsewhere.push(*r),
+            }
+        }
+        let (decision, deciding) = if !denied.is_empty() {
+            (Decision::Denied, denied)
+        } else if !allowed.is_empty() || !conditional.is_empty() {
+            if !maybe_denied.is_empty() {
+                let mut both = maybe_denied;
+                both.extend(if allowed.is_empty() {
+                    conditional
+                } else {
+                    allowed
+                });
+                (Decision::PossiblyDenied, both)
+            } else if !allowed.is_empty() {
+                (Decision::Allowed, allowed)
+            } else {
+                (Decision::AllowedUnderConditions, conditional)
+            }
+        } else if !elsewhere.is_empty() {
+            (Decision::AllowedOnOtherResources, elsewhere)
+        } else {
+            (Decision::NotGranted, Vec::new())
+        };
+        Verdict { decision, deciding }
+    }
 }
 
 fn action_matches(statement: &Statement, action: &str) -> bool {
@@ -108,53 +239,19 @@ fn reach(statement: &Statement, resource: &str) -> Reach {
 /// Decides `action` (a full name, `ec2:RunInstances`) on `resource` (an ARN,
 /// an ARN pattern, or `*`) under the identity policies `policies`.
 pub fn evaluate<'p>(policies: &'p [Policy], action: &str, resource: &str) -> Verdict<'p> {
-    let mut denied = Vec::new();
-    let mut maybe_denied = Vec::new();
-    let mut allowed = Vec::new();
-    let mut conditional = Vec::new();
-    let mut elsewhere = Vec::new();
-    for policy in policies {
-        for statement in &policy.statements {
-            let Some(effect) = &statement.effect else {
-                continue;
-            };
-            if statement.principal.is_some() || !action_matches(statement, action) {
-                continue;
-            }
-            let r = StatementRef { policy, statement };
-            let conditioned = !statement.conditions.is_empty();
-            match (**effect, reach(statement, resource), conditioned) {
-                (Effect::Deny, Reach::None, _) => {}
-                (Effect::Deny, _, false) => denied.push(r),
-                (Effect::Deny, _, true) => maybe_denied.push(r),
-                (Effect::Allow, Reach::All, false) => allowed.push(r),
-                (Effect::Allow, Reach::All, true) => conditional.push(r),
-                (Effect::Allow, _, _) => elsewhere.push(r),
-            }
-        }
-    }
-    let (decision, deciding) = if !denied.is_empty() {
-        (Decision::Denied, denied)
-    } else if !allowed.is_empty() || !conditional.is_empty() {
-        if !maybe_denied.is_empty() {
-            let mut both = maybe_denied;
-            both.extend(if allowed.is_empty() {
-                conditional
-            } else {
-                allowed
-            });
-            (Decision::PossiblyDenied, both)
-        } else if !allowed.is_empty() {
-            (Decision::Allowed, allowed)
-        } else {
-            (Decision::AllowedUnderConditions, conditional)
-        }
-    } else if !elsewhere.is_empty() {
-        (Decision::AllowedOnOtherResources, elsewhere)
-    } else {
-        (Decision::NotGranted, Vec::new())
-    };
-    Verdict { decision, deciding }
+    evaluate_under(policies, action, resource, &[])
+}
+
+/// As [`evaluate`], for a request known to meet `given` conditions (a
+/// requirement that is itself conditional): an `Allow` whose conditions are
+/// all among them counts as unconditional.
+pub fn evaluate_under<'p>(
+    policies: &'p [Policy],
+    action: &str,
+    resource: &str,
+    given: &[Condition],
+) -> Verdict<'p> {
+    Granted::new(policies).evaluate_under(action, resource, given)
 }
 
 #[cfg(test)]
@@ -388,6 +485,21 @@ mod tests {
                 "{action} on {resource} under {statements}"
             );
         }
+    }
+
+    #[test]
+    fn a_conditional_requirement_is_met_by_the_same_conditional_grant() {
+        let text = r#"{"Version":"2012-10-17","Statement":[{"Sid":"C","Effect":"Allow","Action":"iam:PassRole","Resource":"*","Condition":{"StringEquals":{"iam:PassedToService":"eks.amazonaws.com"}}}]}"#;
+        let policies = [policy(text)];
+        let given = policies[0].statements[0].conditions.clone();
+        assert_eq!(
+            evaluate_under(&policies, "iam:PassRole", "*", &given).decision,
+            Decision::Allowed
+        );
+        assert_eq!(
+            evaluate(&policies, "iam:PassRole", "*").decision,
+            Decision::AllowedUnderConditions
+        );
     }
 
     #[test]

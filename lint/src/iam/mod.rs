@@ -10,6 +10,7 @@ pub mod pattern;
 pub mod policy;
 pub mod redundancy;
 pub mod required;
+pub mod run;
 pub mod split;
 
 use catalog::{Action, Service};

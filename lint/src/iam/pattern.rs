@@ -14,16 +14,19 @@ enum Token {
     Char(char),
 }
 
-fn tokens(pattern: &str, fold_case: bool) -> Vec<Token> {
-    pattern
-        .chars()
-        .map(|c| match c {
-            '*' => Token::Star,
-            '?' => Token::One,
-            c if fold_case => Token::Char(c.to_ascii_lowercase()),
-            c => Token::Char(c),
-        })
-        .collect()
+/// The pattern's tokens. ASCII patterns (nearly all of them: actions and
+/// ARNs) are read byte by byte without allocating.
+fn tokens(pattern: &str, fold_case: bool) -> impl Iterator<Item = Token> + '_ {
+    pattern.chars().map(move |c| match c {
+        '*' => Token::Star,
+        '?' => Token::One,
+        c if fold_case => Token::Char(c.to_ascii_lowercase()),
+        c => Token::Char(c),
+    })
+}
+
+fn has_wildcard(s: &str) -> bool {
+    s.bytes().any(|b| b == b'*' || b == b'?')
 }
 
 /// Whether `text` matches `pattern`, letter case included.
@@ -93,7 +96,29 @@ fn glob_chars(p: &[char], t: &[char], eq: impl Fn(char, char) -> bool) -> bool {
 
 /// Whether some string matches both patterns.
 pub fn intersects(a: &str, b: &str, fold_case: bool) -> bool {
-    let (a, b) = (tokens(a, fold_case), tokens(b, fold_case));
+    if !has_wildcard(a) && !has_wildcard(b) {
+        return if fold_case {
+            a.eq_ignore_ascii_case(b)
+        } else {
+            a == b
+        };
+    }
+    if !has_wildcard(a) {
+        return if fold_case {
+            matches_ignore_case(b, a)
+        } else {
+            matches(b, a)
+        };
+    }
+    if !has_wildcard(b) {
+        return if fold_case {
+            matches_ignore_case(a, b)
+        } else {
+            matches(a, b)
+        };
+    }
+    let a: Vec<Token> = tokens(a, fold_case).collect();
+    let b: Vec<Token> = tokens(b, fold_case).collect();
     // reachable[i][j]: some string matches both a[..i] and b[..j].
     let (n, m) = (a.len(), b.len());
     let mut reachable = vec![false; (n + 1) * (m + 1)];
@@ -131,8 +156,23 @@ pub fn intersects(a: &str, b: &str, fold_case: bool) -> bool {
 /// `general`, and its `?` by a `?` or a `*`. "Yes" is always right; "no" may
 /// be wrong only for contrived pairs such as `a*` against `a*b*`.
 pub fn covers(general: &str, specific: &str, fold_case: bool) -> bool {
-    let g = tokens(general, fold_case);
-    let s = tokens(specific, fold_case);
+    if !has_wildcard(general) {
+        // A literal covers only itself.
+        return if fold_case {
+            general.eq_ignore_ascii_case(specific)
+        } else {
+            general == specific
+        };
+    }
+    if !has_wildcard(specific) {
+        return if fold_case {
+            matches_ignore_case(general, specific)
+        } else {
+            matches(general, specific)
+        };
+    }
+    let g: Vec<Token> = tokens(general, fold_case).collect();
+    let s: Vec<Token> = tokens(specific, fold_case).collect();
     let compatible = |gt: Token, st: Token| match (gt, st) {
         (Token::One, Token::Char(_) | Token::One) => true,
         (Token::Char(x), Token::Char(y)) => x == y,
@@ -161,7 +201,10 @@ pub fn covers(general: &str, specific: &str, fold_case: bool) -> bool {
 /// An ARN format from the Service Authorization Reference
 /// (`arn:${Partition}:ec2:${Region}:${Account}:instance/${InstanceId}`) as a
 /// pattern: each `${…}` placeholder becomes `*`.
-pub fn arn_format_pattern(format: &str) -> String {
+pub fn arn_format_pattern(format: &str) -> std::borrow::Cow<'_, str> {
+    if !format.contains("${") {
+        return std::borrow::Cow::Borrowed(format);
+    }
     let mut out = String::with_capacity(format.len());
     let mut rest = format;
     while let Some(start) = rest.find("${") {
@@ -178,7 +221,7 @@ pub fn arn_format_pattern(format: &str) -> String {
         }
     }
     out.push_str(rest);
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 #[cfg(test)]

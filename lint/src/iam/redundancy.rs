@@ -65,18 +65,22 @@ pub fn analyze(policy: &Policy) -> Redundancy {
     for st in &policy.statements {
         let mut done = Vec::new();
         if let Some(actions) = plain(st) {
+            // Only a wildcard covers another name.
+            let wildcards: Vec<usize> = (0..actions.items.len())
+                .filter(|&i| actions.items[i].contains(['*', '?']))
+                .collect();
             for (j, item) in actions.items.iter().enumerate() {
                 if let Some(i) = (0..j).find(|&i| actions.items[i].eq_ignore_ascii_case(item)) {
                     out.duplicates.push((st.index, j, i));
                     done.push(true);
                     continue;
                 }
-                let within = actions.items.iter().enumerate().find(|(i, other)| {
-                    *i != j
-                        && !other.eq_ignore_ascii_case(item)
-                        && pattern::covers(other, item, true)
+                let within = wildcards.iter().copied().find(|&i| {
+                    i != j
+                        && !actions.items[i].eq_ignore_ascii_case(item)
+                        && pattern::covers(&actions.items[i], item, true)
                 });
-                if let Some((i, _)) = within {
+                if let Some(i) = within {
                     out.covered_within.push((st.index, j, i));
                     done.push(true);
                     continue;
@@ -87,6 +91,14 @@ pub fn analyze(policy: &Policy) -> Redundancy {
         settled.push(done);
     }
 
+    // Statement pairs are compared once, not once per action.
+    let n = policy.statements.len();
+    let mut scope = vec![false; n * n];
+    for a in &policy.statements {
+        for b in &policy.statements {
+            scope[b.index * n + a.index] = a.index != b.index && scope_covers(b, a);
+        }
+    }
     for a in &policy.statements {
         let Some(actions) = plain(a) else { continue };
         let mut covered: Vec<(usize, usize, usize)> = Vec::new();
@@ -94,18 +106,24 @@ pub fn analyze(policy: &Policy) -> Redundancy {
             if settled[a.index][j] {
                 continue;
             }
+            let lower = item.to_ascii_lowercase();
             let by = policy.statements.iter().find_map(|b| {
-                if b.index == a.index || !scope_covers(b, a) {
+                if !scope[b.index * n + a.index] {
                     return None;
                 }
                 let b_actions = plain(b)?;
-                let y = b_actions
-                    .items
-                    .iter()
-                    .position(|y| pattern::covers(y, item, true))?;
+                // Only an identical name or a wildcard can cover an action.
+                let y = b_actions.items.iter().position(|y| {
+                    if y.contains(['*', '?']) {
+                        pattern::covers(y, item, true)
+                    } else {
+                        y.len() == lower.len() && y.eq_ignore_ascii_case(&lower)
+                    }
+                })?;
                 // Two statements that cover each other: the later one is
                 // the redundant one.
-                let mutual = scope_covers(a, b) && pattern::covers(item, &b_actions.items[y], true);
+                let mutual = scope[a.index * n + b.index]
+                    && pattern::covers(item, &b_actions.items[y], true);
                 (!mutual || b.index < a.index).then_some((b.index, y))
             });
             if let Some((b, y)) = by {

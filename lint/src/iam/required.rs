@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use super::catalog::catalog;
 use super::eval::{self, Decision, StatementRef, Verdict};
-use super::policy::Policy;
+use super::policy::{Condition, Policy};
 use crate::diagnostic::Diagnostic;
 use crate::rules::iam::{
     conditionally_granted::CONDITIONALLY_GRANTED, denied::DENIED,
@@ -97,6 +97,9 @@ impl Origin<'_> {
 pub struct Requirement<'p> {
     pub action: String,
     pub resource: String,
+    /// The conditions the requiring statement itself has: a grant under
+    /// the same conditions meets it.
+    pub conditions: Vec<Condition>,
     pub origin: Origin<'p>,
 }
 
@@ -136,6 +139,7 @@ pub fn from_policies(policies: &[Policy]) -> Vec<Requirement<'_>> {
                     out.push(Requirement {
                         action: name.clone(),
                         resource: resource.clone(),
+                        conditions: statement.conditions.clone(),
                         origin: origin.clone(),
                     });
                 }
@@ -173,6 +177,7 @@ pub fn from_text(file: &Arc<SourceFile>, sink: &mut Sink) -> Vec<Requirement<'st
             out.push(Requirement {
                 action: action.to_string(),
                 resource: resource.to_string(),
+                conditions: Vec::new(),
                 origin: Origin::Line {
                     file: Arc::clone(file),
                     span,
@@ -200,9 +205,10 @@ pub fn evaluate_all<'p, 'g>(
     required: &[Requirement<'p>],
     granted: &'g [Policy],
 ) -> Vec<Verdict<'g>> {
+    let granted = eval::Granted::new(granted);
     required
         .iter()
-        .map(|r| eval::evaluate(granted, &r.action, &r.resource))
+        .map(|r| granted.evaluate_under(&r.action, &r.resource, &r.conditions))
         .collect()
 }
 
@@ -248,12 +254,23 @@ pub fn findings(
             continue;
         };
         let origin = &reqs[0].origin;
+        let mut resources: Vec<&str> = Vec::new();
+        for r in &reqs {
+            if !resources.contains(&r.resource.as_str()) {
+                resources.push(&r.resource);
+            }
+        }
+        // One resource for all (the usual case): say it once.
+        let shared = match resources.as_slice() {
+            ["*"] => Some(String::new()),
+            [one] => Some(format!(" on {one}")),
+            _ => None,
+        };
         let mut actions: Vec<String> = Vec::new();
         for r in &reqs {
-            let text = if r.resource == "*" {
-                r.action.clone()
-            } else {
-                format!("{} on {}", r.action, r.resource)
+            let text = match &shared {
+                Some(_) => r.action.clone(),
+                None => format!("{} on {}", r.action, r.resource),
             };
             if !actions.contains(&text) {
                 actions.push(text);
@@ -265,27 +282,22 @@ pub fn findings(
         } else {
             String::new()
         };
-        let what = if actions.len() == 1 {
-            "a required action is"
+        let subject = if actions.len() == 1 {
+            "a required action is".to_string()
         } else {
-            "required actions are"
+            format!("{} required actions are", actions.len())
         };
         let message = format!(
-            "{} {what} {}: {}{more}",
-            if actions.len() == 1 {
-                String::new()
-            } else {
-                actions.len().to_string()
-            },
+            "{subject} {}{}: {}{more}",
             decision.as_str(),
+            shared.unwrap_or_default(),
             shown.join(", ")
         );
-        let message = message.trim_start().to_string();
         let (file, span) = match anchor {
             Anchor::Origin => (Arc::clone(origin.file()), origin.span()),
             Anchor::At(file, span) => (Arc::clone(file), *span),
         };
-        let mut d = Diagnostic::new(rule, &file, span, capitalize(&message));
+        let mut d = Diagnostic::new(rule, &file, span, message);
         if matches!(anchor, Anchor::At(..)) {
             d.with_primary_label(format!("required by {}", origin.describe()));
         } else {
@@ -302,13 +314,6 @@ pub fn findings(
         out.push(d);
     }
     out
-}
-
-fn capitalize(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map_or(String::new(), |f| {
-        f.to_uppercase().collect::<String>() + c.as_str()
-    })
 }
 
 fn label_for(decision: Decision) -> &'static str {
@@ -367,14 +372,9 @@ mod tests {
         let verdicts = evaluate_all(&required, &policies);
         let decisions: std::collections::BTreeSet<Decision> =
             verdicts.iter().map(|v| v.decision).collect();
-        // Everything is allowed, the conditional statements under their
-        // conditions.
-        assert_eq!(
-            decisions,
-            [Decision::Allowed, Decision::AllowedUnderConditions]
-                .into_iter()
-                .collect()
-        );
+        // Everything is allowed: conditional requirements by the same
+        // conditional grants.
+        assert_eq!(decisions, [Decision::Allowed].into_iter().collect());
     }
 
     #[test]

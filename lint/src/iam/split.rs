@@ -5,12 +5,10 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
-use super::Usage;
-use super::check::check_policy;
-use super::eval::evaluate;
+use super::check::read_policy;
+use super::eval::Granted;
 use super::policy::{Effect, Policy, Statement};
 use super::required::from_policies;
-use crate::rules::Settings;
 use crate::source::SourceFile;
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -188,20 +186,23 @@ fn verify(original: &[Policy], documents: &[Value]) -> Result<(), SplitError> {
         .map(|(i, doc)| {
             let text = serde_json::to_string_pretty(doc).unwrap_or_default();
             let file = Arc::new(SourceFile::new(format!("split-{}.json", i + 1), text));
-            check_policy(&file, Usage::Managed, &Settings::default())
-                .policy
-                .ok_or_else(|| {
-                    SplitError::Changed(format!("document {} does not read back", i + 1))
-                })
+            read_policy(&file).ok_or_else(|| {
+                SplitError::Changed(format!("document {} does not read back", i + 1))
+            })
         })
         .collect::<Result<_, _>>()?;
     for (from, to) in [
         (original, repacked.as_slice()),
         (repacked.as_slice(), original),
     ] {
+        let (from_index, to_index) = (Granted::new(from), Granted::new(to));
         for req in from_policies(from) {
-            let before = evaluate(from, &req.action, &req.resource).decision;
-            let after = evaluate(to, &req.action, &req.resource).decision;
+            let before = from_index
+                .evaluate_under(&req.action, &req.resource, &req.conditions)
+                .decision;
+            let after = to_index
+                .evaluate_under(&req.action, &req.resource, &req.conditions)
+                .decision;
             if before != after {
                 return Err(SplitError::Changed(format!(
                     "{} on {} is {} before and {} after",
@@ -225,9 +226,7 @@ mod tests {
             .iter()
             .map(|(name, text)| {
                 let file = Arc::new(SourceFile::new(*name, text.to_string()));
-                check_policy(&file, Usage::Managed, &Settings::default())
-                    .policy
-                    .unwrap()
+                read_policy(&file).unwrap()
             })
             .collect()
     }

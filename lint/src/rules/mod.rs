@@ -271,6 +271,11 @@ impl Sink {
     pub fn into_diagnostics(self) -> Vec<Diagnostic> {
         self.out
     }
+
+    /// Adds findings made elsewhere (in other files, say).
+    pub fn extend(&mut self, found: impl IntoIterator<Item = Diagnostic>) {
+        self.out.extend(found);
+    }
 }
 
 /// Settings that change what the rules compare against.

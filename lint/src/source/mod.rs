@@ -76,6 +76,9 @@ pub struct SourceFile {
     pub path: PathBuf,
     pub text: String,
     line_starts: Vec<u32>,
+    /// miette also breaks lines at a lone `\r`; such files are excerpted
+    /// the slow way.
+    has_cr: bool,
 }
 
 impl SourceFile {
@@ -88,10 +91,12 @@ impl SourceFile {
                     .map(|(i, _)| i as u32 + 1),
             )
             .collect();
+        let has_cr = text.contains('\r');
         SourceFile {
             path: path.into(),
             text,
             line_starts,
+            has_cr,
         }
     }
 
@@ -134,10 +139,26 @@ impl miette::SourceCode for SourceFile {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
-        // Named after the file, so excerpts say where they come from.
-        let inner = self
+        // miette finds lines by scanning from the start of the text, for
+        // every label; starting a line before the context it needs gives
+        // the same excerpt without reading the whole file each time.
+        let (window, skipped) = if self.has_cr {
+            (0, 0)
+        } else {
+            let line = self
+                .line_starts
+                .partition_point(|&start| start as usize <= span.offset())
+                .saturating_sub(1);
+            let first = line.saturating_sub(context_lines_before + 1);
+            (self.line_starts[first] as usize, first)
+        };
+        let text = self
             .text
-            .read_span(span, context_lines_before, context_lines_after)?;
+            .get(window..)
+            .ok_or(miette::MietteError::OutOfBounds)?;
+        let local = miette::SourceSpan::new((span.offset() - window).into(), span.len());
+        let inner = text.read_span(&local, context_lines_before, context_lines_after)?;
+        // Named after the file, so excerpts say where they come from.
         let language = match self.format() {
             Format::Json => "JSON",
             Format::Yaml => "YAML",
@@ -146,10 +167,13 @@ impl miette::SourceCode for SourceFile {
             miette::MietteSpanContents::new_named(
                 self.display_path(),
                 inner.data(),
-                *inner.span(),
-                inner.line(),
+                miette::SourceSpan::new(
+                    (inner.span().offset() + window).into(),
+                    inner.span().len(),
+                ),
+                inner.line() + skipped,
                 inner.column(),
-                inner.line_count(),
+                inner.line_count() + skipped,
             )
             .with_language(language),
         ))

@@ -42,7 +42,7 @@ mod tests {
         assert_eq!(found[0].rule.code, NOT_GRANTED.code);
         assert_eq!(
             found[0].message,
-            "A required action is not granted: ec2:CreateVpc"
+            "a required action is not granted: ec2:CreateVpc"
         );
     }
 

@@ -57,7 +57,7 @@ fn check(cx: &mut PolicyContext) {
         let mut star_only = Vec::new();
         let mut other_types = Vec::new();
         for (service, action) in &actions {
-            if action.resources.is_empty() {
+            if action.star_only() {
                 star_only.push(format!("{}:{}", service.prefix, action.name));
                 continue;
             }
@@ -101,9 +101,13 @@ fn check(cx: &mut PolicyContext) {
             &RESOURCE_MISMATCH,
             resources.key_span,
             format!(
-                "{} grants {what} on nothing: no resource here is of a type {} supports",
+                "{} grants {what} on nothing: no resource here is of a type {}",
                 st.name(),
-                if count == 1 { "it" } else { "they" }
+                if count == 1 {
+                    "it supports"
+                } else {
+                    "they support"
+                }
             ),
         )
         .with_help(format!(

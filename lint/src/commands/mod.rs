@@ -9,6 +9,8 @@ use crate::rules;
 use crate::run::{self, Request};
 use crate::suggest;
 
+pub mod iam;
+
 /// Exit status when the tool could not do its job.
 pub const EXIT_FAILURE: u8 = 2;
 
@@ -21,7 +23,19 @@ pub fn lint(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<u8> {
-    let outcome = match run::lint(request, cwd) {
+    report_outcome(run::lint(request, cwd), format, style, out, err)
+}
+
+/// Writes a run's findings (or why it could not run) and returns its exit
+/// status.
+pub fn report_outcome(
+    outcome: Result<run::Outcome, Error>,
+    format: Format,
+    style: Style,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<u8> {
+    let outcome = match outcome {
         Ok(outcome) => outcome,
         Err(e) => {
             print_error(&e, style, err)?;

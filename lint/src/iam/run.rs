@@ -1,0 +1,241 @@
+//! The IAM commands' runs: lint policy files, check what they grant, and
+//! the same for the policies a spec names.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use super::Usage;
+use super::check::{check_policy, check_set, read_policy, read_with_grammar};
+use super::policy::Policy;
+use super::required::{self, Anchor, Requirement};
+use crate::diagnostic::Diagnostic;
+use crate::error::Error;
+use crate::rules::Settings;
+use crate::rules::iam::policy_not_found::POLICY_NOT_FOUND;
+use crate::run::{Outcome, Request, find_files, finish, prepare, roots};
+use crate::source::{SourceFile, Span};
+
+/// Policy files in a directory walk.
+fn is_policy_file(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}
+
+fn read(path: &Path) -> Result<Arc<SourceFile>, Error> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(Arc::new(SourceFile::new(
+        path,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )))
+}
+
+/// `awscluster iam lint`: every policy file's lints, then the checks of
+/// the files together (inline quotas, policies attached to one role).
+pub fn lint(request: &Request, usage: Usage, cwd: &Path) -> Result<Outcome, Error> {
+    let prepared = prepare(request, cwd)?;
+    let files = find_files(&roots(request), &is_policy_file)?;
+    let mut diagnostics = Vec::new();
+    let mut failures = Vec::new();
+    let mut checked = Vec::new();
+    for path in &files {
+        match read(path) {
+            Ok(file) => {
+                let c = check_policy(&file, usage, &prepared.settings);
+                diagnostics.extend(c.diagnostics.iter().cloned());
+                checked.push(c);
+            }
+            Err(e) => failures.push(e),
+        }
+    }
+    let policies: Vec<&Policy> = checked.iter().filter_map(|c| c.policy.as_ref()).collect();
+    diagnostics.extend(check_set(&policies, usage, &prepared.settings));
+    Ok(finish(&prepared, files, diagnostics, failures))
+}
+
+/// The built-in required policies, read once.
+pub fn builtin_policies() -> &'static [Policy] {
+    static POLICIES: OnceLock<Vec<Policy>> = OnceLock::new();
+    POLICIES.get_or_init(|| {
+        required::builtin()
+            .iter()
+            .filter_map(|(name, text)| {
+                read_policy(&Arc::new(SourceFile::new(*name, text.to_string())))
+            })
+            .collect()
+    })
+}
+
+/// What the built-in policies require, worked out once.
+pub fn builtin_requirements() -> &'static [Requirement<'static>] {
+    static REQUIRED: OnceLock<Vec<Requirement<'static>>> = OnceLock::new();
+    REQUIRED.get_or_init(|| required::from_policies(builtin_policies()))
+}
+
+/// Reads a granted or required policy with its grammar findings (which
+/// make it unusable), not its lints: `iam check` is about coverage.
+fn read_for_coverage(file: &Arc<SourceFile>, diagnostics: &mut Vec<Diagnostic>) -> Option<Policy> {
+    let (read, sink) = read_with_grammar(file);
+    diagnostics.extend(sink.into_diagnostics());
+    read.map(|(_, policy)| policy)
+}
+
+/// `awscluster iam check`: what the granted policies grant of the required
+/// ones (the built-in set when none are given).
+pub fn check(
+    request: &Request,
+    granted: &[PathBuf],
+    required_files: &[PathBuf],
+    cwd: &Path,
+) -> Result<Outcome, Error> {
+    let prepared = prepare(request, cwd)?;
+    let mut diagnostics = Vec::new();
+    let mut failures = Vec::new();
+    let mut files = Vec::new();
+    let mut granted_policies = Vec::new();
+    for path in find_files(granted, &is_policy_file)? {
+        match read(&path) {
+            Ok(file) => {
+                granted_policies.extend(read_for_coverage(&file, &mut diagnostics));
+                files.push(path);
+            }
+            Err(e) => failures.push(e),
+        }
+    }
+    let mut required_policies = Vec::new();
+    let mut text_requirements = Vec::new();
+    for path in find_files(required_files, &|_| true)? {
+        match read(&path) {
+            Ok(file) if file.text.trim_start().starts_with('{') => {
+                required_policies.extend(read_for_coverage(&file, &mut diagnostics));
+                files.push(path);
+            }
+            Ok(file) => {
+                let mut sink = crate::rules::Sink::new(Arc::clone(&file));
+                text_requirements.extend(required::from_text(&file, &mut sink));
+                diagnostics.extend(sink.into_diagnostics());
+                files.push(path);
+            }
+            Err(e) => failures.push(e),
+        }
+    }
+    let requirements: Vec<Requirement> = if required_files.is_empty() {
+        builtin_requirements().to_vec()
+    } else {
+        let mut all = required::from_policies(&required_policies);
+        all.extend(text_requirements);
+        all
+    };
+    let verdicts = required::evaluate_all(&requirements, &granted_policies);
+    diagnostics.extend(required::findings(
+        &requirements,
+        &verdicts,
+        &Anchor::Origin,
+    ));
+    Ok(finish(&prepared, files, diagnostics, failures))
+}
+
+/// What checking one set of policy files found, kept for every spec of the
+/// run that names the same files.
+struct SetResult {
+    /// Findings in the policy files themselves.
+    lints: Vec<Diagnostic>,
+    /// Files that could not be read: (index in the set, why).
+    missing: Vec<(usize, String)>,
+    /// Coverage findings, pointing at a placeholder until a spec claims them.
+    coverage: Vec<Diagnostic>,
+}
+
+fn check_set_of_files(paths: &[PathBuf], settings: &Settings) -> SetResult {
+    let mut lints = Vec::new();
+    let mut missing = Vec::new();
+    let mut granted = Vec::new();
+    for (i, path) in paths.iter().enumerate() {
+        match read(path) {
+            Ok(file) => {
+                let c = check_policy(&file, Usage::Managed, settings);
+                lints.extend(c.diagnostics);
+                granted.extend(c.policy);
+            }
+            Err(Error::Read { source, .. }) => missing.push((i, source.to_string())),
+            Err(other) => missing.push((i, other.to_string())),
+        }
+    }
+    let refs: Vec<&Policy> = granted.iter().collect();
+    lints.extend(check_set(&refs, Usage::Managed, settings));
+    let requirements = builtin_requirements();
+    let verdicts = required::evaluate_all(requirements, &granted);
+    let placeholder = Arc::new(SourceFile::new("", String::new()));
+    let coverage = required::findings(
+        requirements,
+        &verdicts,
+        &Anchor::At(placeholder, Span::default()),
+    );
+    SetResult {
+        lints,
+        missing,
+        coverage,
+    }
+}
+
+/// For `awscluster lint`: the policies a spec names (`iam.policies`,
+/// relative to the spec), linted as managed policies, checked as a set
+/// attached to one role, and checked against the built-in requirement.
+/// Coverage findings point at the spec's `iam.policies`. Specs that name the
+/// same files share one check.
+pub fn check_spec_policies(
+    spec_file: &Arc<SourceFile>,
+    policies: &[crate::spec::Spanned<String>],
+    list_span: Span,
+    settings: &Settings,
+) -> Vec<Diagnostic> {
+    type Cache = Mutex<HashMap<(Vec<PathBuf>, Vec<(String, u64)>), Arc<SetResult>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let base = spec_file.path.parent().unwrap_or(Path::new(""));
+    // `specs/../policies/x.json` reads and reports as `policies/x.json`.
+    let paths: Vec<PathBuf> = policies
+        .iter()
+        .map(|p| crate::config::normalize(&base.join(p.as_str())))
+        .collect();
+    let key = (
+        paths.clone(),
+        settings
+            .quotas
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_bits()))
+            .collect(),
+    );
+    let cache = CACHE.get_or_init(Default::default);
+    let cached = cache.lock().ok().and_then(|c| c.get(&key).cloned());
+    let result = match cached {
+        Some(result) => result,
+        None => {
+            let result = Arc::new(check_set_of_files(&paths, settings));
+            if let Ok(mut c) = cache.lock() {
+                c.insert(key, Arc::clone(&result));
+            }
+            result
+        }
+    };
+    let mut diagnostics = result.lints.clone();
+    for (i, reason) in &result.missing {
+        let mut d = Diagnostic::new(
+            &POLICY_NOT_FOUND,
+            spec_file,
+            policies[*i].span,
+            format!("cannot read the policy `{}`: {reason}", paths[*i].display()),
+        );
+        d.with_help("policy paths are relative to the spec's directory");
+        diagnostics.push(d);
+    }
+    for d in &result.coverage {
+        let mut d = d.clone();
+        d.labels[0].file = Arc::clone(spec_file);
+        d.labels[0].span = list_span;
+        diagnostics.push(d);
+    }
+    diagnostics
+}
