@@ -1,13 +1,20 @@
 #!/usr/bin/env python3
-"""Benchmarks `awscluster lint` as users run it: whole processes, cold.
+"""Benchmarks awscluster as users run it: whole processes, cold.
 
 Prints, for the release binary:
-- one typical spec (fixtures/clusters/default.cluster.json): wall time of
-  a fresh process, over many runs (the first run and the median);
-- 1,000 specs in one call: wall time and the process's peak memory (RSS).
+- one typical spec (fixtures/clusters/default.cluster.json, which names
+  five policy files): wall time of a fresh process, over many runs (the
+  first run and the median);
+- 1,000 specs in one call: wall time and the process's peak memory (RSS);
+- the seed's four policies (policies/): `awscluster iam lint` and
+  `awscluster iam check`, each a whole process, beside parliament (PyPI,
+  pinned below, installed into .venv-bench) linting the same four files;
+- in process (`cargo bench --bench catalog`): expanding `*` over the whole
+  IAM action catalog, and the coverage check of the seed's requirements.
 
-Usage: scripts/bench.py [--runs N] [--binary PATH]. Builds the release
-binary first unless --binary is given. Standard library only.
+Usage: scripts/bench.py [--runs N] [--binary PATH] [--no-parliament].
+Builds the release binary first unless --binary is given. Standard
+library only (pip installs parliament).
 """
 
 import argparse
@@ -23,6 +30,7 @@ import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+PARLIAMENT = "parliament==1.6.4"
 
 
 def wall(cmd, cwd=ROOT):
@@ -56,6 +64,12 @@ def make_specs(directory, count):
         spec["name"] = f"cluster-{i:04}"
         spec.pop("$schema", None)
         spec["nodePools"][-1]["size"] = 1 + i % 9
+        if "iam" in spec:
+            # The same policy files for every spec, as in a repository of
+            # clusters sharing one provisioning role.
+            spec["iam"]["policies"] = [
+                str((ROOT / "fixtures/clusters" / p).resolve()) for p in spec["iam"]["policies"]
+            ]
         path = directory / f"c{i:04}.cluster.json"
         path.write_text(json.dumps(spec, indent=2))
 
@@ -64,6 +78,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--binary")
+    parser.add_argument("--no-parliament", action="store_true", help="skip the comparison with parliament")
     args = parser.parse_args()
 
     if args.binary:
@@ -97,6 +112,28 @@ def main():
         print(f"1,000 specs, one call: median {statistics.median(runs) * 1000:.0f} ms, "
               f"min {min(runs) * 1000:.0f} ms over {len(runs)} runs, peak RSS {rss:.1f} MiB "
               f"(target: at most 300 ms, under 50 MB)")
+
+    seed = ["policies/controller.json", "policies/control-plane.json", "policies/nodes.json", "policies/deployment.json"]
+    lint = [wall([str(binary), "iam", "lint", *seed]) for _ in range(args.runs)]
+    check = [wall([str(binary), "iam", "check", "--granted", *seed]) for _ in range(args.runs)]
+    print(f"the seed's four policies, whole process: iam lint median {statistics.median(lint) * 1000:.1f} ms, "
+          f"iam check median {statistics.median(check) * 1000:.1f} ms (target: at most 5 ms)")
+    if not args.no_parliament:
+        venv = ROOT / ".venv-bench"
+        tool = venv / "bin" / "parliament"
+        if not tool.exists():
+            subprocess.run(["python3", "-m", "venv", str(venv)], check=True)
+            subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", PARLIAMENT], check=True)
+        runs = max(3, args.runs // 10)
+        times = [wall([str(tool), "--files", ",".join(seed)]) for _ in range(runs)]
+        print(f"  beside {PARLIAMENT} on the same four files: median {statistics.median(times) * 1000:.0f} ms "
+              f"over {runs} runs ({statistics.median(times) / statistics.median(lint):.0f}x awscluster iam lint)")
+
+    out = subprocess.run(["cargo", "bench", "--locked", "-q", "-p", "awscluster-lint", "--bench", "catalog"],
+                         cwd=ROOT, check=True, capture_output=True, text=True)
+    for line in out.stdout.splitlines():
+        if line.strip():
+            print(f"in process: {line}")
 
 
 if __name__ == "__main__":

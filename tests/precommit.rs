@@ -61,7 +61,7 @@ fn the_hook_passes_good_specs_and_fails_bad_ones() {
     let dir = tempfile::tempdir().unwrap();
     let fixtures = root().join("fixtures/clusters");
     std::fs::copy(
-        fixtures.join("default.cluster.json"),
+        fixtures.join("spot-gpu.cluster.json"),
         dir.path().join("good.cluster.json"),
     )
     .unwrap();

@@ -34,6 +34,20 @@ pub fn check_bytes(path: &std::path::Path, bytes: Vec<u8>, settings: &Settings) 
     }
 }
 
+/// The spec's `iam.policies` as written, when it is a list of strings.
+fn policy_paths(root: &source::Node) -> Option<Vec<crate::spec::Spanned<String>>> {
+    let source::Value::Array(items) = &root.pointer("/iam/policies")?.value else {
+        return None;
+    };
+    items
+        .iter()
+        .map(|n| {
+            n.as_str()
+                .map(|s| crate::spec::Spanned::new(n.span, s.to_string()))
+        })
+        .collect()
+}
+
 /// Every finding for one spec file, sorted by position.
 ///
 /// The stages stop early where going on would only produce noise: a file
@@ -63,7 +77,21 @@ pub fn check_spec(file: &Arc<SourceFile>, settings: &Settings) -> Vec<Diagnostic
         .with_help("remove one of them: tools disagree on which one wins");
     }
     rules::run_tree_rules(&root, &mut sink);
-    if spec::schema::validate(&root, &mut sink) {
+    // The policies a spec names can take as long to check as the spec
+    // itself: the first time they are seen, check them on another core
+    // while the spec is checked here.
+    let policies = policy_paths(&root);
+    let list = root.key_span_at("/iam/policies").unwrap_or(root.span);
+    std::thread::scope(|scope| {
+        let early = policies
+            .as_ref()
+            .filter(|p| !p.is_empty() && !crate::iam::run::is_cached(file, p, settings))
+            .map(|p| {
+                scope.spawn(move || crate::iam::run::check_spec_policies(file, p, list, settings))
+            });
+        if !spec::schema::validate(&root, &mut sink) {
+            return;
+        }
         match spec::de::from_node::<ClusterSpec>(&root) {
             Ok(spec) => {
                 let layout = Layout::of(&spec);
@@ -75,15 +103,16 @@ pub fn check_spec(file: &Arc<SourceFile>, settings: &Settings) -> Vec<Diagnostic
                     sink: &mut sink,
                 };
                 rules::run_spec_rules(&mut cx);
-                if let Some(iam) = spec.iam.as_ref().filter(|i| !i.policies.is_empty()) {
-                    let list = root.key_span_at("/iam/policies").unwrap_or(iam.span);
-                    sink.extend(crate::iam::run::check_spec_policies(
-                        file,
-                        &iam.policies,
-                        list,
-                        settings,
-                    ));
-                }
+                let found = match (early, &policies) {
+                    (Some(handle), _) => handle
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                    (None, Some(p)) if !p.is_empty() => {
+                        crate::iam::run::check_spec_policies(file, p, list, settings)
+                    }
+                    _ => Vec::new(),
+                };
+                sink.extend(found);
             }
             // The schema is generated from the model, so this means they
             // disagree; still a finding at the value, never a panic.
@@ -95,7 +124,7 @@ pub fn check_spec(file: &Arc<SourceFile>, settings: &Settings) -> Vec<Diagnostic
                 );
             }
         }
-    }
+    });
     let mut diagnostics = sink.into_diagnostics();
     // Reports quote the source; a secret in it must not travel further
     // (into CI logs), whichever finding's excerpt would show it.

@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 /// What a quota is counted over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QuotaScope {
+    Account,
     Region,
     Zone,
     Vpc,
@@ -41,6 +42,7 @@ pub fn quotas() -> &'static [Quota] {
                     default: f.next()?.parse().ok()?,
                     scope: match f.next()? {
                         "zone" => QuotaScope::Zone,
+                        "account" => QuotaScope::Account,
                         "vpc" => QuotaScope::Vpc,
                         "group" => QuotaScope::SecurityGroup,
                         "table" => QuotaScope::RouteTable,

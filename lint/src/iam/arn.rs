@@ -72,35 +72,53 @@ pub fn parse(text: &str) -> Result<Arn, String> {
     })
 }
 
-/// The six segments of an ARN pattern, policy variables and `${…}`
-/// placeholders turned into `*`; `None` when it is not ARN-shaped.
-fn segments(text: &str) -> Option<Vec<String>> {
-    let text = pattern::arn_format_pattern(text);
-    let parts: Vec<String> = text.splitn(6, ':').map(String::from).collect();
-    (parts.len() == 6 && parts[0] == "arn").then_some(parts)
+/// The six segments of an ARN pattern; `None` when it is not ARN-shaped.
+fn segments(text: &str) -> Option<[&str; 6]> {
+    if !text.starts_with("arn:") {
+        return None;
+    }
+    let mut out = [""; 6];
+    let mut start = 0;
+    let mut n = 0;
+    for (i, b) in text.bytes().enumerate() {
+        if b == b':' && n < 5 {
+            out[n] = &text[start..i];
+            n += 1;
+            start = i + 1;
+        }
+    }
+    if n < 5 {
+        return None;
+    }
+    out[5] = &text[start..];
+    Some(out)
 }
 
 /// IAM matches ARNs segment by segment: a wildcard stays within its
 /// segment (the resource segment, the last, may contain colons itself).
-/// Anything not ARN-shaped (`*`) is matched as a whole.
+/// Anything not ARN-shaped (`*`) is matched as a whole. Policy variables
+/// and `${…}` placeholders count as `*`.
 fn segment_wise(a: &str, b: &str, each: impl Fn(&str, &str) -> bool) -> bool {
-    match (segments(a), segments(b)) {
+    let (a, b) = (
+        pattern::arn_format_pattern(a),
+        pattern::arn_format_pattern(b),
+    );
+    match (segments(&a), segments(&b)) {
         (Some(a), Some(b)) => a.iter().zip(&b).all(|(x, y)| each(x, y)),
-        _ => each(
-            &pattern::arn_format_pattern(a),
-            &pattern::arn_format_pattern(b),
-        ),
+        _ => each(&a, &b),
     }
 }
 
 /// Whether the resource pattern `general` matches everything `specific` does.
 pub fn covers(general: &str, specific: &str) -> bool {
-    general == "*" || segment_wise(general, specific, |g, s| pattern::covers(g, s, false))
+    general == "*"
+        || general == specific
+        || segment_wise(general, specific, |g, s| pattern::covers(g, s, false))
 }
 
 /// Whether some resource matches both patterns.
 pub fn intersects(a: &str, b: &str) -> bool {
-    a == "*" || b == "*" || segment_wise(a, b, |x, y| pattern::intersects(x, y, false))
+    a == "*" || b == "*" || a == b || segment_wise(a, b, |x, y| pattern::intersects(x, y, false))
 }
 
 #[cfg(test)]

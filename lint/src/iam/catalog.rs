@@ -176,6 +176,14 @@ impl std::fmt::Debug for IamCatalog {
     }
 }
 
+/// Where the catalog came from (source, version, date), for reports; read
+/// without loading the catalog.
+pub fn version() -> &'static str {
+    DATA.lines()
+        .find_map(|l| l.strip_prefix("V "))
+        .unwrap_or("unknown")
+}
+
 /// The catalog; its index is read on first use, each service on its first
 /// lookup.
 pub fn catalog() -> &'static IamCatalog {
@@ -188,8 +196,10 @@ impl IamCatalog {
         let mut version = "unknown";
         let mut index = Vec::new();
         let mut header_end = 0;
-        for line in data.split_inclusive('\n') {
-            let content = line.trim_end_matches('\n');
+        let bytes = data.as_bytes();
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', bytes) {
+            let content = &data[start..end];
             if let Some(v) = content.strip_prefix("V ") {
                 version = v;
             } else if let Some(entry) = content.strip_prefix("X ") {
@@ -204,7 +214,8 @@ impl IamCatalog {
             } else if !content.starts_with('#') {
                 break;
             }
-            header_end += line.len();
+            start = end + 1;
+            header_end = start;
         }
         let services = index.iter().map(|_| OnceLock::new()).collect();
         IamCatalog {
@@ -305,29 +316,44 @@ fn parse_service(prefix: &'static str, section: &'static str) -> Service {
         resources: Vec::new(),
         actions: Vec::new(),
     };
-    for line in section.lines() {
-        let Some((kind, rest)) = line.split_once(' ') else {
+    // Action lines carry long lists of key indices; finding their ends with
+    // a vectorised search keeps reading a large service (ec2) cheap.
+    let bytes = section.as_bytes();
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len())) {
+        let line = &section[start..end];
+        start = end + 1;
+        let Some((kind, rest)) = line.split_at_checked(2) else {
             continue;
         };
-        let mut fields = rest.split('\t');
-        let mut next = || fields.next().unwrap_or("");
+        let field_end = |s: &str| memchr::memchr(b'\t', s.as_bytes()).unwrap_or(s.len());
         match kind {
-            "S" => {
-                next();
-                service.name = next();
+            "A " => {
+                let cut = field_end(rest);
+                let (name, tail) = rest.split_at(cut);
+                service.actions.push(Action {
+                    name,
+                    rest: tail.strip_prefix('\t').unwrap_or(tail),
+                });
             }
-            "K" => service.keys.push(ConditionKey {
-                name: next(),
-                kind: next(),
-            }),
-            "R" => service.resources.push(ResourceType {
-                name: next(),
-                arn: next(),
-                keys: next(),
-            }),
-            "A" => {
-                let (name, rest) = rest.split_once('\t').unwrap_or((rest, ""));
-                service.actions.push(Action { name, rest });
+            "S " => {
+                let cut = field_end(rest);
+                service.name = rest[cut..].trim_start_matches('\t');
+            }
+            "K " => {
+                let mut fields = rest.split('\t');
+                service.keys.push(ConditionKey {
+                    name: fields.next().unwrap_or(""),
+                    kind: fields.next().unwrap_or(""),
+                });
+            }
+            "R " => {
+                let mut fields = rest.split('\t');
+                service.resources.push(ResourceType {
+                    name: fields.next().unwrap_or(""),
+                    arn: fields.next().unwrap_or(""),
+                    keys: fields.next().unwrap_or(""),
+                });
             }
             _ => {}
         }

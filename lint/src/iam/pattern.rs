@@ -202,7 +202,7 @@ pub fn covers(general: &str, specific: &str, fold_case: bool) -> bool {
 /// (`arn:${Partition}:ec2:${Region}:${Account}:instance/${InstanceId}`) as a
 /// pattern: each `${…}` placeholder becomes `*`.
 pub fn arn_format_pattern(format: &str) -> std::borrow::Cow<'_, str> {
-    if !format.contains("${") {
+    if !format.as_bytes().windows(2).any(|w| w == b"${") {
         return std::borrow::Cow::Borrowed(format);
     }
     let mut out = String::with_capacity(format.len());

@@ -91,8 +91,26 @@ pub fn analyze(policy: &Policy) -> Redundancy {
         settled.push(done);
     }
 
-    // Statement pairs are compared once, not once per action.
+    // Statement pairs are compared once, not once per action; literal
+    // names are looked up, not compared one by one.
     let n = policy.statements.len();
+    let literals: Vec<std::collections::HashMap<String, usize>> = policy
+        .statements
+        .iter()
+        .map(|st| {
+            plain(st)
+                .map(|a| {
+                    let mut map = std::collections::HashMap::new();
+                    for (i, item) in a.items.iter().enumerate() {
+                        if !item.contains(['*', '?']) {
+                            map.entry(item.to_ascii_lowercase()).or_insert(i);
+                        }
+                    }
+                    map
+                })
+                .unwrap_or_default()
+        })
+        .collect();
     let mut scope = vec![false; n * n];
     for a in &policy.statements {
         for b in &policy.statements {
@@ -113,12 +131,11 @@ pub fn analyze(policy: &Policy) -> Redundancy {
                 }
                 let b_actions = plain(b)?;
                 // Only an identical name or a wildcard can cover an action.
-                let y = b_actions.items.iter().position(|y| {
-                    if y.contains(['*', '?']) {
-                        pattern::covers(y, item, true)
-                    } else {
-                        y.len() == lower.len() && y.eq_ignore_ascii_case(&lower)
-                    }
+                let y = literals[b.index].get(lower.as_str()).copied().or_else(|| {
+                    b_actions
+                        .items
+                        .iter()
+                        .position(|y| y.contains(['*', '?']) && pattern::covers(y, item, true))
                 })?;
                 // Two statements that cover each other: the later one is
                 // the redundant one.

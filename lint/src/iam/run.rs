@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use super::Usage;
-use super::check::{check_policy, check_set, read_policy, read_with_grammar};
+use super::check::{Checked, check_policy, check_set, read_policy, read_with_grammar};
 use super::policy::Policy;
 use super::required::{self, Anchor, Requirement};
 use crate::diagnostic::Diagnostic;
@@ -150,13 +150,44 @@ struct SetResult {
 }
 
 fn check_set_of_files(paths: &[PathBuf], settings: &Settings) -> SetResult {
+    // The files are independent of each other and of the built-in
+    // requirement: share them out between two threads (a cold lint of one
+    // spec is otherwise mostly this).
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            match paths.get(i) {
+                Some(path) => done.push((
+                    i,
+                    read(path).map(|file| check_policy(&file, Usage::Managed, settings)),
+                )),
+                None if i == paths.len() => {
+                    builtin_requirements();
+                }
+                None => break,
+            }
+        }
+        done
+    };
+    let mut results: Vec<(usize, Result<Checked, Error>)> = std::thread::scope(|scope| {
+        let helper = scope.spawn(work);
+        let mut mine = work();
+        mine.extend(
+            helper
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        );
+        mine
+    });
+    results.sort_by_key(|(i, _)| *i);
     let mut lints = Vec::new();
     let mut missing = Vec::new();
     let mut granted = Vec::new();
-    for (i, path) in paths.iter().enumerate() {
-        match read(path) {
-            Ok(file) => {
-                let c = check_policy(&file, Usage::Managed, settings);
+    for (i, result) in results {
+        match result {
+            Ok(c) => {
                 lints.extend(c.diagnostics);
                 granted.extend(c.policy);
             }
@@ -179,6 +210,46 @@ fn check_set_of_files(paths: &[PathBuf], settings: &Settings) -> SetResult {
         missing,
         coverage,
     }
+}
+
+type Cache = Mutex<HashMap<(Vec<PathBuf>, Vec<(String, u64)>), Arc<SetResult>>>;
+
+fn cache() -> &'static Cache {
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    CACHE.get_or_init(Default::default)
+}
+
+/// The cache key of a spec's policy files: where they are, and the quota
+/// values they are checked against.
+fn cache_key(
+    spec_file: &SourceFile,
+    policies: &[crate::spec::Spanned<String>],
+    settings: &Settings,
+) -> (Vec<PathBuf>, Vec<(String, u64)>) {
+    let base = spec_file.path.parent().unwrap_or(Path::new(""));
+    // `specs/../policies/x.json` reads and reports as `policies/x.json`.
+    let paths = policies
+        .iter()
+        .map(|p| crate::config::normalize(&base.join(p.as_str())))
+        .collect();
+    (
+        paths,
+        settings
+            .quotas
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_bits()))
+            .collect(),
+    )
+}
+
+/// Whether these policy files were already checked in this run.
+pub fn is_cached(
+    spec_file: &SourceFile,
+    policies: &[crate::spec::Spanned<String>],
+    settings: &Settings,
+) -> bool {
+    let key = cache_key(spec_file, policies, settings);
+    cache().lock().is_ok_and(|c| c.contains_key(&key))
 }
 
 /// For `awscluster lint`: the policies a spec names (`iam.policies`,

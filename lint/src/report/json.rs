@@ -37,6 +37,7 @@ struct Tool {
 struct Catalogs {
     instance_types: &'static str,
     quota_defaults: &'static str,
+    iam_actions: &'static str,
 }
 
 #[derive(Serialize)]
@@ -128,6 +129,7 @@ impl Emitter for Json {
                 catalogs: Catalogs {
                     instance_types: crate::catalog::instance_catalog_source(),
                     quota_defaults: crate::catalog::quota_defaults_source(),
+                    iam_actions: crate::iam::catalog::version(),
                 },
             },
             summary: Summary {

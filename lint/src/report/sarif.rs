@@ -121,6 +121,7 @@ impl Emitter for Sarif {
                 "properties": {"catalogs": {
                     "instanceTypes": crate::catalog::instance_catalog_source(),
                     "quotaDefaults": crate::catalog::quota_defaults_source(),
+                    "iamActions": crate::iam::catalog::version(),
                 }},
             }]
         });

@@ -56,14 +56,18 @@ fn check(cx: &mut PolicyContext) {
         };
         let mut star_only = Vec::new();
         let mut other_types = Vec::new();
+        let mut seen: std::collections::HashMap<&str, bool> = std::collections::HashMap::new();
         for (service, action) in &actions {
             if action.star_only() {
                 star_only.push(format!("{}:{}", service.prefix, action.name));
                 continue;
             }
-            let matched = service
-                .resource_types(action)
-                .any(|(rt, _)| patterns.iter().any(|p| arn::intersects(p, rt.arn)));
+            // Actions of a service share resource types: judge each once.
+            let matched = service.resource_types(action).any(|(rt, _)| {
+                *seen
+                    .entry(rt.arn)
+                    .or_insert_with(|| patterns.iter().any(|p| arn::intersects(p, rt.arn)))
+            });
             if !matched {
                 let types: Vec<&str> = service
                     .resource_types(action)
