@@ -34,20 +34,6 @@ pub fn check_bytes(path: &std::path::Path, bytes: Vec<u8>, settings: &Settings) 
     }
 }
 
-/// The spec's `iam.policies` as written, when it is a list of strings.
-fn policy_paths(root: &source::Node) -> Option<Vec<crate::spec::Spanned<String>>> {
-    let source::Value::Array(items) = &root.pointer("/iam/policies")?.value else {
-        return None;
-    };
-    items
-        .iter()
-        .map(|n| {
-            n.as_str()
-                .map(|s| crate::spec::Spanned::new(n.span, s.to_string()))
-        })
-        .collect()
-}
-
 /// Every finding for one spec file, sorted by position.
 ///
 /// The stages stop early where going on would only produce noise: a file
@@ -77,58 +63,67 @@ pub fn check_spec(file: &Arc<SourceFile>, settings: &Settings) -> Vec<Diagnostic
         .with_help("remove one of them: tools disagree on which one wins");
     }
     rules::run_tree_rules(&root, &mut sink);
-    // The policies a spec names can take as long to check as the spec
-    // itself: the first time they are seen, check them on another core
-    // while the spec is checked here.
-    let policies = policy_paths(&root);
-    let list = root.key_span_at("/iam/policies").unwrap_or(root.span);
-    std::thread::scope(|scope| {
-        let early = policies
-            .as_ref()
-            .filter(|p| !p.is_empty() && !crate::iam::run::is_cached(file, p, settings))
-            .map(|p| {
-                scope.spawn(move || crate::iam::run::check_spec_policies(file, p, list, settings))
-            });
-        if !spec::schema::validate(&root, &mut sink) {
-            return;
+    let Some(spec) = read_spec(&root, &mut sink) else {
+        return finish(file, &root, sink);
+    };
+    let layout = Layout::of(&spec);
+    let mut cx = Context {
+        spec: &spec,
+        root: &root,
+        layout: &layout,
+        settings,
+        sink: &mut sink,
+    };
+    rules::run_spec_rules(&mut cx);
+    if let Some(iam) = spec.iam.as_ref().filter(|i| !i.policies.is_empty()) {
+        let list = root.key_span_at("/iam/policies").unwrap_or(iam.span);
+        sink.extend(crate::iam::run::check_spec_policies(
+            file,
+            &iam.policies,
+            list,
+            settings,
+        ));
+    }
+    finish(file, &root, sink)
+}
+
+/// Reads the typed spec, or reports why the spec does not match the schema.
+///
+/// The model enforces everything the schema says but one thing (a
+/// placement has exactly one of its forms), so a spec it reads with a
+/// well-formed placement is valid: the schema's validator, slow to build,
+/// is only started to explain a spec that is not, with every problem at
+/// once and precise messages. A test holds the two to the same verdicts.
+pub fn read_spec(root: &source::Node, sink: &mut Sink) -> Option<ClusterSpec> {
+    if let Ok(spec) = spec::de::from_node::<ClusterSpec>(root)
+        && spec.placement.dynamic.is_some() != spec.placement.static_.is_some()
+    {
+        return Some(spec);
+    }
+    if !spec::schema::validate(root, sink) {
+        return None;
+    }
+    match spec::de::from_node::<ClusterSpec>(root) {
+        Ok(spec) => Some(spec),
+        // The schema is generated from the model, so this means they
+        // disagree; still a finding at the value, never a panic.
+        Err(error) => {
+            sink.emit(
+                &INVALID_VALUE,
+                error.span.unwrap_or(root.span),
+                error.message,
+            );
+            None
         }
-        match spec::de::from_node::<ClusterSpec>(&root) {
-            Ok(spec) => {
-                let layout = Layout::of(&spec);
-                let mut cx = Context {
-                    spec: &spec,
-                    root: &root,
-                    layout: &layout,
-                    settings,
-                    sink: &mut sink,
-                };
-                rules::run_spec_rules(&mut cx);
-                let found = match (early, &policies) {
-                    (Some(handle), _) => handle
-                        .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                    (None, Some(p)) if !p.is_empty() => {
-                        crate::iam::run::check_spec_policies(file, p, list, settings)
-                    }
-                    _ => Vec::new(),
-                };
-                sink.extend(found);
-            }
-            // The schema is generated from the model, so this means they
-            // disagree; still a finding at the value, never a panic.
-            Err(error) => {
-                sink.emit(
-                    &INVALID_VALUE,
-                    error.span.unwrap_or(root.span),
-                    error.message,
-                );
-            }
-        }
-    });
+    }
+}
+
+/// Masks secrets in every excerpt and orders the findings.
+fn finish(file: &Arc<SourceFile>, root: &source::Node, sink: Sink) -> Vec<Diagnostic> {
     let mut diagnostics = sink.into_diagnostics();
     // Reports quote the source; a secret in it must not travel further
     // (into CI logs), whichever finding's excerpt would show it.
-    let secrets = secret_spans(&root);
+    let secrets = secret_spans(root);
     if !secrets.is_empty() {
         let masked = Arc::new(file.masked(&secrets));
         for label in diagnostics.iter_mut().flat_map(|d| d.labels.iter_mut()) {
@@ -143,7 +138,104 @@ pub fn check_spec(file: &Arc<SourceFile>, settings: &Settings) -> Vec<Diagnostic
 
 #[cfg(test)]
 mod tests {
+    use serde_json::{Value, json};
+
     use super::*;
+
+    /// Every variant of `value` with one change: each value replaced by
+    /// each JSON type, each key removed, an unknown key added to each object.
+    fn mutations(value: &Value) -> Vec<Value> {
+        let replacements = [
+            json!("x"),
+            json!(7),
+            json!(-1),
+            json!(2.5),
+            json!(true),
+            json!(null),
+            json!({}),
+            json!([]),
+            json!(["x"]),
+        ];
+        let mut out = Vec::new();
+        for r in &replacements {
+            out.push(r.clone());
+        }
+        match value {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    let mut without = map.clone();
+                    without.remove(k);
+                    out.push(Value::Object(without));
+                    for m in mutations(v) {
+                        let mut changed = map.clone();
+                        changed.insert(k.clone(), m);
+                        out.push(Value::Object(changed));
+                    }
+                }
+                let mut extra = map.clone();
+                extra.insert("unknownField".into(), json!(1));
+                out.push(Value::Object(extra));
+            }
+            Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    for m in mutations(v) {
+                        let mut changed = items.clone();
+                        changed[i] = m;
+                        out.push(Value::Array(changed));
+                    }
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+
+    /// The fast path (the model alone) and the schema must call the same
+    /// specs valid: checked on every one-change variant of a dynamic and a
+    /// static spec, and on every fixture.
+    #[test]
+    fn the_model_and_the_schema_agree_on_what_is_valid() {
+        let mut texts: Vec<String> = Vec::new();
+        for base in [
+            crate::rules::testing::base(),
+            crate::rules::testing::base_static(),
+        ] {
+            let mut base = base;
+            base["tags"] = json!({"team": "a"});
+            base["kubernetes"] = json!({"podCidr": "192.168.0.0/16"});
+            base["cloudAccount"] = json!({"assumeRole": {"roleArn": "arn:aws:iam::123456789012:role/x", "externalId": "abc"}});
+            base["nodePools"][1]["capacity"] = json!({"spot": {"maxPricePercentOfOnDemand": 50}});
+            base["iam"] = json!({"policies": []});
+            texts.extend(mutations(&base).iter().map(|v| v.to_string()));
+        }
+        let fixtures =
+            std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/clusters"));
+        let mut stack = vec![fixtures.to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "json") {
+                    texts.push(std::fs::read_to_string(path).unwrap());
+                }
+            }
+        }
+        assert!(texts.len() > 1000, "{} variants", texts.len());
+        for text in texts {
+            let file = Arc::new(SourceFile::new("s.json", text.clone()));
+            let Ok(root) = source::parse(&file) else {
+                continue;
+            };
+            let model = spec::de::from_node::<ClusterSpec>(&root)
+                .is_ok_and(|s| s.placement.dynamic.is_some() != s.placement.static_.is_some());
+            let schema = spec::schema::validate(&root, &mut Sink::new(Arc::clone(&file)));
+            assert_eq!(
+                model, schema,
+                "model says {model}, schema says {schema} for {text}"
+            );
+        }
+    }
 
     /// Every prefix of a valid spec, and every single-byte corruption of its
     /// first 512 bytes, lints without panicking, in both formats.

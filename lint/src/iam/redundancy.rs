@@ -69,8 +69,11 @@ pub fn analyze(policy: &Policy) -> Redundancy {
             let wildcards: Vec<usize> = (0..actions.items.len())
                 .filter(|&i| actions.items[i].contains(['*', '?']))
                 .collect();
+            let mut first: std::collections::HashMap<String, usize> =
+                std::collections::HashMap::new();
             for (j, item) in actions.items.iter().enumerate() {
-                if let Some(i) = (0..j).find(|&i| actions.items[i].eq_ignore_ascii_case(item)) {
+                let i = *first.entry(item.to_ascii_lowercase()).or_insert(j);
+                if i != j {
                     out.duplicates.push((st.index, j, i));
                     done.push(true);
                     continue;

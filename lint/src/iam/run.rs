@@ -242,16 +242,6 @@ fn cache_key(
     )
 }
 
-/// Whether these policy files were already checked in this run.
-pub fn is_cached(
-    spec_file: &SourceFile,
-    policies: &[crate::spec::Spanned<String>],
-    settings: &Settings,
-) -> bool {
-    let key = cache_key(spec_file, policies, settings);
-    cache().lock().is_ok_and(|c| c.contains_key(&key))
-}
-
 /// For `awscluster lint`: the policies a spec names (`iam.policies`,
 /// relative to the spec), linted as managed policies, checked as a set
 /// attached to one role, and checked against the built-in requirement.
@@ -263,23 +253,9 @@ pub fn check_spec_policies(
     list_span: Span,
     settings: &Settings,
 ) -> Vec<Diagnostic> {
-    type Cache = Mutex<HashMap<(Vec<PathBuf>, Vec<(String, u64)>), Arc<SetResult>>>;
-    static CACHE: OnceLock<Cache> = OnceLock::new();
-    let base = spec_file.path.parent().unwrap_or(Path::new(""));
-    // `specs/../policies/x.json` reads and reports as `policies/x.json`.
-    let paths: Vec<PathBuf> = policies
-        .iter()
-        .map(|p| crate::config::normalize(&base.join(p.as_str())))
-        .collect();
-    let key = (
-        paths.clone(),
-        settings
-            .quotas
-            .iter()
-            .map(|(k, v)| (k.clone(), v.to_bits()))
-            .collect(),
-    );
-    let cache = CACHE.get_or_init(Default::default);
+    let key = cache_key(spec_file, policies, settings);
+    let paths = key.0.clone();
+    let cache = cache();
     let cached = cache.lock().ok().and_then(|c| c.get(&key).cloned());
     let result = match cached {
         Some(result) => result,

@@ -84,9 +84,13 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'de> {
         result.map_err(|e| e.or_span(node.span))
     }
 
+    /// Optional fields are left out, never `null`, as the schema says.
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.0.value {
-            Value::Null => visitor.visit_none(),
+            Value::Null => Err(Error {
+                message: "null is not a value here; leave the field out instead".into(),
+                span: Some(self.0.span),
+            }),
             _ => visitor.visit_some(self),
         }
     }
@@ -101,7 +105,15 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'de> {
             return visitor.visit_map(SpannedAccess::new(self.0.span, Some(self.0), None));
         }
         let _ = fields;
-        self.deserialize_any(visitor)
+        // serde would also read a struct from an array, by position; a spec
+        // writes objects.
+        match &self.0.value {
+            Value::Object(_) => self.deserialize_any(visitor),
+            other => Err(Error {
+                message: format!("expected an object, found {}", other.type_name()),
+                span: Some(self.0.span),
+            }),
+        }
     }
 
     fn deserialize_enum<V: Visitor<'de>>(
