@@ -85,16 +85,17 @@ fn multitool_findings(sarif: &str) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn sarif_passes_the_official_schema_and_validator() {
-    let result = run(&["lint", "fixtures/clusters", "--format", "sarif"]);
+/// A run's SARIF passes the official schema and the validator, which must
+/// have read it.
+fn assert_valid_sarif(args: &[&str]) {
+    let result = run(args);
     let sarif: serde_json::Value = serde_json::from_str(&result.stdout).unwrap();
     let errors = validate(&official_sarif_schema(), &sarif);
-    assert!(errors.is_empty(), "{errors:#?}");
+    assert!(errors.is_empty(), "{args:?}: {errors:#?}");
     assert!(!sarif["runs"][0]["results"].as_array().unwrap().is_empty());
 
     let findings = multitool_findings(&result.stdout);
-    assert!(findings.is_empty(), "{findings:#?}");
+    assert!(findings.is_empty(), "{args:?}: {findings:#?}");
 
     // The validator skips files it cannot read without a word; make sure it
     // read ours by breaking one thing it must then report.
@@ -108,6 +109,41 @@ fn sarif_passes_the_official_schema_and_validator() {
         findings.iter().any(|f| f.contains("SARIF2005")),
         "{findings:#?}"
     );
+}
+
+#[test]
+fn sarif_passes_the_official_schema_and_validator() {
+    assert_valid_sarif(&["lint", "fixtures/clusters", "--format", "sarif"]);
+    // Findings with locations in several files: policies and specs.
+    assert_valid_sarif(&["iam", "lint", "policies", "--format", "sarif"]);
+    assert_valid_sarif(&[
+        "iam",
+        "check",
+        "--granted",
+        "policies/nodes.json",
+        "--format",
+        "sarif",
+    ]);
+}
+
+#[test]
+fn json_reports_of_the_iam_commands_follow_the_schema() {
+    for args in [
+        &["iam", "lint", "policies", "--format", "json"][..],
+        &[
+            "iam",
+            "check",
+            "--granted",
+            "policies/nodes.json",
+            "--format",
+            "json",
+        ][..],
+    ] {
+        let result = run(args);
+        let report: serde_json::Value = serde_json::from_str(&result.stdout).unwrap();
+        let errors = validate(&root().join("schemas/report.schema.json"), &report);
+        assert!(errors.is_empty(), "{errors:#?}");
+    }
 }
 
 #[test]
