@@ -252,26 +252,29 @@ fn run(
             let (request, format, style) = output.into_request(Vec::new(), sub(&["iam", "check"]));
             iam::check(&request, &granted, &required, &cwd, format, style, out, err)
         }
-        Command::Iam(IamCommand::Print { name }) => match iam::print(name.as_deref(), out) {
-            Ok(()) => Ok(0),
-            Err(e) => iam::fail(&e, plain_style(), err),
-        },
+        Command::Iam(IamCommand::Print { name }) => {
+            iam::finish(iam::print(name.as_deref()), plain_style(), out, err)
+        }
         Command::Iam(IamCommand::Split {
             max_chars,
             required,
             out_dir,
-        }) => match iam::split(max_chars, &required, out_dir.as_deref(), out) {
-            Ok(()) => Ok(0),
-            Err(e) => iam::fail(&e, plain_style(), err),
-        },
+        }) => iam::finish(
+            iam::split(max_chars, &required, out_dir.as_deref()),
+            plain_style(),
+            out,
+            err,
+        ),
         Command::Iam(IamCommand::TrustPolicy {
             account,
             external_id,
             partition,
-        }) => match iam::trust_policy(&account, &external_id, &partition, out) {
-            Ok(()) => Ok(0),
-            Err(e) => iam::fail(&e, plain_style(), err),
-        },
+        }) => iam::finish(
+            iam::trust_policy(&account, &external_id, &partition),
+            plain_style(),
+            out,
+            err,
+        ),
         Command::Rules { format } => {
             let format = match format {
                 RulesFormatArg::Text => RulesFormat::Text,

@@ -51,10 +51,9 @@ fn short_name(path: &str) -> &str {
 }
 
 /// `awscluster iam print [NAME]`: one required policy as plain JSON, or all
-/// of them, each under a comment line naming it.
-pub fn print(name: Option<&str>, out: &mut dyn Write) -> Result<(), Error> {
+/// of them, each under a comment line naming it. Returns the text to print.
+pub fn print(name: Option<&str>) -> Result<String, Error> {
     let builtin = iam::required::builtin();
-    let write = |out: &mut dyn Write, text: &str| out.write_all(text.as_bytes()).map_err(io_error);
     match name {
         Some(name) => {
             let Some((_, text)) = builtin.iter().find(|(path, _)| short_name(path) == name) else {
@@ -67,40 +66,41 @@ pub fn print(name: Option<&str>, out: &mut dyn Write) -> Result<(), Error> {
                     "no required policy is called `{name}`{hint}"
                 )));
             };
-            write(out, text)
+            Ok(text.to_string())
         }
         None => {
+            let mut out = String::new();
             for (i, (path, text)) in builtin.iter().enumerate() {
                 let size = text.chars().filter(|c| !c.is_whitespace()).count();
                 if i > 0 {
-                    write(out, "\n")?;
+                    out.push('\n');
                 }
-                write(
-                    out,
-                    &format!(
-                        "# {} ({path}, {size} characters): create it as a managed policy and attach it to the provisioning role\n",
-                        short_name(path)
-                    ),
-                )?;
-                write(out, text)?;
+                out.push_str(&format!(
+                    "# {} ({path}, {size} characters): create it as a managed policy and attach it to the provisioning role\n",
+                    short_name(path)
+                ));
+                out.push_str(text);
             }
-            Ok(())
+            Ok(out)
         }
     }
 }
 
-fn io_error(e: io::Error) -> Error {
-    Error::Usage(e.to_string())
+fn to_json(value: &serde_json::Value) -> String {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+    text.push('\n');
+    text
 }
 
 /// `awscluster iam split`: the required statements (built-in, or from
 /// `required`) repacked into as few managed policies as fit `max_chars`.
+/// Returns the documents as a JSON array, or with `out_dir` writes them
+/// there and returns what it wrote.
 pub fn split(
     max_chars: usize,
     required: &[PathBuf],
     out_dir: Option<&Path>,
-    out: &mut dyn Write,
-) -> Result<(), Error> {
+) -> Result<String, Error> {
     let owned;
     let policies: &[iam::policy::Policy] = if required.is_empty() {
         iam::run::builtin_policies()
@@ -110,32 +110,25 @@ pub fn split(
     };
     let documents =
         iam::split::split(policies, max_chars).map_err(|e| Error::Usage(e.to_string()))?;
-    match out_dir {
-        None => {
-            let text = serde_json::to_string_pretty(&documents)
-                .map_err(|e| Error::Usage(e.to_string()))?;
-            writeln!(out, "{text}").map_err(io_error)
-        }
-        Some(dir) => {
-            std::fs::create_dir_all(dir).map_err(|source| Error::Read {
-                path: dir.to_path_buf(),
-                source,
-            })?;
-            for (i, doc) in documents.iter().enumerate() {
-                let path = dir.join(format!("policy-{}.json", i + 1));
-                let mut text =
-                    serde_json::to_string_pretty(doc).map_err(|e| Error::Usage(e.to_string()))?;
-                text.push('\n');
-                std::fs::write(&path, &text).map_err(|source| Error::Read {
-                    path: path.clone(),
-                    source,
-                })?;
-                let size = text.chars().filter(|c| !c.is_whitespace()).count();
-                writeln!(out, "{}: {size} characters", path.display()).map_err(io_error)?;
-            }
-            Ok(())
-        }
+    let Some(dir) = out_dir else {
+        return Ok(to_json(&serde_json::Value::Array(documents)));
+    };
+    std::fs::create_dir_all(dir).map_err(|source| Error::Read {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut written = String::new();
+    for (i, doc) in documents.iter().enumerate() {
+        let path = dir.join(format!("policy-{}.json", i + 1));
+        let text = to_json(doc);
+        std::fs::write(&path, &text).map_err(|source| Error::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let size = text.chars().filter(|c| !c.is_whitespace()).count();
+        written.push_str(&format!("{}: {size} characters\n", path.display()));
     }
+    Ok(written)
 }
 
 /// Reads policies that must be valid to be repacked: a grammar error
@@ -148,13 +141,13 @@ fn read_valid_policies(paths: &[PathBuf]) -> Result<Vec<iam::policy::Policy>, Er
             source,
         })?;
         let file = std::sync::Arc::new(crate::source::SourceFile::new(path, text));
-        let checked = iam::check::check_policy(&file, Usage::Managed, &Default::default());
-        let broken = checked.diagnostics.iter().any(|d| {
-            d.severity == crate::Severity::Error
-                && matches!(d.rule.check, crate::rules::Check::Loader)
-        });
-        match checked.policy {
-            Some(policy) if !broken => policies.push(policy),
+        let (read, sink) = iam::check::read_with_grammar(&file);
+        let broken = sink
+            .into_diagnostics()
+            .iter()
+            .any(|d| d.severity == crate::Severity::Error);
+        match read {
+            Some((_, policy)) if !broken => policies.push(policy),
             _ => {
                 return Err(Error::Usage(format!(
                     "`{}` is not a valid policy: `awscluster iam lint` says why",
@@ -168,13 +161,8 @@ fn read_valid_policies(paths: &[PathBuf]) -> Result<Vec<iam::policy::Policy>, Er
 
 /// `awscluster iam trust-policy`: the trust policy of the provisioning
 /// role, which the seed guide's STS setup creates: the caller's account may
-/// assume it, with the external ID.
-pub fn trust_policy(
-    account: &str,
-    external_id: &str,
-    partition: &str,
-    out: &mut dyn Write,
-) -> Result<(), Error> {
+/// assume it, with the external ID. Returns the policy's text.
+pub fn trust_policy(account: &str, external_id: &str, partition: &str) -> Result<String, Error> {
     if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
         return Err(Error::Usage(format!(
             "`{account}` is not an AWS account ID (12 digits)"
@@ -194,7 +182,7 @@ pub fn trust_policy(
             "`{partition}` is not a partition (aws, aws-cn, aws-us-gov, …)"
         )));
     }
-    let policy = serde_json::json!({
+    Ok(to_json(&serde_json::json!({
         "Version": iam::policy::CURRENT_VERSION,
         "Statement": [{
             "Effect": "Allow",
@@ -202,9 +190,20 @@ pub fn trust_policy(
             "Action": "sts:AssumeRole",
             "Condition": {"StringEquals": {"sts:ExternalId": external_id}}
         }]
-    });
-    let text = serde_json::to_string_pretty(&policy).map_err(|e| Error::Usage(e.to_string()))?;
-    writeln!(out, "{text}").map_err(io_error)
+    })))
+}
+
+/// Prints a command's text, or its error, and returns the exit status.
+pub fn finish(
+    result: Result<String, Error>,
+    style: Style,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<u8> {
+    match result {
+        Ok(text) => out.write_all(text.as_bytes()).map(|()| 0),
+        Err(error) => fail(&error, style, err),
+    }
 }
 
 /// The exit status for a command that failed with `error`, after printing it.
