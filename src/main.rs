@@ -50,6 +50,98 @@ enum Command {
         #[arg(value_enum, default_value_t = SchemaArg::Cluster)]
         which: SchemaArg,
     },
+    /// Show what `apply` would create, keep, change or delete in AWS, and
+    /// why.
+    Plan {
+        /// The cluster spec.
+        spec: PathBuf,
+        #[arg(long, value_enum, default_value_t = ReportFormatArg::Human)]
+        format: ReportFormatArg,
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
+    /// Create or update the cluster in AWS to match a spec the linter
+    /// passed. Shows the plan and asks first.
+    Apply {
+        /// The cluster spec.
+        spec: PathBuf,
+        /// Go ahead without asking (required without a terminal).
+        #[arg(long, short = 'y')]
+        yes: bool,
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
+    /// Delete everything the cluster owns in AWS (found by its ownership
+    /// tag), and nothing else.
+    Destroy {
+        #[command(flatten)]
+        cluster: ClusterArgs,
+        /// Go ahead without asking (required without a terminal).
+        #[arg(long, short = 'y')]
+        yes: bool,
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
+    /// Show each of the cluster's resources in AWS and whether it matches
+    /// the spec (exit status 1 when something differs).
+    Status {
+        #[command(flatten)]
+        cluster: ClusterArgs,
+        #[arg(long, value_enum, default_value_t = ReportFormatArg::Human)]
+        format: ReportFormatArg,
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
+}
+
+/// A cluster named by its spec, or by its name and Region.
+#[derive(Args)]
+struct ClusterArgs {
+    /// The cluster spec.
+    #[arg(required_unless_present = "name")]
+    spec: Option<PathBuf>,
+    /// The cluster's name, instead of a spec.
+    #[arg(long, conflicts_with = "spec", requires = "region")]
+    name: Option<String>,
+    /// The cluster's Region, with --name.
+    #[arg(long, requires = "name")]
+    region: Option<String>,
+}
+
+/// How the provisioner reaches AWS.
+#[derive(Args)]
+struct AwsArgs {
+    /// Send AWS calls here (a local emulator); `AWS_ENDPOINT_URL` works too.
+    #[arg(long, value_name = "URL")]
+    endpoint_url: Option<String>,
+    /// Configuration file for the lint that gates the spec.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// On-demand prices that spot pools' maximum prices are a percentage
+    /// of: {"<region>": {"<instance type>": <USD per hour>}}.
+    #[arg(long, value_name = "FILE")]
+    on_demand_prices: Option<PathBuf>,
+    /// Attempts per AWS call, retries with backoff included.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    max_attempts: u32,
+    /// Seconds one wait (a NAT gateway, an instance) may take.
+    #[arg(long, value_name = "SECONDS", default_value_t = 900)]
+    wait_timeout: u64,
+    /// Seconds between two polls while waiting.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    poll_interval: f64,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RequiredFormatArg {
+    Policy,
+    Table,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ReportFormatArg {
+    Human,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -98,6 +190,14 @@ enum IamCommand {
         /// a JSON array.
         #[arg(long, value_name = "DIR")]
         out_dir: Option<PathBuf>,
+    },
+    /// Print the least-privilege policy for the provisioner: every action
+    /// the AWS calls it makes need.
+    Required {
+        /// `policy` (an IAM policy document) or `table` (each call and the
+        /// actions it needs).
+        #[arg(long, value_enum, default_value_t = RequiredFormatArg::Policy)]
+        format: RequiredFormatArg,
     },
     /// Print the trust policy for the provisioning role: the given account
     /// may assume it with the external ID.
@@ -298,6 +398,164 @@ fn run(
             };
             commands::schema(which, out).map(|()| 0)
         }
+        Command::Iam(IamCommand::Required { format }) => provision::required(format, out, err),
+        Command::Plan { spec, format, aws } => {
+            let request = aws.into_request(provision::Target::Spec(spec), false, format);
+            provision::run(provision::Which::Plan, request, out, err)
+        }
+        Command::Apply { spec, yes, aws } => {
+            let request =
+                aws.into_request(provision::Target::Spec(spec), yes, ReportFormatArg::Human);
+            provision::run(provision::Which::Apply, request, out, err)
+        }
+        Command::Destroy { cluster, yes, aws } => {
+            let request = aws.into_request(cluster.into_target(), yes, ReportFormatArg::Human);
+            provision::run(provision::Which::Destroy, request, out, err)
+        }
+        Command::Status {
+            cluster,
+            format,
+            aws,
+        } => {
+            let request = aws.into_request(cluster.into_target(), false, format);
+            provision::run(provision::Which::Status, request, out, err)
+        }
+    }
+}
+
+impl ClusterArgs {
+    fn into_target(self) -> provision::Target {
+        match (self.spec, self.name, self.region) {
+            (Some(spec), _, _) => provision::Target::Spec(spec),
+            (None, Some(name), Some(region)) => provision::Target::Name { name, region },
+            // clap requires a spec or a name with a Region.
+            _ => provision::Target::Spec(PathBuf::new()),
+        }
+    }
+}
+
+/// The provisioning commands, with the `provision` feature.
+#[cfg(feature = "provision")]
+mod provision {
+    use std::io::{self, Write};
+    use std::time::Duration;
+
+    pub use awscluster_provision::Target;
+    use awscluster_provision::{Format, Request, commands, permissions};
+
+    use super::{AwsArgs, ReportFormatArg, RequiredFormatArg, plain_style};
+
+    pub enum Which {
+        Plan,
+        Apply,
+        Destroy,
+        Status,
+    }
+
+    impl AwsArgs {
+        pub(super) fn into_request(
+            self,
+            target: Target,
+            yes: bool,
+            format: ReportFormatArg,
+        ) -> Request {
+            Request {
+                target,
+                config: self.config,
+                endpoint_url: self.endpoint_url,
+                prices: self.on_demand_prices,
+                yes,
+                format: match format {
+                    ReportFormatArg::Human => Format::Human,
+                    ReportFormatArg::Json => Format::Json,
+                },
+                timing: awscluster_provision::wait::Timing {
+                    timeout: Duration::from_secs(self.wait_timeout),
+                    poll: Duration::from_secs_f64(self.poll_interval.clamp(0.0, 3600.0)),
+                },
+                max_attempts: self.max_attempts,
+                style: plain_style(),
+            }
+        }
+    }
+
+    pub fn run(
+        which: Which,
+        request: Request,
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> io::Result<u8> {
+        match which {
+            Which::Plan => commands::plan_command(&request, out, err),
+            Which::Apply => commands::apply_command(&request, out, err),
+            Which::Destroy => commands::destroy_command(&request, out, err),
+            Which::Status => commands::status_command(&request, out, err),
+        }
+    }
+
+    pub fn required(
+        format: RequiredFormatArg,
+        out: &mut dyn Write,
+        _err: &mut dyn Write,
+    ) -> io::Result<u8> {
+        let text = match format {
+            RequiredFormatArg::Policy => permissions::required_policy_text(),
+            RequiredFormatArg::Table => permissions::table_text(),
+        };
+        out.write_all(text.as_bytes())?;
+        Ok(0)
+    }
+}
+
+/// Without the `provision` feature the commands exist, and say how to get
+/// them: the linter alone installs without the AWS SDK.
+#[cfg(not(feature = "provision"))]
+mod provision {
+    use std::io::{self, Write};
+    use std::path::PathBuf;
+
+    use awscluster_lint::commands::EXIT_FAILURE;
+
+    use super::{AwsArgs, ReportFormatArg, RequiredFormatArg};
+
+    /// Mirrors the provisioner's, so that parsing is the same either way.
+    #[expect(dead_code, reason = "only the provisioner reads it")]
+    pub enum Target {
+        Spec(PathBuf),
+        Name { name: String, region: String },
+    }
+
+    pub enum Which {
+        Plan,
+        Apply,
+        Destroy,
+        Status,
+    }
+
+    pub struct Request;
+
+    impl AwsArgs {
+        pub(super) fn into_request(self, _: Target, _: bool, _: ReportFormatArg) -> Request {
+            Request
+        }
+    }
+
+    const MISSING: &str = "this awscluster was built without the provisioner (the AWS SDK); \
+        install it with `cargo install --path . --features provision`, or run \
+        `cargo run --features provision -- ...` in a checkout";
+
+    pub fn run(_: Which, _: Request, _: &mut dyn Write, err: &mut dyn Write) -> io::Result<u8> {
+        writeln!(err, "error: {MISSING}")?;
+        Ok(EXIT_FAILURE)
+    }
+
+    pub fn required(
+        _: RequiredFormatArg,
+        _: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> io::Result<u8> {
+        writeln!(err, "error: {MISSING}")?;
+        Ok(EXIT_FAILURE)
     }
 }
 

@@ -258,3 +258,48 @@ fn lint_file(path: &Path, settings: &Settings) -> Result<Vec<Diagnostic>, Error>
     })?;
     Ok(check::check_bytes(path, bytes, settings))
 }
+
+/// What the provisioner gets for a spec file: the spec, read, when the
+/// linter (with the configuration, as `awscluster lint FILE` runs it) found
+/// no error in it; otherwise the findings, which it reports and stops on.
+pub enum Validated {
+    Ready {
+        spec: Box<crate::spec::ClusterSpec>,
+        layout: crate::layout::Layout,
+        /// The warnings and notes, for the user to see before anything runs.
+        outcome: Outcome,
+    },
+    Refused(Outcome),
+}
+
+pub fn validate(path: &Path, config: Option<&Path>, cwd: &Path) -> Result<Validated, Error> {
+    let request = Request {
+        paths: vec![path.to_path_buf()],
+        config: config.map(Path::to_path_buf),
+        ..Request::default()
+    };
+    let mut outcome = lint(&request, cwd)?;
+    if let Some(failure) = outcome.failures.pop() {
+        return Err(failure);
+    }
+    if outcome.count(Severity::Error) > 0 {
+        return Ok(Validated::Refused(outcome));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Read {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    let file = crate::source::SourceFile::new(path, text);
+    // The linter read this very text without an error, so neither step can
+    // fail; saying so beats a panic if that ever stops being true.
+    let unreadable = || Error::Usage(format!("`{}` changed while it was read", path.display()));
+    let root = crate::source::parse(&file).map_err(|_| unreadable())?;
+    let spec: crate::spec::ClusterSpec =
+        crate::spec::de::from_node(&root).map_err(|_| unreadable())?;
+    let layout = crate::layout::Layout::of(&spec);
+    Ok(Validated::Ready {
+        spec: Box::new(spec),
+        layout,
+        outcome,
+    })
+}

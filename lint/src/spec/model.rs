@@ -175,6 +175,11 @@ pub struct Bastion {
     /// IPv4 blocks allowed to reach the bastion by SSH, such as
     /// `["203.0.113.0/24"]`.
     pub allowed_cidrs: Spanned<Vec<Spanned<String>>>,
+    /// Machine image of the bastion: an AMI id (`ami-…`) or the path of an
+    /// SSM parameter that holds one (`/aws/service/…`). Needed to provision.
+    pub image: Option<Spanned<String>>,
+    /// User data passed to the bastion at boot, as text.
+    pub user_data: Option<Spanned<String>>,
 }
 
 /// Kubernetes network settings.
@@ -210,6 +215,14 @@ pub struct NodePool {
     pub availability_zones: Option<Spanned<Vec<Spanned<String>>>>,
     /// How the nodes are bought. Default on-demand.
     pub capacity: Option<Spanned<Capacity>>,
+    /// Machine image of the pool's nodes: an AMI id (`ami-…`) or the path of
+    /// an SSM parameter that holds one (`/aws/service/…`). Bootstrapping
+    /// Kubernetes is the image's and the user data's job. Needed to
+    /// provision.
+    pub image: Option<Spanned<String>>,
+    /// User data passed to every node of the pool at boot, as text (a
+    /// cloud-init document or a script that joins the node to the cluster).
+    pub user_data: Option<Spanned<String>>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -246,6 +259,10 @@ pub struct Spot {
     /// The most to pay, as a percentage of the on-demand price: above 0, at
     /// most 100.
     pub max_price_percent_of_on_demand: Spanned<f64>,
+    /// The on-demand price of the pool's instance type in the Region, in
+    /// USD per hour, which the percentage applies to. Omit it to take the
+    /// price from `awscluster apply --on-demand-prices FILE`.
+    pub on_demand_price: Option<Spanned<f64>>,
 }
 
 /// IAM settings.

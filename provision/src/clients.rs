@@ -1,0 +1,136 @@
+//! The AWS clients, built once per command from the standard credential
+//! chain, with the spec's role assumed on top, and the permission guard in
+//! each.
+
+use std::sync::Arc;
+
+use aws_config::retry::RetryConfig;
+use aws_config::sts::AssumeRoleProvider;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::SharedCredentialsProvider;
+
+use crate::permissions::{CallLog, Guard};
+
+/// Where and as whom to call AWS.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub region: String,
+    /// `--endpoint-url`; `AWS_ENDPOINT_URL` is read by the SDK itself.
+    pub endpoint_url: Option<String>,
+    pub assume_role: Option<AssumeRole>,
+    /// Attempts per call, retries included (the SDK's standard mode).
+    pub max_attempts: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct AssumeRole {
+    pub role_arn: String,
+    pub external_id: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Clients {
+    pub ec2: aws_sdk_ec2::Client,
+    pub elb: aws_sdk_elasticloadbalancing::Client,
+    pub autoscaling: aws_sdk_autoscaling::Client,
+    pub iam: aws_sdk_iam::Client,
+    pub quotas: aws_sdk_servicequotas::Client,
+    pub calls: Arc<CallLog>,
+}
+
+impl Clients {
+    pub async fn connect(target: &Target) -> Clients {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(target.region.clone()))
+            .retry_config(RetryConfig::standard().with_max_attempts(target.max_attempts.max(1)));
+        if let Some(url) = &target.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        let base = loader.load().await;
+        let config = match &target.assume_role {
+            Some(role) => assume(&base, role).await,
+            None => base,
+        };
+        let guard = Guard {
+            calls: Arc::new(CallLog::default()),
+        };
+        Clients {
+            ec2: aws_sdk_ec2::Client::from_conf(
+                aws_sdk_ec2::config::Builder::from(&config)
+                    .interceptor(guard.clone())
+                    .build(),
+            ),
+            elb: aws_sdk_elasticloadbalancing::Client::from_conf(
+                aws_sdk_elasticloadbalancing::config::Builder::from(&config)
+                    .interceptor(guard.clone())
+                    .build(),
+            ),
+            autoscaling: aws_sdk_autoscaling::Client::from_conf(
+                aws_sdk_autoscaling::config::Builder::from(&config)
+                    .interceptor(guard.clone())
+                    .build(),
+            ),
+            iam: aws_sdk_iam::Client::from_conf(
+                aws_sdk_iam::config::Builder::from(&config)
+                    .interceptor(guard.clone())
+                    .build(),
+            ),
+            quotas: aws_sdk_servicequotas::Client::from_conf(
+                aws_sdk_servicequotas::config::Builder::from(&config)
+                    .interceptor(guard.clone())
+                    .build(),
+            ),
+            calls: guard.calls,
+        }
+    }
+}
+
+/// The spec's role, assumed with the default chain's credentials; STS
+/// refreshes the session before it expires.
+async fn assume(base: &SdkConfig, role: &AssumeRole) -> SdkConfig {
+    let mut builder = AssumeRoleProvider::builder(role.role_arn.clone())
+        .session_name("awscluster")
+        .configure(base);
+    if let Some(id) = &role.external_id {
+        builder = builder.external_id(id.clone());
+    }
+    let provider = builder.build().await;
+    base.to_builder()
+        .credentials_provider(SharedCredentialsProvider::new(provider))
+        .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The guard refuses before anything is sent: the endpoint here is a
+    /// port nothing listens on, and the error is the guard's.
+    #[tokio::test]
+    async fn a_call_missing_from_the_permission_table_never_leaves() {
+        // SAFETY: single-threaded runtime; no other test reads these.
+        unsafe {
+            std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
+            std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
+        }
+        let clients = Clients::connect(&Target {
+            region: "us-east-1".into(),
+            endpoint_url: Some("http://127.0.0.1:9".into()),
+            assume_role: None,
+            max_attempts: 1,
+        })
+        .await;
+        let err = clients
+            .ec2
+            .describe_regions()
+            .send()
+            .await
+            .expect_err("DescribeRegions is not in the table");
+        let text = aws_smithy_types::error::display::DisplayErrorContext(&err).to_string();
+        assert!(
+            text.contains("EC2 DescribeRegions is not in the provisioner's permission table"),
+            "{text}"
+        );
+        assert_eq!(clients.calls.total(), 0);
+    }
+}

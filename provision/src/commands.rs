@@ -1,0 +1,529 @@
+//! The provisioning commands behind the command line. Each loads and
+//! lints the spec synchronously, then starts a tokio runtime for the AWS
+//! work, and returns the exit status.
+
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use awscluster_lint::report::{self, Format as LintFormat, Style};
+use awscluster_lint::run::{Validated, validate};
+
+use crate::apply::Outcome;
+use crate::clients::{AssumeRole, Clients};
+use crate::desired::{Desired, Network, Prices, read_prices};
+use crate::discover::{Existing, subnets_by_id, vpc_by_id};
+use crate::error::Error;
+use crate::plan::{Plan, plan};
+use crate::progress::Progress;
+use crate::render;
+use crate::wait::Timing;
+
+pub use crate::clients::Target as ClientTarget;
+
+/// Exit statuses: the linter's 0/1/2, and 130 for an interrupted run.
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FAILED: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+/// Which cluster: a spec, or (destroy, status) a name and a Region.
+#[derive(Debug, Clone)]
+pub enum Target {
+    Spec(PathBuf),
+    Name { name: String, region: String },
+}
+
+/// What the command line asked for.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub target: Target,
+    /// `--config` for the lint that gates the spec.
+    pub config: Option<PathBuf>,
+    pub endpoint_url: Option<String>,
+    pub prices: Option<PathBuf>,
+    pub yes: bool,
+    pub format: Format,
+    pub timing: Timing,
+    /// Attempts per AWS call, retries included.
+    pub max_attempts: u32,
+    pub style: Style,
+}
+
+/// A spec ready to provision, or what the user must be told instead.
+struct Loaded {
+    desired: Option<Desired>,
+    cluster: String,
+    region: String,
+    assume_role: Option<AssumeRole>,
+}
+
+fn load(request: &Request, err: &mut dyn Write) -> Result<Result<Loaded, u8>, Error> {
+    let path = match &request.target {
+        Target::Name { name, region } => {
+            return Ok(Ok(Loaded {
+                desired: None,
+                cluster: name.clone(),
+                region: region.clone(),
+                assume_role: None,
+            }));
+        }
+        Target::Spec(path) => path,
+    };
+    let cwd = std::env::current_dir()?;
+    let validated = validate(path, request.config.as_deref(), &cwd)?;
+    let (spec, layout, outcome) = match validated {
+        Validated::Refused(outcome) => {
+            report::emitter(LintFormat::Human, request.style).emit(&outcome, err)?;
+            writeln!(
+                err,
+                "error: the spec has error-level findings; fix them before provisioning"
+            )?;
+            return Ok(Err(EXIT_FAILED));
+        }
+        Validated::Ready {
+            spec,
+            layout,
+            outcome,
+        } => (spec, layout, outcome),
+    };
+    if !outcome.diagnostics.is_empty() {
+        report::emitter(LintFormat::Human, request.style).emit(&outcome, err)?;
+    }
+    let prices: Option<Prices> = request.prices.as_deref().map(read_prices).transpose()?;
+    let desired = Desired::of(&spec, &layout, prices.as_ref())?;
+    Ok(Ok(Loaded {
+        cluster: desired.cluster.clone(),
+        region: desired.region.clone(),
+        assume_role: spec.assume_role().map(|r| AssumeRole {
+            role_arn: r.role_arn.to_string(),
+            external_id: r.external_id.as_deref().cloned(),
+        }),
+        desired: Some(desired),
+    }))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}
+
+async fn connect(request: &Request, loaded: &Loaded) -> Clients {
+    Clients::connect(&ClientTarget {
+        region: loaded.region.clone(),
+        endpoint_url: request.endpoint_url.clone(),
+        assume_role: loaded.assume_role.clone(),
+        max_attempts: request.max_attempts,
+    })
+    .await
+}
+
+/// For static placement: the VPC and subnets must exist as the spec says.
+async fn check_static(clients: &Clients, desired: &Desired) -> Result<(), Error> {
+    let Network::Static {
+        vpc_id,
+        cidr,
+        subnets,
+    } = &desired.network
+    else {
+        return Ok(());
+    };
+    let mut problems = Vec::new();
+    match vpc_by_id(clients, vpc_id).await? {
+        None => problems.push(format!("VPC {vpc_id} does not exist in {}", desired.region)),
+        Some(v) if &v.cidr != cidr => problems.push(format!(
+            "VPC {vpc_id} has the block {}, the spec says {cidr}",
+            v.cidr
+        )),
+        Some(_) => {}
+    }
+    let ids: Vec<String> = subnets.iter().map(|s| s.id.clone()).collect();
+    let found = subnets_by_id(clients, &ids).await?;
+    for s in subnets {
+        match found.iter().find(|f| f.id == s.id) {
+            None => problems.push(format!("subnet {} does not exist", s.id)),
+            Some(f) => {
+                if &f.vpc_id != vpc_id {
+                    problems.push(format!(
+                        "subnet {} is in {}, not in {vpc_id}",
+                        s.id, f.vpc_id
+                    ));
+                }
+                if f.cidr != s.cidr {
+                    problems.push(format!(
+                        "subnet {} has the block {}, the spec says {}",
+                        s.id, f.cidr, s.cidr
+                    ));
+                }
+                if f.zone != s.zone {
+                    problems.push(format!(
+                        "subnet {} is in {}, the spec says {}",
+                        s.id, f.zone, s.zone
+                    ));
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Spec(format!(
+            "the spec's existing network does not match AWS:\n  - {}",
+            problems.join("\n  - ")
+        )))
+    }
+}
+
+async fn discover_and_plan(
+    clients: &Clients,
+    desired: &Desired,
+) -> Result<(Existing, Plan), Error> {
+    check_static(clients, desired).await?;
+    let existing = Existing::discover(clients, &desired.cluster).await?;
+    let plan = plan(desired, &existing);
+    Ok((existing, plan))
+}
+
+/// Prints an error the way the linter does, and returns the status.
+fn fail(error: &Error, err: &mut dyn Write) -> io::Result<u8> {
+    writeln!(err, "error: {error}")?;
+    Ok(match error {
+        Error::Usage(_) | Error::Lint(_) | Error::Io(_) => EXIT_USAGE,
+        _ => EXIT_FAILED,
+    })
+}
+
+macro_rules! attempt {
+    ($e:expr, $err:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(error) => return fail(&error, $err),
+        }
+    };
+}
+
+fn needs_spec(loaded: &Loaded, command: &str) -> Result<Desired, Error> {
+    loaded
+        .desired
+        .clone()
+        .ok_or_else(|| Error::Usage(format!("{command} needs a spec")))
+}
+
+/// `awscluster plan`.
+pub fn plan_command(request: &Request, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<u8> {
+    let loaded = match attempt!(load(request, err), err) {
+        Ok(loaded) => loaded,
+        Err(code) => return Ok(code),
+    };
+    let desired = attempt!(needs_spec(&loaded, "plan"), err);
+    let rt = attempt!(runtime(), err);
+    let (_, plan) = attempt!(
+        rt.block_on(async {
+            let clients = connect(request, &loaded).await;
+            discover_and_plan(&clients, &desired).await
+        }),
+        err
+    );
+    match request.format {
+        Format::Human => out.write_all(render::plan_human(&plan).as_bytes())?,
+        Format::Json => out.write_all(render::plan_json(&plan).as_bytes())?,
+    }
+    Ok(EXIT_OK)
+}
+
+/// `awscluster status`.
+pub fn status_command(
+    request: &Request,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<u8> {
+    let loaded = match attempt!(load(request, err), err) {
+        Ok(loaded) => loaded,
+        Err(code) => return Ok(code),
+    };
+    let rt = attempt!(runtime(), err);
+    match &loaded.desired {
+        Some(desired) => {
+            let (_, plan) = attempt!(
+                rt.block_on(async {
+                    let clients = connect(request, &loaded).await;
+                    discover_and_plan(&clients, desired).await
+                }),
+                err
+            );
+            match request.format {
+                Format::Human => out.write_all(render::status_human(&plan).as_bytes())?,
+                Format::Json => out.write_all(render::status_json(&plan).as_bytes())?,
+            }
+            Ok(if plan.is_noop() { EXIT_OK } else { EXIT_FAILED })
+        }
+        None => {
+            // Without a spec there is nothing to compare with: list what
+            // the cluster owns.
+            let existing = attempt!(
+                rt.block_on(async {
+                    let clients = connect(request, &loaded).await;
+                    Existing::discover(&clients, &loaded.cluster).await
+                }),
+                err
+            );
+            let owned = owned_list(&existing);
+            match request.format {
+                Format::Human => {
+                    writeln!(
+                        out,
+                        "Cluster {} in {} owns {} resource(s).",
+                        loaded.cluster,
+                        loaded.region,
+                        owned.len()
+                    )?;
+                    for (kind, name, id) in &owned {
+                        writeln!(out, "  {kind:18}  {name}  {id}")?;
+                    }
+                }
+                Format::Json => {
+                    let resources: Vec<serde_json::Value> = owned
+                        .iter()
+                        .map(|(kind, name, id)| serde_json::json!({"kind": kind, "name": name, "id": id}))
+                        .collect();
+                    let value = serde_json::json!({"cluster": loaded.cluster, "region": loaded.region, "resources": resources});
+                    writeln!(
+                        out,
+                        "{}",
+                        serde_json::to_string_pretty(&value).unwrap_or_default()
+                    )?;
+                }
+            }
+            Ok(EXIT_OK)
+        }
+    }
+}
+
+/// Every owned resource: kind, name, id.
+fn owned_list(e: &Existing) -> Vec<(&'static str, String, String)> {
+    let mut list = Vec::new();
+    list.extend(
+        e.auto_scaling_groups
+            .iter()
+            .map(|r| ("auto-scaling-group", r.name.clone(), r.name.clone())),
+    );
+    list.extend(
+        e.launch_templates
+            .iter()
+            .map(|r| ("launch-template", r.name.clone(), r.id.clone())),
+    );
+    if let Some(lb) = e.load_balancer.as_ref().filter(|lb| lb.owned) {
+        list.push(("load-balancer", lb.name.clone(), lb.name.clone()));
+    }
+    list.extend(
+        e.instances
+            .iter()
+            .map(|r| ("instance", r.name.clone(), r.id.clone())),
+    );
+    list.extend(
+        e.groups
+            .iter()
+            .map(|r| ("security-group", r.name.clone(), r.id.clone())),
+    );
+    list.extend(
+        e.route_tables
+            .iter()
+            .map(|r| ("route-table", r.name.clone(), r.id.clone())),
+    );
+    list.extend(
+        e.nat_gateways
+            .iter()
+            .map(|r| ("nat-gateway", r.name.clone(), r.id.clone())),
+    );
+    list.extend(
+        e.addresses
+            .iter()
+            .map(|r| ("elastic-ip", r.name.clone(), r.allocation_id.clone())),
+    );
+    list.extend(
+        e.gateways
+            .iter()
+            .map(|r| ("internet-gateway", r.name.clone(), r.id.clone())),
+    );
+    list.extend(
+        e.subnets
+            .iter()
+            .map(|r| ("subnet", r.name.clone(), r.id.clone())),
+    );
+    list.extend(e.vpcs.iter().map(|r| ("vpc", r.name.clone(), r.id.clone())));
+    list
+}
+
+/// Asks on the terminal; without one, `--yes` is the only way to proceed.
+fn confirm(request: &Request, question: &str, err: &mut dyn Write) -> Result<bool, Error> {
+    if request.yes {
+        return Ok(true);
+    }
+    if !io::stdin().is_terminal() {
+        return Err(Error::Usage(
+            "not asking without a terminal: pass --yes to go ahead".into(),
+        ));
+    }
+    write!(err, "{question} Type `yes` to go ahead: ")?;
+    err.flush()?;
+    let mut answer = String::new();
+    io::stdin().lock().read_line(&mut answer)?;
+    Ok(answer.trim() == "yes")
+}
+
+/// Ctrl-C stops new work and lets what is in flight finish; a second one
+/// quits at once.
+fn on_interrupt(stop: Arc<AtomicBool>, progress: Arc<Progress>) {
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            stop.store(true, Ordering::SeqCst);
+            progress.say("interrupted: finishing the calls in flight; Ctrl-C again quits at once");
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(i32::from(EXIT_INTERRUPTED));
+            }
+        }
+    });
+}
+
+fn report(
+    command: &str,
+    outcome: &Outcome,
+    progress: &Progress,
+    calls: u64,
+    err: &mut dyn Write,
+) -> io::Result<u8> {
+    progress.clear();
+    writeln!(
+        err,
+        "{command}: {} created, {} changed, {} deleted in {:.1} s ({calls} AWS calls)",
+        outcome.created,
+        outcome.changed,
+        outcome.deleted,
+        progress.elapsed_secs()
+    )?;
+    if outcome.failures.is_empty() && !outcome.interrupted {
+        return Ok(EXIT_OK);
+    }
+    for failure in &outcome.failures {
+        writeln!(err, "error: {failure}")?;
+    }
+    writeln!(
+        err,
+        "{command} did not finish. What was done is tagged and found again: run `awscluster {command}` again to finish."
+    )?;
+    Ok(if outcome.failures.is_empty() {
+        EXIT_INTERRUPTED
+    } else {
+        EXIT_FAILED
+    })
+}
+
+/// `awscluster apply`.
+pub fn apply_command(
+    request: &Request,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<u8> {
+    let loaded = match attempt!(load(request, err), err) {
+        Ok(loaded) => loaded,
+        Err(code) => return Ok(code),
+    };
+    let desired = attempt!(needs_spec(&loaded, "apply"), err);
+    let rt = attempt!(runtime(), err);
+    let clients = rt.block_on(connect(request, &loaded));
+    let (existing, plan) = attempt!(rt.block_on(discover_and_plan(&clients, &desired)), err);
+    out.write_all(render::plan_human(&plan).as_bytes())?;
+    out.flush()?;
+    if let Some(step) = plan.blocked().next() {
+        writeln!(
+            err,
+            "error: cannot apply: {} {}: {}",
+            step.kind, step.name, step.reason
+        )?;
+        return Ok(EXIT_FAILED);
+    }
+    if plan.is_noop() {
+        return Ok(EXIT_OK);
+    }
+    if !attempt!(confirm(request, "Apply this plan?", err), err) {
+        writeln!(err, "Nothing done.")?;
+        return Ok(EXIT_FAILED);
+    }
+    let progress = Arc::new(Progress::stderr());
+    let stop = Arc::new(AtomicBool::new(false));
+    let outcome = rt.block_on(async {
+        on_interrupt(Arc::clone(&stop), Arc::clone(&progress));
+        crate::apply::apply(
+            &clients,
+            &desired,
+            &existing,
+            &request.timing,
+            &progress,
+            &stop,
+        )
+        .await
+    });
+    report("apply", &outcome, &progress, clients.calls.total(), err)
+}
+
+/// `awscluster destroy`.
+pub fn destroy_command(
+    request: &Request,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<u8> {
+    let loaded = match attempt!(load(request, err), err) {
+        Ok(loaded) => loaded,
+        Err(code) => return Ok(code),
+    };
+    let rt = attempt!(runtime(), err);
+    let clients = rt.block_on(connect(request, &loaded));
+    let existing = attempt!(
+        rt.block_on(Existing::discover(&clients, &loaded.cluster)),
+        err
+    );
+    let owned = owned_list(&existing);
+    if owned.is_empty() {
+        writeln!(
+            out,
+            "Cluster {} owns nothing in {}: nothing to destroy.",
+            loaded.cluster, loaded.region
+        )?;
+        return Ok(EXIT_OK);
+    }
+    writeln!(
+        out,
+        "Destroy cluster {} in {}: {} resource(s) to delete.",
+        loaded.cluster,
+        loaded.region,
+        owned.len()
+    )?;
+    for (kind, name, id) in &owned {
+        writeln!(out, "  - {kind:18}  {name}  ({id})")?;
+    }
+    out.flush()?;
+    if !attempt!(confirm(request, "Delete all of these?", err), err) {
+        writeln!(err, "Nothing done.")?;
+        return Ok(EXIT_FAILED);
+    }
+    let progress = Arc::new(Progress::stderr());
+    let stop = Arc::new(AtomicBool::new(false));
+    let outcome = attempt!(
+        rt.block_on(async {
+            on_interrupt(Arc::clone(&stop), Arc::clone(&progress));
+            crate::destroy::destroy(&clients, &loaded.cluster, &request.timing, &progress, &stop)
+                .await
+        }),
+        err
+    );
+    report("destroy", &outcome, &progress, clients.calls.total(), err)
+}

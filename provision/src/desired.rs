@@ -1,0 +1,578 @@
+//! What a validated spec asks AWS to hold: every resource with the name
+//! and tags it is found again by. Built from the spec and the layout the
+//! linter computed, so the provisioner and the rules cannot disagree on
+//! subnets or node placement.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use awscluster_lint::layout::Layout;
+use awscluster_lint::spec::{ClusterSpec, Role, SubnetKind};
+
+use crate::error::Error;
+
+/// The ownership tag's key; its value is `owned` for what the cluster
+/// created (and deletes), `shared` for what it only uses.
+pub fn owned_key(cluster: &str) -> String {
+    format!("sigs.k8s.io/cluster-api-provider-aws/cluster/{cluster}")
+}
+
+pub const ROLE_KEY: &str = "sigs.k8s.io/cluster-api-provider-aws/role";
+pub const OWNED: &str = "owned";
+
+#[derive(Debug, Clone)]
+pub struct Desired {
+    pub cluster: String,
+    pub region: String,
+    pub key_name: String,
+    /// The spec's tags, added to everything created.
+    pub user_tags: Vec<(String, String)>,
+    pub network: Network,
+    /// The zones the cluster uses, in spec order.
+    pub zones: Vec<String>,
+    pub groups: Vec<GroupSpec>,
+    pub bastion: Option<Machine>,
+    pub masters: Vec<Machine>,
+    pub pools: Vec<WorkerPool>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Network {
+    /// A VPC awscluster creates, with a public and a private subnet per zone.
+    Dynamic {
+        cidr: String,
+        zones: Vec<ZoneNetwork>,
+    },
+    /// An existing VPC and subnets: checked and used, never changed.
+    Static {
+        vpc_id: String,
+        cidr: String,
+        subnets: Vec<ExistingSubnet>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct ZoneNetwork {
+    pub zone: String,
+    pub public_cidr: String,
+    pub private_cidr: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExistingSubnet {
+    pub id: String,
+    pub zone: String,
+    pub cidr: String,
+    pub kind: SubnetKind,
+}
+
+/// The cluster's security groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum GroupRole {
+    Bastion,
+    ApiServerLb,
+    ControlPlane,
+    Node,
+}
+
+impl GroupRole {
+    pub const ALL: [GroupRole; 4] = [
+        GroupRole::Bastion,
+        GroupRole::ApiServerLb,
+        GroupRole::ControlPlane,
+        GroupRole::Node,
+    ];
+
+    pub fn suffix(self) -> &'static str {
+        match self {
+            GroupRole::Bastion => "bastion",
+            GroupRole::ApiServerLb => "apiserver-lb",
+            GroupRole::ControlPlane => "controlplane",
+            GroupRole::Node => "node",
+        }
+    }
+
+    pub fn role_tag(self) -> &'static str {
+        match self {
+            GroupRole::Bastion => "bastion",
+            GroupRole::ApiServerLb => "apiserver",
+            GroupRole::ControlPlane | GroupRole::Node => "common",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Source {
+    Cidr(String),
+    Group(GroupRole),
+}
+
+/// One ingress rule. `protocol` is AWS's: `tcp`, or `-1` for all traffic
+/// (ports then 0..=0 as written, ignored by AWS).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Ingress {
+    pub protocol: &'static str,
+    pub from_port: i32,
+    pub to_port: i32,
+    pub source: Source,
+    pub description: &'static str,
+}
+
+#[derive(Debug, Clone)]
+pub struct GroupSpec {
+    pub role: GroupRole,
+    pub name: String,
+    pub ingress: Vec<Ingress>,
+}
+
+/// An instance awscluster runs itself (the bastion, control-plane nodes).
+#[derive(Debug, Clone)]
+pub struct Machine {
+    pub name: String,
+    pub pool: String,
+    pub instance_type: String,
+    /// An AMI id or `resolve:ssm:<parameter>`, as EC2 takes it.
+    pub image: String,
+    pub user_data: Option<String>,
+    pub zone: String,
+    pub subnet: SubnetKind,
+    pub groups: Vec<GroupRole>,
+    pub role_tag: &'static str,
+}
+
+/// A worker pool: a launch template and an Auto Scaling group.
+#[derive(Debug, Clone)]
+pub struct WorkerPool {
+    /// The name of both the launch template and the group.
+    pub name: String,
+    pub pool: String,
+    pub instance_type: String,
+    pub image: String,
+    pub user_data: Option<String>,
+    pub zones: Vec<String>,
+    pub size: u32,
+    /// Spot pools: the maximum price in USD per hour, as EC2 takes it;
+    /// `Some("")` never happens, `None` with `spot` means on-demand's cap.
+    pub spot: Option<SpotPrice>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpotPrice {
+    pub max_price: Option<String>,
+}
+
+/// On-demand prices per Region and instance type, USD per hour:
+/// `{"us-east-1": {"m7i.large": 0.1008}}`.
+pub type Prices = BTreeMap<String, BTreeMap<String, f64>>;
+
+pub fn read_prices(path: &Path) -> Result<Prices, Error> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::Usage(format!("cannot read {}: {e}", path.display())))?;
+    serde_json::from_str(&text).map_err(|e| {
+        Error::Usage(format!(
+            "{}: {e}; expected {{\"<region>\": {{\"<instance type>\": <USD per hour>}}}}",
+            path.display()
+        ))
+    })
+}
+
+impl Desired {
+    /// The resources of a spec the linter found no error in. What only
+    /// provisioning needs (images, prices) is checked here, every problem
+    /// at once.
+    pub fn of(
+        spec: &ClusterSpec,
+        layout: &Layout,
+        prices: Option<&Prices>,
+    ) -> Result<Desired, Error> {
+        let cluster = spec.name.to_string();
+        let mut problems = Vec::new();
+        let network = match (spec.dynamic(), spec.static_placement()) {
+            (Some(_), _) => Network::Dynamic {
+                cidr: layout.vpc.map(|v| v.to_string()).unwrap_or_default(),
+                zones: layout
+                    .zones
+                    .iter()
+                    .map(|zone| {
+                        let cidr_of = |kind| {
+                            layout
+                                .subnets
+                                .iter()
+                                .find(|s| &s.zone == zone && s.kind == kind)
+                                .map(|s| s.cidr.to_string())
+                                .unwrap_or_default()
+                        };
+                        ZoneNetwork {
+                            zone: zone.clone(),
+                            public_cidr: cidr_of(SubnetKind::Public),
+                            private_cidr: cidr_of(SubnetKind::Private),
+                        }
+                    })
+                    .collect(),
+            },
+            (None, Some(placement)) => Network::Static {
+                vpc_id: placement.vpc_id.to_string(),
+                cidr: placement.vpc_cidr.to_string(),
+                subnets: placement
+                    .subnets
+                    .iter()
+                    .map(|s| ExistingSubnet {
+                        id: s.id.to_string(),
+                        zone: s.availability_zone.to_string(),
+                        cidr: s.cidr.to_string(),
+                        kind: *s.kind,
+                    })
+                    .collect(),
+            },
+            (None, None) => return Err(Error::Spec("the spec has no placement".into())),
+        };
+
+        let bastion = spec.bastion.as_ref().and_then(|b| {
+            let image = image(
+                b.image.as_deref().map(String::as_str),
+                "bastion.image",
+                &mut problems,
+            )?;
+            Some(Machine {
+                name: format!("{cluster}-bastion"),
+                pool: "bastion".into(),
+                instance_type: b.instance_type(b.span).to_string(),
+                image,
+                user_data: b.user_data.as_deref().cloned(),
+                zone: layout.zones.first().cloned().unwrap_or_default(),
+                subnet: SubnetKind::Public,
+                groups: vec![GroupRole::Bastion],
+                role_tag: "bastion",
+            })
+        });
+
+        let mut masters = Vec::new();
+        let mut pools = Vec::new();
+        for (i, (pool, placement)) in spec.pools().zip(&layout.pools).enumerate() {
+            let field = format!("nodePools[{i}].image");
+            let Some(image) = image(
+                pool.image.as_deref().map(String::as_str),
+                &field,
+                &mut problems,
+            ) else {
+                continue;
+            };
+            let user_data = pool.user_data.as_deref().cloned();
+            match *pool.role {
+                Role::Master => {
+                    let mut n = 0;
+                    for (zone, count) in placement.zones.iter().zip(&placement.nodes) {
+                        for _ in 0..*count {
+                            masters.push(Machine {
+                                name: format!("{cluster}-{}-{n}", *pool.name),
+                                pool: pool.name.to_string(),
+                                instance_type: pool.instance_type.to_string(),
+                                image: image.clone(),
+                                user_data: user_data.clone(),
+                                zone: zone.clone(),
+                                subnet: SubnetKind::Private,
+                                groups: vec![GroupRole::ControlPlane, GroupRole::Node],
+                                role_tag: "control-plane",
+                            });
+                            n += 1;
+                        }
+                    }
+                }
+                Role::Worker => {
+                    let spot = match pool.spot() {
+                        None => None,
+                        Some(spot) => {
+                            let percent = *spot.max_price_percent_of_on_demand;
+                            let on_demand =
+                                spot.on_demand_price.as_deref().copied().or_else(|| {
+                                    prices?
+                                        .get(spec.region.as_str())?
+                                        .get(pool.instance_type.as_str())
+                                        .copied()
+                                });
+                            match on_demand {
+                                Some(price) => Some(SpotPrice {
+                                    max_price: Some(format_price(price * percent / 100.0)),
+                                }),
+                                // Spot's own cap is the on-demand price.
+                                None if percent >= 100.0 => Some(SpotPrice { max_price: None }),
+                                None => {
+                                    problems.push(format!(
+                                        "nodePools[{i}] ({}): no on-demand price for {} in {} to take {percent}% of: \
+                                         set capacity.spot.onDemandPrice or pass --on-demand-prices FILE",
+                                        *pool.name, *pool.instance_type, *spec.region
+                                    ));
+                                    None
+                                }
+                            }
+                        }
+                    };
+                    pools.push(WorkerPool {
+                        name: format!("{cluster}-{}", *pool.name),
+                        pool: pool.name.to_string(),
+                        instance_type: pool.instance_type.to_string(),
+                        image,
+                        user_data,
+                        zones: placement.zones.clone(),
+                        size: *pool.size,
+                        spot,
+                    });
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Err(Error::Spec(format!(
+                "the spec cannot be provisioned as written:\n  - {}",
+                problems.join("\n  - ")
+            )));
+        }
+
+        let has_bastion = bastion.is_some();
+        let allowed: Vec<String> = spec
+            .bastion
+            .as_ref()
+            .map(|b| b.allowed_cidrs.iter().map(|c| c.to_string()).collect())
+            .unwrap_or_default();
+        let groups = groups(&cluster, has_bastion, &allowed);
+        Ok(Desired {
+            region: spec.region.to_string(),
+            key_name: spec.ssh_key_name.to_string(),
+            user_tags: spec
+                .tags
+                .as_ref()
+                .map(|t| {
+                    t.iter()
+                        .map(|t| (t.key.to_string(), t.value.to_string()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            network,
+            zones: layout.zones.clone(),
+            groups,
+            bastion,
+            masters,
+            pools,
+            cluster,
+        })
+    }
+
+    /// Tags for a resource created for this cluster: the spec's, then the
+    /// ones it is found again by (which win over the spec's).
+    pub fn tags(&self, name: &str, role: &str) -> Vec<(String, String)> {
+        let mut tags: Vec<(String, String)> = self
+            .user_tags
+            .iter()
+            .filter(|(k, _)| k != "Name" && *k != owned_key(&self.cluster) && k != ROLE_KEY)
+            .cloned()
+            .collect();
+        tags.push(("Name".into(), name.into()));
+        tags.push((owned_key(&self.cluster), OWNED.into()));
+        tags.push((ROLE_KEY.into(), role.into()));
+        tags
+    }
+
+    pub fn is_dynamic(&self) -> bool {
+        matches!(self.network, Network::Dynamic { .. })
+    }
+
+    pub fn vpc_name(&self) -> String {
+        format!("{}-vpc", self.cluster)
+    }
+
+    pub fn subnet_name(&self, kind: SubnetKind, zone: &str) -> String {
+        format!("{}-subnet-{kind}-{zone}", self.cluster)
+    }
+
+    pub fn igw_name(&self) -> String {
+        format!("{}-igw", self.cluster)
+    }
+
+    pub fn eip_name(&self, zone: &str) -> String {
+        format!("{}-eip-{zone}", self.cluster)
+    }
+
+    pub fn nat_name(&self, zone: &str) -> String {
+        format!("{}-nat-{zone}", self.cluster)
+    }
+
+    pub fn public_route_table_name(&self) -> String {
+        format!("{}-rt-public", self.cluster)
+    }
+
+    pub fn private_route_table_name(&self, zone: &str) -> String {
+        format!("{}-rt-private-{zone}", self.cluster)
+    }
+
+    pub fn load_balancer_name(&self) -> String {
+        load_balancer_name(&self.cluster)
+    }
+
+    pub fn group(&self, role: GroupRole) -> Option<&GroupSpec> {
+        self.groups.iter().find(|g| g.role == role)
+    }
+}
+
+pub fn load_balancer_name(cluster: &str) -> String {
+    format!("{cluster}-apiserver")
+}
+
+fn image(value: Option<&str>, field: &str, problems: &mut Vec<String>) -> Option<String> {
+    match value {
+        None => {
+            problems.push(format!(
+                "{field} is missing: name an AMI id (ami-…) or an SSM parameter (/aws/service/…)"
+            ));
+            None
+        }
+        Some(v) if v.starts_with("resolve:ssm:") => Some(v.to_string()),
+        Some(v) if v.starts_with('/') => Some(format!("resolve:ssm:{v}")),
+        Some(v) if is_ami_id(v) => Some(v.to_string()),
+        Some(v) => {
+            problems.push(format!(
+                "{field} `{v}` is neither an AMI id (ami-…) nor an SSM parameter path (/…)"
+            ));
+            None
+        }
+    }
+}
+
+fn is_ami_id(v: &str) -> bool {
+    v.strip_prefix("ami-").is_some_and(|hex| {
+        (8..=17).contains(&hex.len()) && hex.bytes().all(|b| b.is_ascii_hexdigit())
+    })
+}
+
+/// EC2 takes spot prices as decimal strings; five decimals is finer than
+/// any on-demand price is listed.
+fn format_price(price: f64) -> String {
+    let text = format!("{price:.5}");
+    let text = text.trim_end_matches('0');
+    text.trim_end_matches('.').to_string()
+}
+
+fn groups(cluster: &str, bastion: bool, allowed: &[String]) -> Vec<GroupSpec> {
+    use GroupRole::*;
+    let tcp = |from, to, source, description| Ingress {
+        protocol: "tcp",
+        from_port: from,
+        to_port: to,
+        source,
+        description,
+    };
+    let mut out = Vec::new();
+    if bastion {
+        out.push(GroupSpec {
+            role: Bastion,
+            name: format!("{cluster}-{}", Bastion.suffix()),
+            ingress: allowed
+                .iter()
+                .map(|c| tcp(22, 22, Source::Cidr(c.clone()), "SSH"))
+                .collect(),
+        });
+    }
+    out.push(GroupSpec {
+        role: ApiServerLb,
+        name: format!("{cluster}-{}", ApiServerLb.suffix()),
+        ingress: vec![tcp(
+            6443,
+            6443,
+            Source::Cidr("0.0.0.0/0".into()),
+            "Kubernetes API",
+        )],
+    });
+    let mut control_plane = vec![
+        tcp(
+            6443,
+            6443,
+            Source::Group(ApiServerLb),
+            "Kubernetes API from the load balancer",
+        ),
+        tcp(6443, 6443, Source::Group(Node), "Kubernetes API from nodes"),
+        tcp(2379, 2380, Source::Group(ControlPlane), "etcd"),
+    ];
+    let mut node = vec![
+        tcp(10250, 10250, Source::Group(ControlPlane), "kubelet API"),
+        Ingress {
+            protocol: "-1",
+            from_port: -1,
+            to_port: -1,
+            source: Source::Group(Node),
+            description: "all traffic among nodes",
+        },
+    ];
+    if bastion {
+        control_plane.push(tcp(22, 22, Source::Group(Bastion), "SSH from the bastion"));
+        node.push(tcp(22, 22, Source::Group(Bastion), "SSH from the bastion"));
+    }
+    out.push(GroupSpec {
+        role: ControlPlane,
+        name: format!("{cluster}-{}", ControlPlane.suffix()),
+        ingress: control_plane,
+    });
+    out.push(GroupSpec {
+        role: Node,
+        name: format!("{cluster}-{}", Node.suffix()),
+        ingress: node,
+    });
+    for g in &mut out {
+        g.ingress.sort();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn images_are_ami_ids_or_ssm_parameters() {
+        let mut problems = Vec::new();
+        assert_eq!(
+            image(Some("ami-04681a1dbd79675a5"), "f", &mut problems).as_deref(),
+            Some("ami-04681a1dbd79675a5")
+        );
+        assert_eq!(
+            image(
+                Some("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"),
+                "f",
+                &mut problems
+            )
+            .as_deref(),
+            Some(
+                "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+            )
+        );
+        assert!(problems.is_empty());
+        assert_eq!(
+            image(Some("ubuntu"), "nodePools[1].image", &mut problems),
+            None
+        );
+        assert_eq!(image(None, "bastion.image", &mut problems), None);
+        assert_eq!(problems.len(), 2);
+        assert!(
+            problems[0].contains("nodePools[1].image `ubuntu`"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn spot_prices_are_short_decimals() {
+        assert_eq!(format_price(0.1008 * 60.0 / 100.0), "0.06048");
+        assert_eq!(format_price(1.0), "1");
+        assert_eq!(format_price(0.5), "0.5");
+    }
+
+    #[test]
+    fn the_bastion_group_exists_only_with_a_bastion() {
+        let with = groups("c", true, &["203.0.113.0/24".into()]);
+        assert_eq!(with.len(), 4);
+        let without = groups("c", false, &[]);
+        assert_eq!(without.len(), 3);
+        assert!(
+            without
+                .iter()
+                .flat_map(|g| &g.ingress)
+                .all(|r| r.source != Source::Group(GroupRole::Bastion))
+        );
+    }
+}
