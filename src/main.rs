@@ -198,6 +198,10 @@ enum IamCommand {
         /// actions it needs).
         #[arg(long, value_enum, default_value_t = RequiredFormatArg::Policy)]
         format: RequiredFormatArg,
+        /// Add what images given as SSM parameters need
+        /// (`ssm:GetParameters`), which the seed's policies do not grant.
+        #[arg(long)]
+        with_ssm_images: bool,
     },
     /// Print the trust policy for the provisioning role: the given account
     /// may assume it with the external ID.
@@ -398,7 +402,10 @@ fn run(
             };
             commands::schema(which, out).map(|()| 0)
         }
-        Command::Iam(IamCommand::Required { format }) => provision::required(format, out, err),
+        Command::Iam(IamCommand::Required {
+            format,
+            with_ssm_images,
+        }) => provision::required(format, with_ssm_images, out, err),
         Command::Plan { spec, format, aws } => {
             let request = aws.into_request(provision::Target::Spec(spec), false, format);
             provision::run(provision::Which::Plan, request, out, err)
@@ -495,11 +502,12 @@ mod provision {
 
     pub fn required(
         format: RequiredFormatArg,
+        with_ssm_images: bool,
         out: &mut dyn Write,
         _err: &mut dyn Write,
     ) -> io::Result<u8> {
         let text = match format {
-            RequiredFormatArg::Policy => permissions::required_policy_text(),
+            RequiredFormatArg::Policy => permissions::required_policy_text(with_ssm_images),
             RequiredFormatArg::Table => permissions::table_text(),
         };
         out.write_all(text.as_bytes())?;
@@ -551,6 +559,7 @@ mod provision {
 
     pub fn required(
         _: RequiredFormatArg,
+        _: bool,
         _: &mut dyn Write,
         err: &mut dyn Write,
     ) -> io::Result<u8> {

@@ -50,7 +50,6 @@ const ASG: &str = "Auto Scaling";
 pub const TABLE: &[Permission] = &[
     op(EC2, "CreateVpc", &["ec2:CreateVpc", "ec2:CreateTags"]),
     op(EC2, "DescribeVpcs", &["ec2:DescribeVpcs"]),
-    op(EC2, "DescribeVpcAttribute", &["ec2:DescribeVpcAttribute"]),
     op(EC2, "ModifyVpcAttribute", &["ec2:ModifyVpcAttribute"]),
     op(EC2, "DeleteVpc", &["ec2:DeleteVpc"]),
     op(EC2, "CreateSubnet", &["ec2:CreateSubnet", "ec2:CreateTags"]),
@@ -120,28 +119,18 @@ pub const TABLE: &[Permission] = &[
         &["ec2:DescribeSecurityGroups"],
     ),
     op(EC2, "DescribeImages", &["ec2:DescribeImages"]),
-    // An image given as an SSM parameter is resolved by EC2 on the caller's
-    // behalf, which needs `ssm:GetParameters`.
-    op(
-        EC2,
-        "RunInstances",
-        &["ec2:RunInstances", "ec2:CreateTags", "ssm:GetParameters"],
-    ),
+    op(EC2, "RunInstances", &["ec2:RunInstances", "ec2:CreateTags"]),
     op(EC2, "TerminateInstances", &["ec2:TerminateInstances"]),
     op(EC2, "DescribeInstances", &["ec2:DescribeInstances"]),
     op(
         EC2,
         "CreateLaunchTemplate",
-        &[
-            "ec2:CreateLaunchTemplate",
-            "ec2:CreateTags",
-            "ssm:GetParameters",
-        ],
+        &["ec2:CreateLaunchTemplate", "ec2:CreateTags"],
     ),
     op(
         EC2,
         "CreateLaunchTemplateVersion",
-        &["ec2:CreateLaunchTemplateVersion", "ssm:GetParameters"],
+        &["ec2:CreateLaunchTemplateVersion"],
     ),
     op(EC2, "DeleteLaunchTemplate", &["ec2:DeleteLaunchTemplate"]),
     op(
@@ -230,41 +219,105 @@ pub fn actions() -> Vec<&'static str> {
     actions
 }
 
-/// The least-privilege identity policy for the provisioner: one statement
-/// per service, on every resource (the resources it creates do not exist
-/// yet when the policy is written, so their ARNs cannot be named).
-pub fn required_policy() -> serde_json::Value {
-    let mut by_service: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for action in actions() {
-        let service = action.split(':').next().unwrap_or(action);
-        by_service.entry(service).or_default().push(action);
+/// What an image given as an SSM parameter (`resolve:ssm:`) needs besides:
+/// EC2 resolves it with the caller's permissions. The seed's policies do
+/// not grant it (they allow `ssm:GetParameter` on EKS's image parameters
+/// only), so it is asked for only by `iam required --with-ssm-images`.
+pub const SSM_IMAGE_ACTIONS: &[&str] = &["ssm:GetParameters"];
+
+/// The resources an action is needed on. Auto Scaling's changes are
+/// scoped to groups, as the seed's controller policy scopes them; the
+/// rest is on every resource (what the provisioner creates does not exist
+/// yet when the policy is written, so its ARNs cannot be named).
+pub fn resource_for(action: &str) -> &'static str {
+    match action {
+        "autoscaling:CreateAutoScalingGroup"
+        | "autoscaling:UpdateAutoScalingGroup"
+        | "autoscaling:DeleteAutoScalingGroup"
+        | "autoscaling:CreateOrUpdateTags" => {
+            "arn:*:autoscaling:*:*:autoScalingGroup:*:autoScalingGroupName/*"
+        }
+        "ssm:GetParameters" => "arn:*:ssm:*:*:parameter/*",
+        _ => "*",
     }
-    let statements: Vec<serde_json::Value> = by_service
+}
+
+/// The least-privilege identity policy for the provisioner: one statement
+/// per service and resource.
+pub fn required_policy(with_ssm_images: bool) -> serde_json::Value {
+    let mut grouped: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
+    let extra = if with_ssm_images {
+        SSM_IMAGE_ACTIONS
+    } else {
+        &[]
+    };
+    let mut all = actions();
+    all.extend_from_slice(extra);
+    for action in all {
+        let service = action.split(':').next().unwrap_or(action);
+        grouped
+            .entry((service, resource_for(action)))
+            .or_default()
+            .push(action);
+    }
+    let statements: Vec<serde_json::Value> = grouped
         .into_iter()
-        .map(|(service, actions)| {
+        .map(|((service, resource), actions)| {
+            let scope = if resource == "*" { "" } else { "Scoped" };
             serde_json::json!({
-                "Sid": format!("Awscluster{}", sid_word(service)),
+                "Sid": format!("Awscluster{}{scope}", sid_word(service)),
                 "Effect": "Allow",
                 "Action": actions,
-                "Resource": "*",
+                "Resource": resource,
             })
         })
         .collect();
     serde_json::json!({"Version": "2012-10-17", "Statement": statements})
 }
 
-/// [`required_policy`] as printed: pretty JSON.
-pub fn required_policy_text() -> String {
-    serde_json::to_string_pretty(&required_policy()).unwrap_or_default() + "\n"
+/// The seed policy (a file of `policies/`) that allows `action` where the
+/// provisioner needs it, if one does.
+pub fn granted_by(action: &str) -> Option<&'static str> {
+    use awscluster_lint::iam::eval::{Decision, evaluate};
+    let policies = awscluster_lint::iam::run::builtin_policies();
+    policies.iter().find_map(|policy| {
+        let verdict = evaluate(std::slice::from_ref(policy), action, resource_for(action));
+        (verdict.decision == Decision::Allowed).then(|| {
+            let path: &'static str = awscluster_lint::iam::required::builtin()
+                .iter()
+                .find(|(name, _)| std::path::Path::new(name) == policy.file.path.as_path())
+                .map_or("?", |(name, _)| name);
+            path
+        })
+    })
 }
 
-/// Each call and the actions it needs, one per line.
+/// [`required_policy`] as printed: pretty JSON.
+pub fn required_policy_text(with_ssm_images: bool) -> String {
+    serde_json::to_string_pretty(&required_policy(with_ssm_images)).unwrap_or_default() + "\n"
+}
+
+/// Each call, the actions it needs, and the seed policy that grants each.
 pub fn table_text() -> String {
-    let width = TABLE.iter().map(|p| p.operation.len()).max().unwrap_or(0);
-    TABLE
+    let rows: Vec<(&str, &str, &str)> = TABLE
         .iter()
-        .map(|p| format!("{:width$}  {}\n", p.operation, p.actions.join(" ")))
-        .collect()
+        .flat_map(|p| {
+            p.actions.iter().map(|a| {
+                (
+                    p.operation,
+                    *a,
+                    granted_by(a).unwrap_or("NOT GRANTED by the seed's policies"),
+                )
+            })
+        })
+        .collect();
+    let op = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+    let action = rows.iter().map(|r| r.1.len()).max().unwrap_or(0);
+    let mut out = format!("{:op$}  {:action$}  granted by\n", "call", "IAM action");
+    for (o, a, g) in rows {
+        out.push_str(&format!("{o:op$}  {a:action$}  {g}\n"));
+    }
+    out
 }
 
 /// `elasticloadbalancing` → `Elasticloadbalancing`: Sids are alphanumeric.
@@ -376,8 +429,23 @@ mod tests {
     }
 
     #[test]
+    fn the_seed_policies_grant_every_call() {
+        let missing: Vec<&str> = actions()
+            .into_iter()
+            .filter(|a| granted_by(a).is_none())
+            .collect();
+        assert!(missing.is_empty(), "not granted by policies/: {missing:?}");
+        // And an action that is not granted is told apart.
+        assert_eq!(granted_by("ssm:GetParameters"), None);
+        assert_eq!(
+            granted_by("ec2:CreateVpc"),
+            Some("policies/controller.json")
+        );
+    }
+
+    #[test]
     fn the_required_policy_groups_actions_by_service() {
-        let policy = required_policy();
+        let policy = required_policy(false);
         let statements = policy["Statement"].as_array().expect("statements");
         let sids: Vec<&str> = statements
             .iter()
@@ -387,9 +455,9 @@ mod tests {
             sids,
             [
                 "AwsclusterAutoscaling",
+                "AwsclusterAutoscalingScoped",
                 "AwsclusterEc2",
                 "AwsclusterElasticloadbalancing",
-                "AwsclusterSsm"
             ]
         );
         let total: usize = statements
@@ -397,5 +465,7 @@ mod tests {
             .map(|s| s["Action"].as_array().map_or(0, Vec::len))
             .sum();
         assert_eq!(total, actions().len());
+        let with_ssm = required_policy(true);
+        assert_eq!(with_ssm["Statement"].as_array().map(Vec::len), Some(5));
     }
 }
