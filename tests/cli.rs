@@ -605,3 +605,35 @@ fn colour_only_when_asked_or_on_a_terminal() {
     ]);
     assert!(coloured.stdout.contains('\u{1b}'));
 }
+
+/// Without the `provision` feature the provisioning commands are there,
+/// and say how to get them instead of failing obscurely.
+#[cfg(not(feature = "provision"))]
+#[test]
+fn provisioning_commands_say_how_to_install_them() {
+    let commands: &[&[&str]] = &[
+        &["plan", "fixtures/provision/demo.cluster.json"],
+        &["apply", "fixtures/provision/demo.cluster.json", "--yes"],
+        &[
+            "destroy",
+            "--name",
+            "demo",
+            "--region",
+            "us-east-1",
+            "--yes",
+        ],
+        &["status", "fixtures/provision/demo.cluster.json"],
+        &["iam", "required"],
+    ];
+    for args in commands {
+        let result = run(args);
+        assert_eq!(result.code, 2, "{args:?}: {}", result.transcript());
+        assert!(
+            result
+                .stderr
+                .contains("cargo install --path . --features provision"),
+            "{args:?}: {}",
+            result.transcript()
+        );
+    }
+}

@@ -188,9 +188,32 @@ async fn discover_and_plan(
     desired: &Desired,
 ) -> Result<(Existing, Plan), Error> {
     check_static(clients, desired).await?;
-    let existing = Existing::discover(clients, &desired.cluster).await?;
+    let existing = leave_alone(
+        Existing::discover(clients, &desired.cluster).await?,
+        Some(desired),
+    );
     let plan = plan(desired, &existing);
     Ok((existing, plan))
+}
+
+/// Static placement's network, which no command may change or delete.
+fn static_network(desired: Option<&Desired>) -> Option<(String, Vec<String>)> {
+    match &desired?.network {
+        Network::Static {
+            vpc_id, subnets, ..
+        } => Some((
+            vpc_id.clone(),
+            subnets.iter().map(|s| s.id.clone()).collect(),
+        )),
+        Network::Dynamic { .. } => None,
+    }
+}
+
+fn leave_alone(existing: Existing, desired: Option<&Desired>) -> Existing {
+    match static_network(desired) {
+        Some((vpc, subnets)) => existing.without(&vpc, &subnets),
+        None => existing,
+    }
 }
 
 /// Prints an error the way the linter does, and returns the status.
@@ -488,7 +511,12 @@ pub fn destroy_command(
     let rt = attempt!(runtime(), err);
     let clients = rt.block_on(connect(request, &loaded));
     let existing = attempt!(
-        rt.block_on(Existing::discover(&clients, &loaded.cluster)),
+        rt.block_on(async {
+            Ok::<_, Error>(leave_alone(
+                Existing::discover(&clients, &loaded.cluster).await?,
+                loaded.desired.as_ref(),
+            ))
+        }),
         err
     );
     let owned = owned_list(&existing);
@@ -520,8 +548,15 @@ pub fn destroy_command(
     let outcome = attempt!(
         rt.block_on(async {
             on_interrupt(Arc::clone(&stop), Arc::clone(&progress));
-            crate::destroy::destroy(&clients, &loaded.cluster, &request.timing, &progress, &stop)
-                .await
+            crate::destroy::destroy(
+                &clients,
+                &loaded.cluster,
+                static_network(loaded.desired.as_ref()),
+                &request.timing,
+                &progress,
+                &stop,
+            )
+            .await
         }),
         err
     );

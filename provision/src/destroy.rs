@@ -19,9 +19,12 @@ use crate::wait::{Timing, until};
 /// Passes before destroy gives up on what still fails.
 const PASSES: usize = 4;
 
+/// Deletes what `cluster` owns, except `leave` (static placement's VPC and
+/// subnets, which may carry the cluster's tag as the seed guide asks).
 pub async fn destroy(
     clients: &Clients,
     cluster: &str,
+    leave: Option<(String, Vec<String>)>,
     timing: &Timing,
     progress: &Progress,
     stop: &AtomicBool,
@@ -30,7 +33,10 @@ pub async fn destroy(
     run.keep_going = true;
     let mut failures = Vec::new();
     for pass in 1..=PASSES {
-        let existing = Existing::discover(clients, cluster).await?;
+        let mut existing = Existing::discover(clients, cluster).await?;
+        if let Some((vpc, subnets)) = &leave {
+            existing = existing.without(vpc, subnets);
+        }
         if existing.is_empty() || run.stopped() {
             failures.clear();
             break;

@@ -199,6 +199,13 @@ impl Existing {
             launch_templates(clients, cluster),
             auto_scaling_groups(clients, cluster),
         )?;
+        // Subnets are only ever created in a VPC the cluster owns. The seed
+        // guide has an existing network's public subnets carry the
+        // cluster's `owned` tag too: those belong to the network's owner.
+        let subnets = subnets
+            .into_iter()
+            .filter(|s| vpcs.iter().any(|v| v.id == s.vpc_id))
+            .collect();
         Ok(Existing {
             vpcs,
             subnets,
@@ -212,6 +219,15 @@ impl Existing {
             launch_templates,
             auto_scaling_groups,
         })
+    }
+
+    /// Leaves out an existing network the spec names, whatever its tags
+    /// say: static placement's VPC and subnets are never changed or deleted.
+    pub fn without(mut self, vpc_id: &str, subnet_ids: &[String]) -> Existing {
+        self.vpcs.retain(|v| v.id != vpc_id);
+        self.subnets
+            .retain(|s| s.vpc_id != vpc_id && !subnet_ids.contains(&s.id));
+        self
     }
 
     pub fn is_empty(&self) -> bool {

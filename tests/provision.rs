@@ -1,0 +1,374 @@
+//! The provisioner against moto's server, through the real binary: apply,
+//! re-apply, interruptions, injected failures, destroy, and what destroy
+//! must leave alone. Each test starts its own emulator.
+
+#![cfg(feature = "provision")]
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use support::{FAST, Faults, Moto, Proxy, aws, awscluster, run, text};
+
+const SPEC: &str = "fixtures/provision/demo.cluster.json";
+
+/// What the demo spec creates: exactly one of each of these.
+fn demo_inventory() -> Value {
+    json!({
+        "vpc": 1, "subnet": 6, "internet-gateway": 1, "elastic-ip": 3, "nat-gateway": 3,
+        "route-table": 4, "security-group": 4, "instance": 4, "launch-template": 2,
+        "auto-scaling-group": 2, "load-balancer": 1,
+    })
+}
+
+fn empty_inventory() -> Value {
+    let mut v = demo_inventory();
+    for (_, n) in v.as_object_mut().expect("object").iter_mut() {
+        *n = json!(0);
+    }
+    v
+}
+
+fn succeed(endpoint: &str, args: &[&str]) -> (String, String) {
+    let out = run(endpoint, args);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{args:?} failed ({:?}):\n{stdout}\n{stderr}",
+        out.status.code()
+    );
+    (stdout, stderr)
+}
+
+#[test]
+fn apply_status_plan_apply_destroy_round_trip() {
+    let moto = Moto::start();
+    let url = moto.url();
+
+    let (plan, _) = succeed(&url, &["plan", SPEC]);
+    assert!(
+        plan.starts_with(
+            "Plan for cluster demo in us-east-1: 31 to create, 0 to change, 0 to delete"
+        ),
+        "{plan}"
+    );
+
+    let (_, log) = succeed(&url, &["apply", SPEC, "--yes"]);
+    assert!(log.contains("apply: 31 created"), "{log}");
+    assert!(
+        log.contains("created nat-gateway demo-nat-us-east-1c"),
+        "{log}"
+    );
+    assert_eq!(aws(&moto, &["inventory"]), demo_inventory());
+
+    let (status, _) = succeed(&url, &["status", SPEC]);
+    assert!(
+        status.starts_with("Cluster demo in us-east-1: 31 of 31 resources match the spec."),
+        "{status}"
+    );
+    let (status, _) = succeed(&url, &["status", SPEC, "--format", "json"]);
+    let status: Value = serde_json::from_str(&status).expect("json");
+    assert_eq!(status["matches"], true);
+
+    let (plan, _) = succeed(&url, &["plan", SPEC]);
+    assert!(
+        plan.contains("0 to create, 0 to change, 0 to delete, 31 unchanged"),
+        "{plan}"
+    );
+    assert!(
+        plan.ends_with("Nothing to do: AWS matches the spec.\n"),
+        "{plan}"
+    );
+
+    // A second apply changes nothing: it stops at the empty plan.
+    let (again, log) = succeed(&url, &["apply", SPEC, "--yes"]);
+    assert!(again.contains("Nothing to do"), "{again}");
+    assert!(!log.contains("created"), "{log}");
+    assert_eq!(aws(&moto, &["inventory"]), demo_inventory());
+
+    let (listing, log) = succeed(&url, &["destroy", SPEC, "--yes"]);
+    assert!(
+        listing.starts_with("Destroy cluster demo in us-east-1: 31 resource(s) to delete."),
+        "{listing}"
+    );
+    assert!(log.contains("destroy: 0 created"), "{log}");
+    assert_eq!(aws(&moto, &["inventory"]), empty_inventory());
+
+    let (owned, _) = succeed(&url, &["status", "--name", "demo", "--region", "us-east-1"]);
+    assert_eq!(owned, "Cluster demo in us-east-1 owns 0 resource(s).\n");
+    let (nothing, _) = succeed(
+        &url,
+        &[
+            "destroy",
+            "--name",
+            "demo",
+            "--region",
+            "us-east-1",
+            "--yes",
+        ],
+    );
+    assert!(nothing.contains("nothing to destroy"), "{nothing}");
+}
+
+#[test]
+fn the_plan_of_a_new_cluster_in_each_format() {
+    let moto = Moto::start();
+    let (human, _) = succeed(&moto.url(), &["plan", SPEC]);
+    insta::assert_snapshot!("plan_human", human);
+    let (json, _) = succeed(&moto.url(), &["plan", SPEC, "--format", "json"]);
+    insta::assert_snapshot!("plan_json", json);
+}
+
+#[test]
+fn apply_killed_at_several_points_converges_to_one_of_each() {
+    let moto = Moto::start();
+    let proxy = Proxy::start(moto.port);
+    // Slow calls leave room to land a kill between any two of them.
+    proxy.set(Faults {
+        delay: Duration::from_millis(15),
+        fail: None,
+    });
+    for after in [3, 12, 30, 55] {
+        let start = proxy.calls();
+        let mut child = awscluster(&proxy.url())
+            .args(["apply", SPEC, "--yes"])
+            .args(FAST)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("apply starts");
+        let began = Instant::now();
+        while proxy.calls() < start + after && began.elapsed() < Duration::from_secs(60) {
+            if child.try_wait().expect("wait").is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let (_, log) = succeed(&proxy.url(), &["apply", SPEC, "--yes"]);
+    assert!(!log.contains("FAILED"), "{log}");
+    assert_eq!(aws(&moto, &["inventory"]), demo_inventory());
+    let (status, _) = succeed(&moto.url(), &["status", SPEC]);
+    assert!(
+        status.contains("31 of 31 resources match the spec."),
+        "{status}"
+    );
+}
+
+#[test]
+fn a_failing_call_is_reported_with_its_code_and_apply_finishes_later() {
+    let moto = Moto::start();
+    let proxy = Proxy::start(moto.port);
+    proxy.set(Faults {
+        delay: Duration::ZERO,
+        fail: Some((
+            "CreateNatGateway".into(),
+            "NatGatewayLimitExceeded".into(),
+            1,
+        )),
+    });
+    let out = run(&proxy.url(), &["apply", SPEC, "--yes"]);
+    let log = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{log}");
+    assert!(
+        log.contains("error: CreateNatGateway (demo-nat-us-east-1"),
+        "{log}"
+    );
+    assert!(
+        log.contains("NatGatewayLimitExceeded: injected by the test proxy"),
+        "{log}"
+    );
+    assert!(
+        log.contains("run `awscluster apply` again to finish"),
+        "{log}"
+    );
+    // Nothing after the NAT gateways started: no instance ran.
+    assert_eq!(aws(&moto, &["inventory"])["instance"], 0);
+
+    let (_, log) = succeed(&proxy.url(), &["apply", SPEC, "--yes"]);
+    assert!(log.contains("created nat-gateway"), "{log}");
+    assert_eq!(aws(&moto, &["inventory"]), demo_inventory());
+}
+
+#[test]
+fn a_load_balancer_someone_else_owns_blocks_apply() {
+    let moto = Moto::start();
+    aws(&moto, &["foreign-elb", "demo-apiserver"]);
+    let out = run(&moto.url(), &["apply", SPEC, "--yes"]);
+    let log = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{log}");
+    assert!(log.contains("is not owned by cluster demo"), "{log}");
+    assert_eq!(aws(&moto, &["inventory"])["vpc"], 0, "nothing was created");
+    // And destroy leaves it alone.
+    succeed(
+        &moto.url(),
+        &[
+            "destroy",
+            "--name",
+            "demo",
+            "--region",
+            "us-east-1",
+            "--yes",
+        ],
+    );
+    assert_eq!(aws(&moto, &["inventory"])["load-balancer"], 1);
+}
+
+#[test]
+fn destroy_of_a_static_cluster_leaves_the_network_and_every_unowned_resource() {
+    let moto = Moto::start();
+    let network = aws(&moto, &["static-network"]);
+    let subnets: Vec<Value> = network["subnets"]
+        .as_array()
+        .expect("subnets")
+        .iter()
+        .map(|s| {
+            json!({"id": s["id"], "availabilityZone": s["zone"], "cidr": s["cidr"], "type": s["type"], "tags": s["tags"]})
+        })
+        .collect();
+    let spec = json!({
+        "name": "static",
+        "region": "us-east-1",
+        "sshKeyName": "ops",
+        "placement": {"static": {"vpcId": network["vpc"], "vpcCidr": "10.1.0.0/16", "subnets": subnets}},
+        "bastion": {"allowedCidrs": ["203.0.113.0/24"], "image": "ami-04681a1dbd79675a5"},
+        "nodePools": [
+            {"name": "control-plane", "role": "master", "size": 1, "instanceType": "m7i.large", "image": "ami-04681a1dbd79675a5"},
+            {"name": "workers", "role": "worker", "size": 2, "instanceType": "m7i.large", "image": "ami-04681a1dbd79675a5"}
+        ]
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("static.cluster.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&spec).expect("json")).expect("write spec");
+    let path = path.to_str().expect("utf-8 path");
+
+    let (plan, _) = succeed(&moto.url(), &["plan", path]);
+    assert!(
+        !plan.contains(" vpc "),
+        "static placement creates no VPC:\n{plan}"
+    );
+    succeed(&moto.url(), &["apply", path, "--yes"]);
+    let (status, _) = succeed(&moto.url(), &["status", path]);
+    assert!(status.contains("resources match the spec."), "{status}");
+
+    let (_, log) = succeed(&moto.url(), &["destroy", path, "--yes"]);
+    assert!(!log.contains("vpc"), "{log}");
+    assert!(!log.contains("subnet"), "{log}");
+    let left = aws(&moto, &["still-there", &network.to_string()]);
+    assert_eq!(
+        left,
+        json!({"vpc": true, "subnets": 4, "security-group": true, "instance": true, "elastic-ip": true, "launch-template": true})
+    );
+    let (owned, _) = succeed(
+        &moto.url(),
+        &["status", "--name", "static", "--region", "us-east-1"],
+    );
+    assert_eq!(owned, "Cluster static in us-east-1 owns 0 resource(s).\n");
+}
+
+#[test]
+fn a_static_network_that_does_not_match_is_refused() {
+    let moto = Moto::start();
+    let spec = json!({
+        "name": "ghost",
+        "region": "us-east-1",
+        "sshKeyName": "ops",
+        "placement": {"static": {"vpcId": "vpc-0123456789abcdef0", "vpcCidr": "10.9.0.0/16", "subnets": [
+            {"id": "subnet-0123456789abcdef0", "availabilityZone": "us-east-1a", "cidr": "10.9.0.0/20", "type": "public",
+             "tags": {"kubernetes.io/role/elb": "1", "kubernetes.io/cluster/ghost": "shared",
+                      "sigs.k8s.io/cluster-api-provider-aws/role": "public",
+                      "sigs.k8s.io/cluster-api-provider-aws/cluster/ghost": "owned"}},
+            {"id": "subnet-0123456789abcdef1", "availabilityZone": "us-east-1a", "cidr": "10.9.64.0/18", "type": "private",
+             "tags": {"kubernetes.io/role/internal-elb": "1", "kubernetes.io/cluster/ghost": "shared"}}
+        ]}},
+        "nodePools": [{"name": "control-plane", "role": "master", "size": 1, "allowWorkerCapability": true, "instanceType": "m7i.large", "image": "ami-04681a1dbd79675a5"}]
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("ghost.cluster.json");
+    std::fs::write(&path, spec.to_string()).expect("write spec");
+    let out = run(&moto.url(), &["plan", path.to_str().expect("utf-8")]);
+    let log = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{log}");
+    assert!(
+        log.contains("VPC vpc-0123456789abcdef0 does not exist in us-east-1"),
+        "{log}"
+    );
+    assert!(
+        log.contains("subnet subnet-0123456789abcdef1 does not exist"),
+        "{log}"
+    );
+}
+
+#[test]
+fn a_spec_with_errors_is_refused_before_any_call() {
+    // No emulator: nothing may be called.
+    let out = run(
+        "http://127.0.0.1:9",
+        &[
+            "apply",
+            "fixtures/clusters/broken/pools/master-size.cluster.json",
+            "--yes",
+        ],
+    );
+    let log = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{log}");
+    assert!(log.contains("pools/master-size"), "{log}");
+    assert!(log.contains("fix them before provisioning"), "{log}");
+}
+
+#[test]
+fn a_spec_without_images_says_what_is_missing() {
+    let out = run(
+        "http://127.0.0.1:9",
+        &["plan", "fixtures/clusters/default.cluster.json"],
+    );
+    let log = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{log}");
+    assert!(log.contains("bastion.image is missing"), "{log}");
+    assert!(log.contains("nodePools[0].image is missing"), "{log}");
+}
+
+#[test]
+fn apply_without_a_terminal_needs_yes() {
+    let moto = Moto::start();
+    let out = run(&moto.url(), &["apply", SPEC]);
+    let log = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{log}");
+    assert!(log.contains("pass --yes to go ahead"), "{log}");
+    assert_eq!(aws(&moto, &["inventory"]), empty_inventory());
+}
+
+#[test]
+fn the_seed_policies_grant_what_iam_required_prints() {
+    let required = awscluster("http://127.0.0.1:9")
+        .args(["iam", "required"])
+        .output()
+        .expect("runs");
+    assert!(required.status.success());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("required.json");
+    std::fs::write(&path, &required.stdout).expect("write");
+    let check = awscluster("http://127.0.0.1:9")
+        .args(["iam", "check", "--granted"])
+        .args([
+            "policies/controller.json",
+            "policies/control-plane.json",
+            "policies/nodes.json",
+            "policies/deployment.json",
+        ])
+        .arg("--required")
+        .arg(&path)
+        .output()
+        .expect("runs");
+    assert!(check.status.success(), "{}", text(&check.stdout));
+    let table = awscluster("http://127.0.0.1:9")
+        .args(["iam", "required", "--format", "table"])
+        .output()
+        .expect("runs");
+    let table = text(&table.stdout);
+    assert!(!table.contains("NOT GRANTED"), "{table}");
+    assert!(table.contains("CreateNatGateway"), "{table}");
+}
