@@ -302,7 +302,9 @@ fn main() -> ExitCode {
         }
     };
     let mut out = io::stdout().lock();
-    let mut err = io::stderr().lock();
+    // Not locked for the whole run: the provisioner's progress is written
+    // from its runtime's threads too.
+    let mut err = io::stderr();
     let result = run(cli.command, &matches, &mut out, &mut err);
     let flushed = result.and_then(|code| out.flush().map(|()| code));
     match flushed {

@@ -372,3 +372,49 @@ fn the_seed_policies_grant_what_iam_required_prints() {
     assert!(!table.contains("NOT GRANTED"), "{table}");
     assert!(table.contains("CreateNatGateway"), "{table}");
 }
+
+#[test]
+fn ctrl_c_lets_the_calls_in_flight_finish_and_apply_converges_later() {
+    let moto = Moto::start();
+    let proxy = Proxy::start(moto.port);
+    proxy.set(Faults {
+        delay: Duration::from_millis(20),
+        fail: None,
+    });
+    let child = awscluster(&proxy.url())
+        .args(["apply", SPEC, "--yes"])
+        .args(FAST)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("apply starts");
+    // Past discovery and the plan: apply is creating.
+    let began = Instant::now();
+    while proxy.calls() < 25 && began.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let signalled = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(signalled.success());
+    let out = child.wait_with_output().expect("apply ends");
+    let log = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{log}");
+    assert!(
+        log.contains("interrupted: finishing the calls in flight"),
+        "{log}"
+    );
+    assert!(
+        log.contains("run `awscluster apply` again to finish"),
+        "{log}"
+    );
+    assert_ne!(
+        aws(&moto, &["inventory"]),
+        demo_inventory(),
+        "stopped before the end"
+    );
+
+    succeed(&proxy.url(), &["apply", SPEC, "--yes"]);
+    assert_eq!(aws(&moto, &["inventory"]), demo_inventory());
+}

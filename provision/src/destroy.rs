@@ -14,7 +14,7 @@ use crate::clients::Clients;
 use crate::discover::Existing;
 use crate::error::{AwsResult, Error};
 use crate::progress::Progress;
-use crate::wait::{Timing, until};
+use crate::wait::{Timing, released, until};
 
 /// Passes before destroy gives up on what still fails.
 const PASSES: usize = 4;
@@ -193,13 +193,16 @@ pub(crate) async fn delete(run: &Run<'_>, what: &Existing) {
     .await;
     join_all(what.groups.iter().map(|g| {
         run.step(format!("security-group {}", g.name), async {
-            gone(
-                ec2.delete_security_group()
-                    .group_id(&g.id)
-                    .send()
-                    .await
-                    .on("DeleteSecurityGroup", &g.name),
-            )?;
+            released("security group", run.timing, || async {
+                gone(
+                    ec2.delete_security_group()
+                        .group_id(&g.id)
+                        .send()
+                        .await
+                        .on("DeleteSecurityGroup", &g.name),
+                )
+            })
+            .await?;
             Ok(Did::Deleted((), g.id.clone()))
         })
     }))
@@ -266,13 +269,16 @@ pub(crate) async fn delete(run: &Run<'_>, what: &Existing) {
     .await;
     join_all(what.addresses.iter().map(|a| {
         run.step(format!("elastic-ip {}", a.name), async {
-            gone(
-                ec2.release_address()
-                    .allocation_id(&a.allocation_id)
-                    .send()
-                    .await
-                    .on("ReleaseAddress", &a.name),
-            )?;
+            released("Elastic IP", run.timing, || async {
+                gone(
+                    ec2.release_address()
+                        .allocation_id(&a.allocation_id)
+                        .send()
+                        .await
+                        .on("ReleaseAddress", &a.name),
+                )
+            })
+            .await?;
             Ok(Did::Deleted((), a.allocation_id.clone()))
         })
     }))
@@ -280,14 +286,17 @@ pub(crate) async fn delete(run: &Run<'_>, what: &Existing) {
     join_all(what.gateways.iter().map(|g| {
         run.step(format!("internet-gateway {}", g.name), async {
             for vpc in &g.attached_to {
-                gone(
-                    ec2.detach_internet_gateway()
-                        .internet_gateway_id(&g.id)
-                        .vpc_id(vpc)
-                        .send()
-                        .await
-                        .on("DetachInternetGateway", &g.name),
-                )?;
+                released("internet gateway", run.timing, || async {
+                    gone(
+                        ec2.detach_internet_gateway()
+                            .internet_gateway_id(&g.id)
+                            .vpc_id(vpc)
+                            .send()
+                            .await
+                            .on("DetachInternetGateway", &g.name),
+                    )
+                })
+                .await?;
             }
             gone(
                 ec2.delete_internet_gateway()
@@ -302,26 +311,32 @@ pub(crate) async fn delete(run: &Run<'_>, what: &Existing) {
     .await;
     join_all(what.subnets.iter().map(|s| {
         run.step(format!("subnet {}", s.name), async {
-            gone(
-                ec2.delete_subnet()
-                    .subnet_id(&s.id)
-                    .send()
-                    .await
-                    .on("DeleteSubnet", &s.name),
-            )?;
+            released("subnet", run.timing, || async {
+                gone(
+                    ec2.delete_subnet()
+                        .subnet_id(&s.id)
+                        .send()
+                        .await
+                        .on("DeleteSubnet", &s.name),
+                )
+            })
+            .await?;
             Ok(Did::Deleted((), s.id.clone()))
         })
     }))
     .await;
     join_all(what.vpcs.iter().map(|v| {
         run.step(format!("vpc {}", v.name), async {
-            gone(
-                ec2.delete_vpc()
-                    .vpc_id(&v.id)
-                    .send()
-                    .await
-                    .on("DeleteVpc", &v.name),
-            )?;
+            released("VPC", run.timing, || async {
+                gone(
+                    ec2.delete_vpc()
+                        .vpc_id(&v.id)
+                        .send()
+                        .await
+                        .on("DeleteVpc", &v.name),
+                )
+            })
+            .await?;
             Ok(Did::Deleted((), v.id.clone()))
         })
     }))

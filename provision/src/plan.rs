@@ -679,3 +679,172 @@ fn extras(b: &mut Builder) {
         push("vpc", &r.name, &r.id);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use awscluster_lint::run::{Validated, validate};
+
+    use super::*;
+    use crate::discover::{AutoScalingGroup, NatGateway, Vpc};
+
+    fn demo() -> Desired {
+        let validated = validate(
+            Path::new("../fixtures/provision/demo.cluster.json"),
+            Some(Path::new("../fixtures/provision/awscluster.toml")),
+            Path::new("."),
+        )
+        .expect("the fixture reads");
+        let Validated::Ready { spec, layout, .. } = validated else {
+            panic!("the fixture lints clean");
+        };
+        Desired::of(&spec, &layout, None).expect("the fixture can be provisioned")
+    }
+
+    fn vpc(id: &str, cidr: &str) -> Vpc {
+        Vpc {
+            id: id.into(),
+            name: "demo-vpc".into(),
+            cidr: cidr.into(),
+            tags: Default::default(),
+        }
+    }
+
+    fn steps(plan: &Plan, action: Action) -> Vec<(String, String)> {
+        plan.steps
+            .iter()
+            .filter(|s| s.action == action)
+            .map(|s| (s.kind.to_string(), s.name.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn a_new_cluster_is_all_creations_in_dependency_order() {
+        let plan = plan(&demo(), &Existing::default());
+        assert_eq!(plan.count(Action::Create), plan.steps.len());
+        assert_eq!(plan.steps.len(), 31);
+        let kinds: Vec<&str> = plan.steps.iter().map(|s| s.kind).collect();
+        let first = |k| kinds.iter().position(|x| *x == k).expect("present");
+        assert!(first("vpc") < first("subnet"));
+        assert!(first("nat-gateway") < first("route-table"));
+        assert!(first("security-group") < first("load-balancer"));
+        assert!(first("launch-template") < first("auto-scaling-group"));
+    }
+
+    #[test]
+    fn duplicates_and_what_the_spec_dropped_are_deleted() {
+        let existing = Existing {
+            vpcs: vec![vpc("vpc-1", "10.0.0.0/16"), vpc("vpc-2", "10.0.0.0/16")],
+            auto_scaling_groups: vec![AutoScalingGroup {
+                name: "demo-old-pool".into(),
+                min: 1,
+                max: 1,
+                desired: 1,
+                subnets: vec![],
+            }],
+            ..Existing::default()
+        };
+        let plan = plan(&demo(), &existing);
+        assert_eq!(
+            steps(&plan, Action::Delete),
+            [
+                (
+                    "auto-scaling-group".to_string(),
+                    "demo-old-pool".to_string()
+                ),
+                ("vpc".to_string(), "demo-vpc".to_string())
+            ]
+        );
+        let deleted_vpc = plan
+            .steps
+            .iter()
+            .find(|s| s.action == Action::Delete && s.kind == "vpc");
+        assert_eq!(
+            deleted_vpc.and_then(|s| s.id.as_deref()),
+            Some("vpc-2"),
+            "the first is kept"
+        );
+        assert_eq!(
+            steps(&plan, Action::Keep),
+            [("vpc".to_string(), "demo-vpc".to_string())]
+        );
+    }
+
+    #[test]
+    fn a_vpc_with_another_block_blocks_the_plan() {
+        let existing = Existing {
+            vpcs: vec![vpc("vpc-1", "10.9.0.0/16")],
+            ..Existing::default()
+        };
+        let plan = plan(&demo(), &existing);
+        let blocked: Vec<&Step> = plan.blocked().collect();
+        assert_eq!(blocked.len(), 1);
+        assert!(
+            blocked[0].reason.contains("destroy the cluster first"),
+            "{}",
+            blocked[0].reason
+        );
+    }
+
+    #[test]
+    fn a_pending_nat_gateway_is_kept_and_a_failed_one_replaced() {
+        let nat = |id: &str, zone: &str, state: &str| NatGateway {
+            id: id.into(),
+            name: format!("demo-nat-{zone}"),
+            subnet_id: "subnet-1".into(),
+            state: state.into(),
+            allocation_ids: vec![],
+        };
+        let existing = Existing {
+            nat_gateways: vec![
+                nat("nat-a", "us-east-1a", "pending"),
+                nat("nat-b", "us-east-1b", "failed"),
+            ],
+            ..Existing::default()
+        };
+        let d = demo();
+        let plan = plan(&d, &existing);
+        let nat_steps: Vec<(Action, Option<&str>)> = plan
+            .steps
+            .iter()
+            .filter(|s| s.kind == "nat-gateway")
+            .map(|s| (s.action, s.id.as_deref()))
+            .collect();
+        assert_eq!(
+            nat_steps,
+            [
+                (Action::Keep, Some("nat-a")),
+                (Action::Create, None),
+                (Action::Create, None),
+                (Action::Delete, Some("nat-b")),
+            ]
+        );
+    }
+
+    #[test]
+    fn rules_are_compared_with_the_groups_ids_filled_in() {
+        let d = demo();
+        let ids = |role: GroupRole| Some(format!("sg-{}", role.suffix()));
+        let wanted = wanted_ingress(&d, GroupRole::Node, &ids).expect("all groups known");
+        let mut group = Group {
+            id: "sg-node".into(),
+            name: "demo-node".into(),
+            vpc_id: "vpc-1".into(),
+            ingress: wanted.clone(),
+        };
+        assert_eq!(rule_diff(&group, &wanted), (vec![], vec![]));
+        let stray = IngressRule {
+            protocol: "tcp".into(),
+            from_port: 22,
+            to_port: 22,
+            source: "0.0.0.0/0".into(),
+        };
+        group.ingress.remove(0);
+        group.ingress.push(stray.clone());
+        let (add, revoke) = rule_diff(&group, &wanted);
+        assert_eq!((add.len(), revoke), (1, vec![stray]));
+        // A rule naming a group that does not exist yet cannot be compared.
+        assert_eq!(wanted_ingress(&d, GroupRole::Node, &|_| None), None);
+    }
+}

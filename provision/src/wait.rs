@@ -64,6 +64,44 @@ where
     }
 }
 
+/// Runs `call`, retrying while AWS answers that something still depends
+/// on the resource (`DependencyViolation`, an address still in use): what
+/// was deleted a moment before, such as a load balancer's network
+/// interfaces or a NAT gateway's address, takes a while to let go.
+pub async fn released<T, F, Fut>(what: &str, timing: &Timing, mut call: F) -> Result<T, Error>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, Error>>,
+{
+    let started = Instant::now();
+    loop {
+        match call().await {
+            Err(e) if is_still_in_use(&e) => {
+                if started.elapsed() >= timing.timeout {
+                    return Err(Error::Timeout {
+                        what: format!("{what} to be free of what depends on it ({e})"),
+                        seconds: timing.timeout.as_secs(),
+                    });
+                }
+                tokio::time::sleep(timing.poll).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+fn is_still_in_use(e: &Error) -> bool {
+    matches!(
+        e.code(),
+        Some(
+            "DependencyViolation"
+                | "InvalidIPAddress.InUse"
+                | "ResourceInUse"
+                | "ResourceInUseFault"
+        )
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,6 +137,41 @@ mod tests {
             err.to_string().contains("NAT gateway x to be available"),
             "{err}"
         );
+    }
+
+    #[tokio::test]
+    async fn released_retries_while_something_depends_on_it() {
+        let mut calls = 0;
+        let result: Result<u32, Error> = released("group g", &quick(), || {
+            calls += 1;
+            let n = calls;
+            async move {
+                if n < 3 {
+                    Err(Error::Aws {
+                        operation: "DeleteSecurityGroup",
+                        resource: "g".into(),
+                        code: "DependencyViolation".into(),
+                        message: String::new(),
+                    })
+                } else {
+                    Ok(n)
+                }
+            }
+        })
+        .await;
+        assert_eq!(result.expect("released"), 3);
+
+        let err = released::<(), _, _>("group g", &quick(), || async {
+            Err(Error::Aws {
+                operation: "DeleteSecurityGroup",
+                resource: "g".into(),
+                code: "DependencyViolation".into(),
+                message: String::new(),
+            })
+        })
+        .await
+        .expect_err("never released");
+        assert!(err.to_string().contains("group g to be free"), "{err}");
     }
 
     #[tokio::test]
