@@ -151,13 +151,14 @@ pub struct WorkerPool {
     pub user_data: Option<String>,
     pub zones: Vec<String>,
     pub size: u32,
-    /// Spot pools: the maximum price in USD per hour, as EC2 takes it;
-    /// `Some("")` never happens, `None` with `spot` means on-demand's cap.
+    /// Set for spot pools.
     pub spot: Option<SpotPrice>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SpotPrice {
+    /// USD per hour, as EC2 takes it; `None` leaves spot's own cap, the
+    /// on-demand price.
     pub max_price: Option<String>,
 }
 
@@ -560,6 +561,111 @@ mod tests {
         assert_eq!(format_price(0.1008 * 60.0 / 100.0), "0.06048");
         assert_eq!(format_price(1.0), "1");
         assert_eq!(format_price(0.5), "0.5");
+    }
+
+    fn demo(edit: impl Fn(&mut serde_json::Value)) -> Result<Desired, Error> {
+        let text =
+            std::fs::read_to_string("../fixtures/provision/demo.cluster.json").expect("fixture");
+        let mut spec: serde_json::Value = serde_json::from_str(&text).expect("json");
+        edit(&mut spec);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("demo.cluster.json");
+        std::fs::write(&path, spec.to_string()).expect("write");
+        let validated = awscluster_lint::run::validate(
+            &path,
+            Some(Path::new("../fixtures/provision/awscluster.toml")),
+            Path::new("."),
+        )
+        .expect("reads");
+        let awscluster_lint::run::Validated::Ready { spec, layout, .. } = validated else {
+            panic!("lints clean");
+        };
+        let prices: Prices =
+            serde_json::from_str(r#"{"us-east-1": {"m7i.large": 0.2}}"#).expect("prices");
+        Desired::of(&spec, &layout, Some(&prices))
+    }
+
+    #[test]
+    fn a_spot_price_is_the_percentage_of_the_spec_price_or_the_price_file() {
+        let d = demo(|_| {}).expect("provisionable");
+        assert_eq!(
+            d.pools[1].spot,
+            Some(SpotPrice {
+                max_price: Some("0.06048".into())
+            })
+        );
+        assert_eq!(d.pools[0].spot, None);
+
+        let from_file = demo(|s| {
+            s["nodePools"][2]["capacity"]["spot"]
+                .as_object_mut()
+                .expect("spot")
+                .remove("onDemandPrice");
+        })
+        .expect("priced by the file");
+        assert_eq!(
+            from_file.pools[1].spot,
+            Some(SpotPrice {
+                max_price: Some("0.12".into())
+            })
+        );
+
+        let unpriced = demo(|s| {
+            s["nodePools"][2]["instanceType"] = "m7i.2xlarge".into();
+            s["nodePools"][2]["capacity"]["spot"]
+                .as_object_mut()
+                .expect("spot")
+                .remove("onDemandPrice");
+        })
+        .expect_err("no price for m7i.2xlarge");
+        assert!(
+            unpriced
+                .to_string()
+                .contains("no on-demand price for m7i.2xlarge in us-east-1"),
+            "{unpriced}"
+        );
+
+        let capped = demo(|s| {
+            s["nodePools"][2]["capacity"]["spot"] =
+                serde_json::json!({"maxPricePercentOfOnDemand": 100});
+            s["nodePools"][2]["instanceType"] = "m7i.2xlarge".into();
+        })
+        .expect("100% needs no price");
+        assert_eq!(capped.pools[1].spot, Some(SpotPrice { max_price: None }));
+    }
+
+    #[test]
+    fn created_resources_carry_the_specs_tags_and_the_ownership_tags() {
+        // The linter refuses a spec that sets `Name` or the ownership tags.
+        let d = demo(|_| {}).expect("provisionable");
+        let tags = d.tags("demo-vpc", "common");
+        assert_eq!(
+            tags,
+            [
+                ("team".to_string(), "platform".to_string()),
+                ("Name".to_string(), "demo-vpc".to_string()),
+                (owned_key("demo"), "owned".to_string()),
+                (ROLE_KEY.to_string(), "common".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn masters_are_spread_over_the_zones_round_robin() {
+        let d = demo(|_| {}).expect("provisionable");
+        let placed: Vec<(&str, &str)> = d
+            .masters
+            .iter()
+            .map(|m| (m.name.as_str(), m.zone.as_str()))
+            .collect();
+        assert_eq!(
+            placed,
+            [
+                ("demo-control-plane-0", "us-east-1a"),
+                ("demo-control-plane-1", "us-east-1b"),
+                ("demo-control-plane-2", "us-east-1c"),
+            ]
+        );
     }
 
     #[test]

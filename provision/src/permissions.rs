@@ -341,10 +341,6 @@ impl CallLog {
         self.lock().values().sum()
     }
 
-    pub fn by_operation(&self) -> BTreeMap<&'static str, u64> {
-        self.lock().clone()
-    }
-
     fn record(&self, operation: &'static str) {
         *self.lock().entry(operation).or_default() += 1;
     }

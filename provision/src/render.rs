@@ -181,5 +181,14 @@ mod tests {
         let value: serde_json::Value = serde_json::from_str(&plan_json(&sample())).expect("json");
         assert_eq!(value["summary"]["create"], 1);
         assert_eq!(value["steps"][2]["action"], "delete");
+        insta::assert_snapshot!(plan_json(&sample()));
+    }
+
+    #[test]
+    fn status_json_names_each_resource_state() {
+        let value: serde_json::Value = serde_json::from_str(&status_json(&sample())).expect("json");
+        assert_eq!(value["matches"], false);
+        assert_eq!(value["resources"][1]["state"], "missing");
+        insta::assert_snapshot!(status_json(&sample()));
     }
 }
