@@ -351,6 +351,16 @@ fn the_seed_policies_grant_what_iam_required_prints() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("required.json");
     std::fs::write(&path, &required.stdout).expect("write");
+    let lint = awscluster("http://127.0.0.1:9")
+        .args(["iam", "lint"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        text(&lint.stdout),
+        "Checked 1 file: no problems.\n",
+        "the printed policy passes the policy lints"
+    );
     let check = awscluster("http://127.0.0.1:9")
         .args(["iam", "check", "--granted"])
         .args([
