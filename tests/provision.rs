@@ -257,6 +257,18 @@ fn destroy_of_a_static_cluster_leaves_the_network_and_every_unowned_resource() {
     let (_, log) = succeed(&moto.url(), &["destroy", path, "--yes"]);
     assert!(!log.contains("vpc"), "{log}");
     assert!(!log.contains("subnet"), "{log}");
+    // Without the spec, destroy cannot tell the network apart by its ids.
+    succeed(
+        &moto.url(),
+        &[
+            "destroy",
+            "--name",
+            "static",
+            "--region",
+            "us-east-1",
+            "--yes",
+        ],
+    );
     let left = aws(&moto, &["still-there", &network.to_string()]);
     assert_eq!(
         left,

@@ -199,6 +199,11 @@ impl Existing {
             launch_templates(clients, cluster),
             auto_scaling_groups(clients, cluster),
         )?;
+        // A VPC the cluster created has the name it gave it; an existing
+        // one a platform team tagged for the cluster does not, and is not
+        // the cluster's to delete, even without a spec to say so.
+        let own_name = format!("{cluster}-vpc");
+        let vpcs: Vec<Vpc> = vpcs.into_iter().filter(|v| v.name == own_name).collect();
         // Subnets are only ever created in a VPC the cluster owns. The seed
         // guide has an existing network's public subnets carry the
         // cluster's `owned` tag too: those belong to the network's owner.

@@ -67,7 +67,11 @@ def static_network(url):
     """A VPC with a public and a private subnet in two zones, as a platform
     team would hand it over, and decoys that look like a cluster's own."""
     ec2, _, _ = clients(url)
-    vpc = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
+    # Tagged for the cluster by its owner: still not the cluster's to delete.
+    vpc = ec2.create_vpc(
+        CidrBlock="10.1.0.0/16",
+        TagSpecifications=[{"ResourceType": "vpc", "Tags": tags("platform-vpc", {OWNED + "static": "owned"})}],
+    )["Vpc"]["VpcId"]
     subnets = []
     for i, zone in enumerate(["us-east-1a", "us-east-1b"]):
         for kind, cidr, role in [
