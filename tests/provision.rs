@@ -440,3 +440,17 @@ fn ctrl_c_lets_the_calls_in_flight_finish_and_apply_converges_later() {
     succeed(&proxy.url(), &["apply", SPEC, "--yes"]);
     assert_eq!(aws(&moto, &["inventory"]), demo_inventory());
 }
+
+#[test]
+fn destroy_needs_only_what_names_the_cluster() {
+    // No images, no prices: not provisionable, but it names a cluster.
+    let moto = Moto::start();
+    let (out, _) = succeed(
+        &moto.url(),
+        &["destroy", "fixtures/clusters/default.cluster.json", "--yes"],
+    );
+    assert_eq!(
+        out,
+        "Cluster prod-east owns nothing in us-east-1: nothing to destroy.\n"
+    );
+}

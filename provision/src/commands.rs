@@ -63,9 +63,24 @@ struct Loaded {
     cluster: String,
     region: String,
     assume_role: Option<AssumeRole>,
+    /// Static placement's VPC and subnet ids, which no command may change
+    /// or delete.
+    leave: Option<Leave>,
 }
 
-fn load(request: &Request, err: &mut dyn Write) -> Result<Result<Loaded, u8>, Error> {
+type Leave = (String, Vec<String>);
+
+#[derive(PartialEq, Eq)]
+enum Purpose {
+    Provision,
+    Destroy,
+}
+
+fn load(
+    request: &Request,
+    purpose: Purpose,
+    err: &mut dyn Write,
+) -> Result<Result<Loaded, u8>, Error> {
     let path = match &request.target {
         Target::Name { name, region } => {
             return Ok(Ok(Loaded {
@@ -73,6 +88,7 @@ fn load(request: &Request, err: &mut dyn Write) -> Result<Result<Loaded, u8>, Er
                 cluster: name.clone(),
                 region: region.clone(),
                 assume_role: None,
+                leave: None,
             }));
         }
         Target::Spec(path) => path,
@@ -98,15 +114,27 @@ fn load(request: &Request, err: &mut dyn Write) -> Result<Result<Loaded, u8>, Er
         report::emitter(LintFormat::Human, request.style).emit(&outcome, err)?;
     }
     let prices: Option<Prices> = request.prices.as_deref().map(read_prices).transpose()?;
-    let desired = Desired::of(&spec, &layout, prices.as_ref())?;
+    // Destroy needs only the name, the Region and the network to leave
+    // alone: a spec it cannot provision (no images yet) still names them.
+    let desired = match Desired::of(&spec, &layout, prices.as_ref()) {
+        Ok(desired) => Some(desired),
+        Err(_) if purpose == Purpose::Destroy => None,
+        Err(e) => return Err(e),
+    };
     Ok(Ok(Loaded {
-        cluster: desired.cluster.clone(),
-        region: desired.region.clone(),
+        cluster: spec.name.to_string(),
+        region: spec.region.to_string(),
+        leave: spec.static_placement().map(|p| {
+            (
+                p.vpc_id.to_string(),
+                p.subnets.iter().map(|s| s.id.to_string()).collect(),
+            )
+        }),
         assume_role: spec.assume_role().map(|r| AssumeRole {
             role_arn: r.role_arn.to_string(),
             external_id: r.external_id.as_deref().cloned(),
         }),
-        desired: Some(desired),
+        desired,
     }))
 }
 
@@ -186,32 +214,17 @@ async fn check_static(clients: &Clients, desired: &Desired) -> Result<(), Error>
 async fn discover_and_plan(
     clients: &Clients,
     desired: &Desired,
+    leave: Option<&Leave>,
 ) -> Result<(Existing, Plan), Error> {
     check_static(clients, desired).await?;
-    let existing = leave_alone(
-        Existing::discover(clients, &desired.cluster).await?,
-        Some(desired),
-    );
+    let existing = leave_alone(Existing::discover(clients, &desired.cluster).await?, leave);
     let plan = plan(desired, &existing);
     Ok((existing, plan))
 }
 
-/// Static placement's network, which no command may change or delete.
-fn static_network(desired: Option<&Desired>) -> Option<(String, Vec<String>)> {
-    match &desired?.network {
-        Network::Static {
-            vpc_id, subnets, ..
-        } => Some((
-            vpc_id.clone(),
-            subnets.iter().map(|s| s.id.clone()).collect(),
-        )),
-        Network::Dynamic { .. } => None,
-    }
-}
-
-fn leave_alone(existing: Existing, desired: Option<&Desired>) -> Existing {
-    match static_network(desired) {
-        Some((vpc, subnets)) => existing.without(&vpc, &subnets),
+fn leave_alone(existing: Existing, leave: Option<&Leave>) -> Existing {
+    match leave {
+        Some((vpc, subnets)) => existing.without(vpc, subnets),
         None => existing,
     }
 }
@@ -243,7 +256,7 @@ fn needs_spec(loaded: &Loaded, command: &str) -> Result<Desired, Error> {
 
 /// `awscluster plan`.
 pub fn plan_command(request: &Request, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<u8> {
-    let loaded = match attempt!(load(request, err), err) {
+    let loaded = match attempt!(load(request, Purpose::Provision, err), err) {
         Ok(loaded) => loaded,
         Err(code) => return Ok(code),
     };
@@ -252,7 +265,7 @@ pub fn plan_command(request: &Request, out: &mut dyn Write, err: &mut dyn Write)
     let (_, plan) = attempt!(
         rt.block_on(async {
             let clients = connect(request, &loaded).await;
-            discover_and_plan(&clients, &desired).await
+            discover_and_plan(&clients, &desired, loaded.leave.as_ref()).await
         }),
         err
     );
@@ -269,7 +282,7 @@ pub fn status_command(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<u8> {
-    let loaded = match attempt!(load(request, err), err) {
+    let loaded = match attempt!(load(request, Purpose::Provision, err), err) {
         Ok(loaded) => loaded,
         Err(code) => return Ok(code),
     };
@@ -279,7 +292,7 @@ pub fn status_command(
             let (_, plan) = attempt!(
                 rt.block_on(async {
                     let clients = connect(request, &loaded).await;
-                    discover_and_plan(&clients, desired).await
+                    discover_and_plan(&clients, desired, loaded.leave.as_ref()).await
                 }),
                 err
             );
@@ -299,7 +312,7 @@ pub fn status_command(
                 }),
                 err
             );
-            let owned = owned_list(&existing);
+            let owned = existing.resources();
             match request.format {
                 Format::Human => {
                     writeln!(
@@ -329,61 +342,6 @@ pub fn status_command(
             Ok(EXIT_OK)
         }
     }
-}
-
-/// Every owned resource: kind, name, id.
-fn owned_list(e: &Existing) -> Vec<(&'static str, String, String)> {
-    let mut list = Vec::new();
-    list.extend(
-        e.auto_scaling_groups
-            .iter()
-            .map(|r| ("auto-scaling-group", r.name.clone(), r.name.clone())),
-    );
-    list.extend(
-        e.launch_templates
-            .iter()
-            .map(|r| ("launch-template", r.name.clone(), r.id.clone())),
-    );
-    if let Some(lb) = e.load_balancer.as_ref().filter(|lb| lb.owned) {
-        list.push(("load-balancer", lb.name.clone(), lb.name.clone()));
-    }
-    list.extend(
-        e.instances
-            .iter()
-            .map(|r| ("instance", r.name.clone(), r.id.clone())),
-    );
-    list.extend(
-        e.groups
-            .iter()
-            .map(|r| ("security-group", r.name.clone(), r.id.clone())),
-    );
-    list.extend(
-        e.route_tables
-            .iter()
-            .map(|r| ("route-table", r.name.clone(), r.id.clone())),
-    );
-    list.extend(
-        e.nat_gateways
-            .iter()
-            .map(|r| ("nat-gateway", r.name.clone(), r.id.clone())),
-    );
-    list.extend(
-        e.addresses
-            .iter()
-            .map(|r| ("elastic-ip", r.name.clone(), r.allocation_id.clone())),
-    );
-    list.extend(
-        e.gateways
-            .iter()
-            .map(|r| ("internet-gateway", r.name.clone(), r.id.clone())),
-    );
-    list.extend(
-        e.subnets
-            .iter()
-            .map(|r| ("subnet", r.name.clone(), r.id.clone())),
-    );
-    list.extend(e.vpcs.iter().map(|r| ("vpc", r.name.clone(), r.id.clone())));
-    list
 }
 
 /// Asks on the terminal; without one, `--yes` is the only way to proceed.
@@ -456,14 +414,17 @@ pub fn apply_command(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<u8> {
-    let loaded = match attempt!(load(request, err), err) {
+    let loaded = match attempt!(load(request, Purpose::Provision, err), err) {
         Ok(loaded) => loaded,
         Err(code) => return Ok(code),
     };
     let desired = attempt!(needs_spec(&loaded, "apply"), err);
     let rt = attempt!(runtime(), err);
     let clients = rt.block_on(connect(request, &loaded));
-    let (existing, plan) = attempt!(rt.block_on(discover_and_plan(&clients, &desired)), err);
+    let (existing, plan) = attempt!(
+        rt.block_on(discover_and_plan(&clients, &desired, loaded.leave.as_ref())),
+        err
+    );
     out.write_all(render::plan_human(&plan).as_bytes())?;
     out.flush()?;
     if let Some(step) = plan.blocked().next() {
@@ -504,7 +465,7 @@ pub fn destroy_command(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<u8> {
-    let loaded = match attempt!(load(request, err), err) {
+    let loaded = match attempt!(load(request, Purpose::Destroy, err), err) {
         Ok(loaded) => loaded,
         Err(code) => return Ok(code),
     };
@@ -514,12 +475,12 @@ pub fn destroy_command(
         rt.block_on(async {
             Ok::<_, Error>(leave_alone(
                 Existing::discover(&clients, &loaded.cluster).await?,
-                loaded.desired.as_ref(),
+                loaded.leave.as_ref(),
             ))
         }),
         err
     );
-    let owned = owned_list(&existing);
+    let owned = existing.resources();
     if owned.is_empty() {
         writeln!(
             out,
@@ -551,7 +512,7 @@ pub fn destroy_command(
             crate::destroy::destroy(
                 &clients,
                 &loaded.cluster,
-                static_network(loaded.desired.as_ref()),
+                loaded.leave.clone(),
                 &request.timing,
                 &progress,
                 &stop,

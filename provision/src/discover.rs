@@ -236,37 +236,67 @@ impl Existing {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.vpcs.is_empty()
-            && self.subnets.is_empty()
-            && self.gateways.is_empty()
-            && self.addresses.is_empty()
-            && self.nat_gateways.is_empty()
-            && self.route_tables.is_empty()
-            && self.groups.is_empty()
-            && self.instances.is_empty()
-            && self.load_balancer.as_ref().is_none_or(|lb| !lb.owned)
-            && self.launch_templates.is_empty()
-            && self.auto_scaling_groups.is_empty()
+        self.resources().is_empty()
     }
 
-    /// How many resources of each kind the cluster owns.
-    pub fn counts(&self) -> Vec<(&'static str, usize)> {
-        vec![
-            ("vpc", self.vpcs.len()),
-            ("subnet", self.subnets.len()),
-            ("internet-gateway", self.gateways.len()),
-            ("elastic-ip", self.addresses.len()),
-            ("nat-gateway", self.nat_gateways.len()),
-            ("route-table", self.route_tables.len()),
-            ("security-group", self.groups.len()),
-            ("instance", self.instances.len()),
-            (
-                "load-balancer",
-                usize::from(self.load_balancer.as_ref().is_some_and(|lb| lb.owned)),
-            ),
-            ("launch-template", self.launch_templates.len()),
-            ("auto-scaling-group", self.auto_scaling_groups.len()),
-        ]
+    /// Every resource as (kind, name, id), in the order destroy deletes
+    /// them; the load balancer only when the cluster owns it.
+    pub fn resources(&self) -> Vec<(&'static str, &str, &str)> {
+        let mut list: Vec<(&'static str, &str, &str)> = Vec::new();
+        list.extend(
+            self.auto_scaling_groups
+                .iter()
+                .map(|r| ("auto-scaling-group", r.name.as_str(), r.name.as_str())),
+        );
+        list.extend(
+            self.launch_templates
+                .iter()
+                .map(|r| ("launch-template", r.name.as_str(), r.id.as_str())),
+        );
+        if let Some(lb) = self.load_balancer.as_ref().filter(|lb| lb.owned) {
+            list.push(("load-balancer", &lb.name, &lb.name));
+        }
+        list.extend(
+            self.instances
+                .iter()
+                .map(|r| ("instance", r.name.as_str(), r.id.as_str())),
+        );
+        list.extend(
+            self.groups
+                .iter()
+                .map(|r| ("security-group", r.name.as_str(), r.id.as_str())),
+        );
+        list.extend(
+            self.route_tables
+                .iter()
+                .map(|r| ("route-table", r.name.as_str(), r.id.as_str())),
+        );
+        list.extend(
+            self.nat_gateways
+                .iter()
+                .map(|r| ("nat-gateway", r.name.as_str(), r.id.as_str())),
+        );
+        list.extend(
+            self.addresses
+                .iter()
+                .map(|r| ("elastic-ip", r.name.as_str(), r.allocation_id.as_str())),
+        );
+        list.extend(
+            self.gateways
+                .iter()
+                .map(|r| ("internet-gateway", r.name.as_str(), r.id.as_str())),
+        );
+        list.extend(
+            self.subnets
+                .iter()
+                .map(|r| ("subnet", r.name.as_str(), r.id.as_str())),
+        );
+        list.extend(
+            self.vpcs
+                .iter()
+                .map(|r| ("vpc", r.name.as_str(), r.id.as_str())),
+        );
+        list
     }
 }
 

@@ -639,7 +639,7 @@ pub fn unwanted(d: &Desired, e: &Existing) -> Existing {
 
 fn extras(b: &mut Builder) {
     let extra = unwanted(b.desired, b.existing);
-    let mut push = |kind: &'static str, name: &str, id: &str| {
+    for (kind, name, id) in extra.resources() {
         b.push(
             Action::Delete,
             kind,
@@ -647,36 +647,6 @@ fn extras(b: &mut Builder) {
             Some(id),
             "owned by the cluster and not in the spec (or a duplicate)",
         );
-    };
-    for r in &extra.auto_scaling_groups {
-        push("auto-scaling-group", &r.name, &r.name);
-    }
-    for r in &extra.launch_templates {
-        push("launch-template", &r.name, &r.id);
-    }
-    for r in &extra.instances {
-        push("instance", &r.name, &r.id);
-    }
-    for r in &extra.groups {
-        push("security-group", &r.name, &r.id);
-    }
-    for r in &extra.route_tables {
-        push("route-table", &r.name, &r.id);
-    }
-    for r in &extra.nat_gateways {
-        push("nat-gateway", &r.name, &r.id);
-    }
-    for r in &extra.addresses {
-        push("elastic-ip", &r.name, &r.allocation_id);
-    }
-    for r in &extra.gateways {
-        push("internet-gateway", &r.name, &r.id);
-    }
-    for r in &extra.subnets {
-        push("subnet", &r.name, &r.id);
-    }
-    for r in &extra.vpcs {
-        push("vpc", &r.name, &r.id);
     }
 }
 
