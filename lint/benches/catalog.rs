@@ -4,7 +4,8 @@
 use std::time::{Duration, Instant};
 
 use awscluster_lint::iam::catalog::catalog;
-use awscluster_lint::iam::{required, run};
+use awscluster_lint::iam::required;
+use awscluster_lint::run::iam as run;
 
 fn median(mut times: Vec<Duration>) -> f64 {
     times.sort();

@@ -4,7 +4,6 @@
 //! reports. Synchronous; no AWS SDK.
 
 pub mod catalog;
-pub mod check;
 pub mod cidr;
 pub mod commands;
 pub mod config;
@@ -15,6 +14,7 @@ pub mod layout;
 pub mod report;
 pub mod rules;
 pub mod run;
+pub mod settings;
 pub mod source;
 pub mod spec;
 pub mod suggest;

@@ -279,7 +279,7 @@ pub fn required_policy(with_ssm_images: bool) -> serde_json::Value {
 /// provisioner needs it, if one does.
 pub fn granted_by(action: &str) -> Option<&'static str> {
     use awscluster_lint::iam::eval::{Decision, evaluate};
-    let policies = awscluster_lint::iam::run::builtin_policies();
+    let policies = awscluster_lint::run::iam::builtin_policies();
     policies.iter().find_map(|policy| {
         let verdict = evaluate(std::slice::from_ref(policy), action, resource_for(action));
         (verdict.decision == Decision::Allowed).then(|| {

@@ -20,7 +20,13 @@ pub fn lint(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<u8> {
-    report_outcome(iam::run::lint(request, usage, cwd), format, style, out, err)
+    report_outcome(
+        crate::run::iam::lint(request, usage, cwd),
+        format,
+        style,
+        out,
+        err,
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -35,7 +41,7 @@ pub fn check(
     err: &mut dyn Write,
 ) -> io::Result<u8> {
     report_outcome(
-        iam::run::check(request, granted, required, cwd),
+        crate::run::iam::check(request, granted, required, cwd),
         format,
         style,
         out,
@@ -103,7 +109,7 @@ pub fn split(
 ) -> Result<String, Error> {
     let owned;
     let policies: &[iam::policy::Policy] = if required.is_empty() {
-        iam::run::builtin_policies()
+        crate::run::iam::builtin_policies()
     } else {
         owned = read_valid_policies(required)?;
         &owned
@@ -141,7 +147,7 @@ fn read_valid_policies(paths: &[PathBuf]) -> Result<Vec<iam::policy::Policy>, Er
             source,
         })?;
         let file = std::sync::Arc::new(crate::source::SourceFile::new(path, text));
-        let (read, sink) = iam::check::read_with_grammar(&file);
+        let (read, sink) = crate::rules::iam::read_with_grammar(&file);
         let broken = sink
             .into_diagnostics()
             .iter()

@@ -49,21 +49,38 @@ pub fn report_outcome(
     Ok(outcome.exit_code())
 }
 
-/// Writes an error the way findings look: miette, with the source excerpt
-/// when there is one (a bad `awscluster.toml`).
+/// Writes an error: with the source excerpt the way findings look when it
+/// has one (a bad `awscluster.toml`), else as one line.
 pub fn print_error(error: &Error, style: Style, err: &mut dyn Write) -> io::Result<()> {
-    let theme = if style.color {
-        miette::GraphicalTheme::unicode()
-    } else {
-        miette::GraphicalTheme::unicode_nocolor()
-    };
-    let mut text = String::new();
-    miette::GraphicalReportHandler::new_themed(theme)
-        .with_width(style.width)
-        .with_links(false)
-        .render_report(&mut text, error)
-        .map_err(io::Error::other)?;
-    err.write_all(text.as_bytes())
+    match error {
+        Error::Config {
+            file,
+            span,
+            message,
+        } => {
+            let labels = [crate::diagnostic::Label {
+                file: std::sync::Arc::clone(file),
+                span: *span,
+                message: None,
+            }];
+            let text = report::render_view(
+                &report::View {
+                    code: Some("config/invalid"),
+                    severity: crate::diagnostic::Severity::Error,
+                    message,
+                    labels: &labels,
+                    help: None,
+                },
+                style,
+            );
+            err.write_all(text.as_bytes())
+        }
+        other => writeln!(
+            err,
+            "error: {}",
+            crate::diagnostic::escape::escape(&other.to_string())
+        ),
+    }
 }
 
 /// How `awscluster rules` prints the registry.

@@ -260,8 +260,8 @@ mod tests {
 
     use super::*;
     use crate::iam::Usage;
-    use crate::iam::check::check_policy;
     use crate::rules::Settings;
+    use crate::rules::iam::check_policy;
     use crate::source::SourceFile;
 
     fn policy(text: &str) -> Policy {

@@ -4,19 +4,15 @@
 
 pub mod arn;
 pub mod catalog;
-pub mod check;
 pub mod eval;
 pub mod pattern;
 pub mod policy;
 pub mod redundancy;
 pub mod required;
-pub mod run;
 pub mod split;
 
 use catalog::{Action, Service};
 use policy::{Policy, Statement};
-
-use crate::rules::Sink;
 
 /// How a policy document is used, which decides its size quota.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,24 +172,6 @@ fn resolve_statement(statement: &Statement) -> Vec<ResolvedItem> {
             }
         })
         .collect()
-}
-
-/// What a policy rule sees.
-pub struct PolicyContext<'a> {
-    pub policy: &'a Policy,
-    pub facts: &'a PolicyFacts,
-    pub sink: &'a mut Sink,
-}
-
-impl PolicyContext<'_> {
-    pub fn emit(
-        &mut self,
-        rule: &'static crate::rules::Rule,
-        span: crate::source::Span,
-        message: impl Into<String>,
-    ) -> &mut crate::diagnostic::Diagnostic {
-        self.sink.emit(rule, span, message)
-    }
 }
 
 /// Whether a condition key is global (`aws:…`), which every action supports.

@@ -9,13 +9,7 @@
 
 use std::sync::Arc;
 
-use crate::rules::Sink;
-use crate::rules::iam::{
-    duplicate_sid::DUPLICATE_SID, empty_array::EMPTY_ARRAY, invalid_effect::INVALID_EFFECT,
-    invalid_element::INVALID_ELEMENT, invalid_sid::INVALID_SID, invalid_version::INVALID_VERSION,
-    missing_element::MISSING_ELEMENT, missing_resource::MISSING_RESOURCE,
-    missing_version::MISSING_VERSION, old_version::OLD_VERSION, wrong_type::WRONG_TYPE,
-};
+use crate::diagnostic::{Rule, Sink};
 use crate::source::{Member, Node, SourceFile, Span, Value};
 use crate::spec::Spanned;
 use crate::suggest;
@@ -140,12 +134,33 @@ impl Policy {
     }
 }
 
+/// The rules the grammar reports, given by the caller (the rule registry
+/// sits above the policy model).
+pub struct GrammarRules {
+    pub duplicate_sid: &'static Rule,
+    pub empty_array: &'static Rule,
+    pub invalid_effect: &'static Rule,
+    pub invalid_element: &'static Rule,
+    pub invalid_sid: &'static Rule,
+    pub invalid_version: &'static Rule,
+    pub missing_element: &'static Rule,
+    pub missing_resource: &'static Rule,
+    pub missing_version: &'static Rule,
+    pub old_version: &'static Rule,
+    pub wrong_type: &'static Rule,
+}
+
 /// Reads a policy from its parsed document, reporting grammar problems.
 /// Returns `None` only when the document is not an object at all.
-pub fn read(file: &Arc<SourceFile>, root: &Node, sink: &mut Sink) -> Option<Policy> {
+pub fn read(
+    file: &Arc<SourceFile>,
+    root: &Node,
+    sink: &mut Sink,
+    rules: &GrammarRules,
+) -> Option<Policy> {
     let Value::Object(members) = &root.value else {
         sink.emit(
-            &WRONG_TYPE,
+            rules.wrong_type,
             root.span,
             format!("a policy is a JSON object, not {}", root.value.type_name()),
         );
@@ -156,7 +171,7 @@ pub fn read(file: &Arc<SourceFile>, root: &Node, sink: &mut Sink) -> Option<Poli
     } else {
         PolicyKind::Identity
     };
-    let mut reader = Reader { sink };
+    let mut reader = Reader { sink, rules };
     let mut version = None;
     let mut statements = Vec::new();
     let mut saw_statement = false;
@@ -177,7 +192,7 @@ pub fn read(file: &Arc<SourceFile>, root: &Node, sink: &mut Sink) -> Option<Poli
     if version.is_none() && !members.iter().any(|m| m.key == "Version") {
         reader
             .sink
-            .emit(&MISSING_VERSION, start, "the policy has no `Version`")
+            .emit(reader.rules.missing_version, start, "the policy has no `Version`")
             .with_help(format!(
                 "add \"Version\": \"{CURRENT_VERSION}\"; without it IAM uses {OLD_VERSION_VALUE}, where policy variables such as ${{aws:username}} are plain text"
             ));
@@ -185,7 +200,11 @@ pub fn read(file: &Arc<SourceFile>, root: &Node, sink: &mut Sink) -> Option<Poli
     if !saw_statement {
         reader
             .sink
-            .emit(&MISSING_ELEMENT, start, "the policy has no `Statement`")
+            .emit(
+                reader.rules.missing_element,
+                start,
+                "the policy has no `Statement`",
+            )
             .with_help("a policy is a list of statements: add \"Statement\": [...]");
     }
     reader.check_sids(&statements);
@@ -195,6 +214,31 @@ pub fn read(file: &Arc<SourceFile>, root: &Node, sink: &mut Sink) -> Option<Poli
         version,
         statements,
     })
+}
+
+/// Reads a document for what it says, without its findings: the built-in
+/// policies, and documents written by awscluster itself.
+pub fn read_unchecked(file: &Arc<SourceFile>) -> Option<Policy> {
+    static UNREPORTED: Rule = Rule::new(
+        "iam/unreported",
+        crate::diagnostic::Severity::Note,
+        "Grammar findings of a document read only for what it says.",
+    );
+    static RULES: GrammarRules = GrammarRules {
+        duplicate_sid: &UNREPORTED,
+        empty_array: &UNREPORTED,
+        invalid_effect: &UNREPORTED,
+        invalid_element: &UNREPORTED,
+        invalid_sid: &UNREPORTED,
+        invalid_version: &UNREPORTED,
+        missing_element: &UNREPORTED,
+        missing_resource: &UNREPORTED,
+        missing_version: &UNREPORTED,
+        old_version: &UNREPORTED,
+        wrong_type: &UNREPORTED,
+    };
+    let root = crate::source::parse(file).ok()?;
+    read(file, &root, &mut Sink::new(Arc::clone(file)), &RULES)
 }
 
 fn has_principal(root: &Node) -> bool {
@@ -217,12 +261,13 @@ fn first_key_or_brace(node: &Node) -> Span {
 
 struct Reader<'s> {
     sink: &'s mut Sink,
+    rules: &'s GrammarRules,
 }
 
 impl Reader<'_> {
     fn unknown_element(&mut self, m: &Member, name: &str, known: &[&str], place: &str) {
         let d = self.sink.emit(
-            &INVALID_ELEMENT,
+            self.rules.invalid_element,
             m.key_span,
             format!("`{name}` is not an element of {place}"),
         );
@@ -240,7 +285,7 @@ impl Reader<'_> {
 
     fn wrong_type(&mut self, node: &Node, element: &str, expected: &str) {
         self.sink.emit(
-            &WRONG_TYPE,
+            self.rules.wrong_type,
             node.span,
             format!(
                 "`{element}` must be {expected}, not {}",
@@ -265,13 +310,13 @@ impl Reader<'_> {
             CURRENT_VERSION => {}
             OLD_VERSION_VALUE => {
                 self.sink
-                    .emit(&OLD_VERSION, version.span, format!("`{OLD_VERSION_VALUE}` is the old policy language"))
+                    .emit(self.rules.old_version, version.span, format!("`{OLD_VERSION_VALUE}` is the old policy language"))
                     .with_help(format!("use \"{CURRENT_VERSION}\": policy variables and newer condition operators need it"));
             }
             other => {
                 self.sink
                     .emit(
-                        &INVALID_VERSION,
+                        self.rules.invalid_version,
                         version.span,
                         format!("`{other}` is not a policy language version"),
                     )
@@ -289,7 +334,7 @@ impl Reader<'_> {
             Value::Array(items) => {
                 if items.is_empty() {
                     self.sink
-                        .emit(&EMPTY_ARRAY, m.value.span, "`Statement` is empty")
+                        .emit(self.rules.empty_array, m.value.span, "`Statement` is empty")
                         .with_help("a policy needs at least one statement");
                 }
                 items.iter().collect()
@@ -352,7 +397,7 @@ impl Reader<'_> {
                     if kind == PolicyKind::Trust {
                         self.sink
                             .emit(
-                                &INVALID_ELEMENT,
+                                self.rules.invalid_element,
                                 m.key_span,
                                 format!("a trust policy has no `{}`", m.key),
                             )
@@ -378,7 +423,7 @@ impl Reader<'_> {
         if st.effect.is_none() && !members.iter().any(|m| m.key == "Effect") {
             self.sink
                 .emit(
-                    &MISSING_ELEMENT,
+                    self.rules.missing_element,
                     anchor,
                     format!("{} has no `Effect`", st.name()),
                 )
@@ -390,7 +435,7 @@ impl Reader<'_> {
                 .any(|m| m.key == "Action" || m.key == "NotAction")
         {
             self.sink
-                .emit(&MISSING_ELEMENT, anchor, format!("{} has no `Action`", st.name()))
+                .emit(self.rules.missing_element, anchor, format!("{} has no `Action`", st.name()))
                 .with_help("name the actions the statement is about, such as \"Action\": \"ec2:DescribeInstances\"");
         }
         match kind {
@@ -401,7 +446,7 @@ impl Reader<'_> {
                         .any(|m| m.key == "Resource" || m.key == "NotResource")
                 {
                     self.sink
-                        .emit(&MISSING_RESOURCE, anchor, format!("{} has no `Resource`", st.name()))
+                        .emit(self.rules.missing_resource, anchor, format!("{} has no `Resource`", st.name()))
                         .with_help("identity policies name the resources a statement applies to; \"Resource\": \"*\" for all");
                 }
             }
@@ -412,7 +457,7 @@ impl Reader<'_> {
                         .any(|m| m.key == "Principal" || m.key == "NotPrincipal")
                 {
                     self.sink
-                        .emit(&MISSING_ELEMENT, anchor, format!("{} of a trust policy has no `Principal`", st.name()))
+                        .emit(self.rules.missing_element, anchor, format!("{} of a trust policy has no `Principal`", st.name()))
                         .with_help("say who may assume the role, such as \"Principal\": {\"AWS\": \"arn:aws:iam::123456789012:root\"}");
                 }
             }
@@ -423,7 +468,7 @@ impl Reader<'_> {
     fn conflict(&mut self, m: &Member, a: &str, b: &str) {
         self.sink
             .emit(
-                &INVALID_ELEMENT,
+                self.rules.invalid_element,
                 m.key_span,
                 format!("a statement has either `{a}` or `{b}`, not both"),
             )
@@ -437,7 +482,7 @@ impl Reader<'_> {
             "Deny" => Some(Spanned::new(value.span, Effect::Deny)),
             other => {
                 let d = self.sink.emit(
-                    &INVALID_EFFECT,
+                    self.rules.invalid_effect,
                     value.span,
                     format!("`{other}` is not an effect"),
                 );
@@ -468,7 +513,7 @@ impl Reader<'_> {
             Value::Array(items) => {
                 if items.is_empty() {
                     self.sink
-                        .emit(&EMPTY_ARRAY, node.span, format!("`{element}` is empty"))
+                        .emit(self.rules.empty_array, node.span, format!("`{element}` is empty"))
                         .with_help("an empty list matches nothing; name at least one value, or remove the element");
                 }
                 let mut out = Vec::with_capacity(items.len());
@@ -541,7 +586,7 @@ impl Reader<'_> {
                     Value::Array(items) => {
                         if items.is_empty() {
                             self.sink.emit(
-                                &EMPTY_ARRAY,
+                                self.rules.empty_array,
                                 key.value.span,
                                 format!("the values of `{}` are empty", key.key),
                             );
@@ -586,7 +631,7 @@ impl Reader<'_> {
             if let Some(c) = sid.chars().find(|c| !c.is_ascii_alphanumeric()) {
                 self.sink
                     .emit(
-                        &INVALID_SID,
+                        self.rules.invalid_sid,
                         sid.span,
                         format!("`{c}` is not allowed in a Sid"),
                     )
@@ -599,7 +644,7 @@ impl Reader<'_> {
             {
                 self.sink
                     .emit(
-                        &DUPLICATE_SID,
+                        self.rules.duplicate_sid,
                         sid.span,
                         format!("Sid `{}` is used twice", sid.as_str()),
                     )

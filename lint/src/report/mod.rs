@@ -2,6 +2,7 @@
 
 mod github;
 mod human;
+pub(crate) use human::{View, render as render_view};
 mod json;
 mod sarif;
 

@@ -7,11 +7,12 @@
 //! `awscluster rules`, `awscluster explain`, the README's rule table and the
 //! SARIF rule metadata all read the documentation from here.
 
-use std::sync::Arc;
-
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
+pub(crate) use crate::diagnostic::declare_rule;
+pub use crate::diagnostic::{Rule, Sink};
 use crate::layout::Layout;
-use crate::source::{Node, SourceFile, Span};
+pub use crate::settings::Settings;
+use crate::source::{Node, Span};
 use crate::spec::ClusterSpec;
 
 pub mod account;
@@ -27,18 +28,8 @@ pub mod spec;
 pub mod subnets;
 pub mod tags;
 
-/// One rule: a stable code, a default severity, its documentation and, for
-/// rules that look at a spec, its check.
-pub struct Rule {
-    /// `<group>/<kebab-name>`; never reused once published.
-    pub code: &'static str,
-    pub default_severity: Severity,
-    /// The rule's doc comment as written (each line keeps its leading space).
-    raw_docs: &'static str,
-    pub check: Check,
-}
-
-/// When a rule runs.
+/// When a rule runs, and what it runs.
+#[derive(Clone, Copy)]
 pub enum Check {
     /// Reported while a file is read (syntax, schema): no check of its own.
     Loader,
@@ -49,177 +40,334 @@ pub enum Check {
     /// Runs on a spec that matches the schema.
     Spec(fn(&mut Context)),
     /// Runs on an IAM policy document.
-    Policy(fn(&mut crate::iam::PolicyContext)),
+    Policy(fn(&mut iam::PolicyContext)),
     /// Reported while checking policies together: sizes that add up, how
     /// many are attached, and what they grant of the required permissions.
     PolicySet,
 }
 
-impl Rule {
-    #[doc(hidden)]
-    pub const fn new(
-        code: &'static str,
-        default_severity: Severity,
-        raw_docs: &'static str,
-        check: Check,
-    ) -> Rule {
-        Rule {
-            code,
-            default_severity,
-            raw_docs,
-            check,
-        }
-    }
+/// A rule with its check.
+pub struct Entry {
+    pub rule: &'static Rule,
+    pub check: Check,
+}
 
-    pub fn group(&self) -> &'static str {
-        self.code.split_once('/').map_or(self.code, |(g, _)| g)
-    }
-
-    /// The first line of the documentation.
-    pub fn summary(&self) -> &'static str {
-        self.raw_docs
-            .lines()
-            .map(str::trim)
-            .find(|l| !l.is_empty())
-            .unwrap_or("")
-    }
-
-    /// The documentation as Markdown, without the summary line.
-    pub fn docs(&self) -> String {
-        let mut lines = self
-            .raw_docs
-            .lines()
-            .map(|l| l.strip_prefix(' ').unwrap_or(l));
-        lines.next();
-        let body: Vec<&str> = lines.collect();
-        body.join("\n").trim().to_string()
+impl Entry {
+    const fn new(rule: &'static Rule, check: Check) -> Entry {
+        Entry { rule, check }
     }
 }
 
-impl std::fmt::Debug for Rule {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.code)
-    }
-}
-
-/// Declares a rule whose doc comment is its documentation.
-macro_rules! declare_rule {
-    (
-        $(#[doc = $doc:literal])+
-        $vis:vis static $name:ident = Rule {
-            code: $code:literal,
-            severity: $severity:ident,
-            check: $check:expr $(,)?
-        };
-    ) => {
-        $(#[doc = $doc])+
-        $vis static $name: $crate::rules::Rule = $crate::rules::Rule::new(
-            $code,
-            $crate::diagnostic::Severity::$severity,
-            concat!($($doc, "\n"),+),
-            $check,
-        );
-    };
-}
-pub(crate) use declare_rule;
-
-/// Every rule, grouped, in the order the docs list them.
-pub fn all() -> &'static [&'static Rule] {
-    static ALL: &[&Rule] = &[
-        &spec::syntax::SYNTAX,
-        &spec::duplicate_key::DUPLICATE_KEY,
-        &spec::unknown_field::UNKNOWN_FIELD,
-        &spec::invalid_value::INVALID_VALUE,
-        &pools::master_count::MASTER_COUNT,
-        &pools::master_size::MASTER_SIZE,
-        &pools::single_master::SINGLE_MASTER,
-        &pools::master_spread::MASTER_SPREAD,
-        &pools::invalid_name::INVALID_NAME,
-        &pools::duplicate_name::DUPLICATE_NAME,
-        &pools::no_workload_capacity::NO_WORKLOAD_CAPACITY,
-        &pools::worker_capability_on_worker::WORKER_CAPABILITY_ON_WORKER,
-        &pools::az_not_in_placement::AZ_NOT_IN_PLACEMENT,
-        &pools::spot_on_master::SPOT_ON_MASTER,
-        &pools::spot_price::SPOT_PRICE,
-        &instance::unknown_type::UNKNOWN_TYPE,
-        &instance::previous_generation::PREVIOUS_GENERATION,
-        &instance::not_offered::NOT_OFFERED,
-        &instance::spot_unsupported::SPOT_UNSUPPORTED,
-        &network::unknown_region::UNKNOWN_REGION,
-        &network::unknown_az::UNKNOWN_AZ,
-        &network::duplicate_az::DUPLICATE_AZ,
-        &network::single_az::SINGLE_AZ,
-        &network::invalid_cidr::INVALID_CIDR,
-        &network::cidr_host_bits::CIDR_HOST_BITS,
-        &network::cidr_size::CIDR_SIZE,
-        &network::non_private_cidr::NON_PRIVATE_CIDR,
-        &network::subnet_layout::SUBNET_LAYOUT,
-        &network::subnet_capacity::SUBNET_CAPACITY,
-        &network::cidr_overlap::CIDR_OVERLAP,
-        &network::invalid_id::INVALID_ID,
-        &network::duplicate_subnet::DUPLICATE_SUBNET,
-        &network::az_missing_subnet::AZ_MISSING_SUBNET,
-        &network::subnet_outside_vpc::SUBNET_OUTSIDE_VPC,
-        &network::subnet_overlap::SUBNET_OVERLAP,
-        &subnets::missing_tags::MISSING_TAGS,
-        &subnets::foreign_cluster::FOREIGN_CLUSTER,
-        &tags::too_many::TOO_MANY,
-        &tags::invalid_key::INVALID_KEY,
-        &tags::invalid_value::INVALID_VALUE,
-        &tags::reserved_prefix::RESERVED_PREFIX,
-        &tags::managed_key::MANAGED_KEY,
-        &names::invalid_cluster_name::INVALID_CLUSTER_NAME,
-        &names::load_balancer_name::LOAD_BALANCER_NAME,
-        &security::ssh_open_to_world::SSH_OPEN_TO_WORLD,
-        &security::credentials_in_spec::CREDENTIALS_IN_SPEC,
-        &account::role_arn::ROLE_ARN,
-        &account::external_id::EXTERNAL_ID,
-        &quota::on_demand_vcpus::ON_DEMAND_VCPUS,
-        &quota::spot_vcpus::SPOT_VCPUS,
-        &quota::vpcs::VPCS,
-        &quota::internet_gateways::INTERNET_GATEWAYS,
-        &quota::nat_gateways::NAT_GATEWAYS,
-        &quota::elastic_ips::ELASTIC_IPS,
-        &quota::classic_load_balancers::CLASSIC_LOAD_BALANCERS,
-        &iam::invalid_element::INVALID_ELEMENT,
-        &iam::wrong_type::WRONG_TYPE,
-        &iam::missing_element::MISSING_ELEMENT,
-        &iam::missing_resource::MISSING_RESOURCE,
-        &iam::invalid_effect::INVALID_EFFECT,
-        &iam::missing_version::MISSING_VERSION,
-        &iam::old_version::OLD_VERSION,
-        &iam::invalid_version::INVALID_VERSION,
-        &iam::duplicate_sid::DUPLICATE_SID,
-        &iam::invalid_sid::INVALID_SID,
-        &iam::empty_array::EMPTY_ARRAY,
-        &iam::unknown_service::UNKNOWN_SERVICE,
-        &iam::unknown_action::UNKNOWN_ACTION,
-        &iam::wildcard_matches_nothing::WILDCARD_MATCHES_NOTHING,
-        &iam::unknown_condition_operator::UNKNOWN_CONDITION_OPERATOR,
-        &iam::unsupported_condition_key::UNSUPPORTED_CONDITION_KEY,
-        &iam::invalid_arn::INVALID_ARN,
-        &iam::resource_mismatch::RESOURCE_MISMATCH,
-        &iam::hardcoded_partition::HARDCODED_PARTITION,
-        &iam::duplicate_action::DUPLICATE_ACTION,
-        &iam::redundant_action::REDUNDANT_ACTION,
-        &iam::redundant_statement::REDUNDANT_STATEMENT,
-        &iam::passrole_star::PASSROLE_STAR,
-        &iam::allow_not_action::ALLOW_NOT_ACTION,
-        &iam::allow_not_resource::ALLOW_NOT_RESOURCE,
-        &iam::service_linked_role_mismatch::SERVICE_LINKED_ROLE_MISMATCH,
-        &iam::trust_missing_external_id::TRUST_MISSING_EXTERNAL_ID,
-        &iam::policy_size::POLICY_SIZE,
-        &iam::policy_size_near_limit::POLICY_SIZE_NEAR_LIMIT,
-        &iam::attached_policies::ATTACHED_POLICIES,
-        &iam::not_granted::NOT_GRANTED,
-        &iam::granted_on_other_resources::GRANTED_ON_OTHER_RESOURCES,
-        &iam::conditionally_granted::CONDITIONALLY_GRANTED,
-        &iam::denied::DENIED,
-        &iam::possibly_denied::POSSIBLY_DENIED,
-        &iam::policy_not_found::POLICY_NOT_FOUND,
-        &config::unused_ignore::UNUSED_IGNORE,
+/// Every rule with its check, grouped, in the order the docs list them.
+pub fn registry() -> &'static [Entry] {
+    static ALL: &[Entry] = &[
+        Entry::new(&spec::syntax::SYNTAX, Check::Loader),
+        Entry::new(&spec::duplicate_key::DUPLICATE_KEY, Check::Loader),
+        Entry::new(&spec::unknown_field::UNKNOWN_FIELD, Check::Loader),
+        Entry::new(&spec::invalid_value::INVALID_VALUE, Check::Loader),
+        Entry::new(
+            &pools::master_count::MASTER_COUNT,
+            Check::Spec(pools::master_count::check),
+        ),
+        Entry::new(
+            &pools::master_size::MASTER_SIZE,
+            Check::Spec(pools::master_size::check),
+        ),
+        Entry::new(
+            &pools::single_master::SINGLE_MASTER,
+            Check::Spec(pools::single_master::check),
+        ),
+        Entry::new(
+            &pools::master_spread::MASTER_SPREAD,
+            Check::Spec(pools::master_spread::check),
+        ),
+        Entry::new(
+            &pools::invalid_name::INVALID_NAME,
+            Check::Spec(pools::invalid_name::check),
+        ),
+        Entry::new(
+            &pools::duplicate_name::DUPLICATE_NAME,
+            Check::Spec(pools::duplicate_name::check),
+        ),
+        Entry::new(
+            &pools::no_workload_capacity::NO_WORKLOAD_CAPACITY,
+            Check::Spec(pools::no_workload_capacity::check),
+        ),
+        Entry::new(
+            &pools::worker_capability_on_worker::WORKER_CAPABILITY_ON_WORKER,
+            Check::Spec(pools::worker_capability_on_worker::check),
+        ),
+        Entry::new(
+            &pools::az_not_in_placement::AZ_NOT_IN_PLACEMENT,
+            Check::Spec(pools::az_not_in_placement::check),
+        ),
+        Entry::new(
+            &pools::spot_on_master::SPOT_ON_MASTER,
+            Check::Spec(pools::spot_on_master::check),
+        ),
+        Entry::new(
+            &pools::spot_price::SPOT_PRICE,
+            Check::Spec(pools::spot_price::check),
+        ),
+        Entry::new(
+            &instance::unknown_type::UNKNOWN_TYPE,
+            Check::Spec(instance::unknown_type::check),
+        ),
+        Entry::new(
+            &instance::previous_generation::PREVIOUS_GENERATION,
+            Check::Spec(instance::previous_generation::check),
+        ),
+        Entry::new(
+            &instance::not_offered::NOT_OFFERED,
+            Check::Spec(instance::not_offered::check),
+        ),
+        Entry::new(
+            &instance::spot_unsupported::SPOT_UNSUPPORTED,
+            Check::Spec(instance::spot_unsupported::check),
+        ),
+        Entry::new(
+            &network::unknown_region::UNKNOWN_REGION,
+            Check::Spec(network::unknown_region::check),
+        ),
+        Entry::new(
+            &network::unknown_az::UNKNOWN_AZ,
+            Check::Spec(network::unknown_az::check),
+        ),
+        Entry::new(
+            &network::duplicate_az::DUPLICATE_AZ,
+            Check::Spec(network::duplicate_az::check),
+        ),
+        Entry::new(
+            &network::single_az::SINGLE_AZ,
+            Check::Spec(network::single_az::check),
+        ),
+        Entry::new(
+            &network::invalid_cidr::INVALID_CIDR,
+            Check::Spec(network::invalid_cidr::check),
+        ),
+        Entry::new(
+            &network::cidr_host_bits::CIDR_HOST_BITS,
+            Check::Spec(network::cidr_host_bits::check),
+        ),
+        Entry::new(
+            &network::cidr_size::CIDR_SIZE,
+            Check::Spec(network::cidr_size::check),
+        ),
+        Entry::new(
+            &network::non_private_cidr::NON_PRIVATE_CIDR,
+            Check::Spec(network::non_private_cidr::check),
+        ),
+        Entry::new(
+            &network::subnet_layout::SUBNET_LAYOUT,
+            Check::Spec(network::subnet_layout::check),
+        ),
+        Entry::new(
+            &network::subnet_capacity::SUBNET_CAPACITY,
+            Check::Spec(network::subnet_capacity::check),
+        ),
+        Entry::new(
+            &network::cidr_overlap::CIDR_OVERLAP,
+            Check::Spec(network::cidr_overlap::check),
+        ),
+        Entry::new(
+            &network::invalid_id::INVALID_ID,
+            Check::Spec(network::invalid_id::check),
+        ),
+        Entry::new(
+            &network::duplicate_subnet::DUPLICATE_SUBNET,
+            Check::Spec(network::duplicate_subnet::check),
+        ),
+        Entry::new(
+            &network::az_missing_subnet::AZ_MISSING_SUBNET,
+            Check::Spec(network::az_missing_subnet::check),
+        ),
+        Entry::new(
+            &network::subnet_outside_vpc::SUBNET_OUTSIDE_VPC,
+            Check::Spec(network::subnet_outside_vpc::check),
+        ),
+        Entry::new(
+            &network::subnet_overlap::SUBNET_OVERLAP,
+            Check::Spec(network::subnet_overlap::check),
+        ),
+        Entry::new(
+            &subnets::missing_tags::MISSING_TAGS,
+            Check::Spec(subnets::missing_tags::check),
+        ),
+        Entry::new(
+            &subnets::foreign_cluster::FOREIGN_CLUSTER,
+            Check::Spec(subnets::foreign_cluster::check),
+        ),
+        Entry::new(
+            &tags::too_many::TOO_MANY,
+            Check::Spec(tags::too_many::check),
+        ),
+        Entry::new(
+            &tags::invalid_key::INVALID_KEY,
+            Check::Spec(tags::invalid_key::check),
+        ),
+        Entry::new(
+            &tags::invalid_value::INVALID_VALUE,
+            Check::Spec(tags::invalid_value::check),
+        ),
+        Entry::new(
+            &tags::reserved_prefix::RESERVED_PREFIX,
+            Check::Spec(tags::reserved_prefix::check),
+        ),
+        Entry::new(
+            &tags::managed_key::MANAGED_KEY,
+            Check::Spec(tags::managed_key::check),
+        ),
+        Entry::new(
+            &names::invalid_cluster_name::INVALID_CLUSTER_NAME,
+            Check::Spec(names::invalid_cluster_name::check),
+        ),
+        Entry::new(
+            &names::load_balancer_name::LOAD_BALANCER_NAME,
+            Check::Spec(names::load_balancer_name::check),
+        ),
+        Entry::new(
+            &security::ssh_open_to_world::SSH_OPEN_TO_WORLD,
+            Check::Spec(security::ssh_open_to_world::check),
+        ),
+        Entry::new(
+            &security::credentials_in_spec::CREDENTIALS_IN_SPEC,
+            Check::Tree(security::credentials_in_spec::check),
+        ),
+        Entry::new(
+            &account::role_arn::ROLE_ARN,
+            Check::Spec(account::role_arn::check),
+        ),
+        Entry::new(
+            &account::external_id::EXTERNAL_ID,
+            Check::Spec(account::external_id::check),
+        ),
+        Entry::new(
+            &quota::on_demand_vcpus::ON_DEMAND_VCPUS,
+            Check::Spec(quota::on_demand_vcpus::check),
+        ),
+        Entry::new(
+            &quota::spot_vcpus::SPOT_VCPUS,
+            Check::Spec(quota::spot_vcpus::check),
+        ),
+        Entry::new(&quota::vpcs::VPCS, Check::Spec(quota::vpcs::check)),
+        Entry::new(
+            &quota::internet_gateways::INTERNET_GATEWAYS,
+            Check::Spec(quota::internet_gateways::check),
+        ),
+        Entry::new(
+            &quota::nat_gateways::NAT_GATEWAYS,
+            Check::Spec(quota::nat_gateways::check),
+        ),
+        Entry::new(
+            &quota::elastic_ips::ELASTIC_IPS,
+            Check::Spec(quota::elastic_ips::check),
+        ),
+        Entry::new(
+            &quota::classic_load_balancers::CLASSIC_LOAD_BALANCERS,
+            Check::Spec(quota::classic_load_balancers::check),
+        ),
+        Entry::new(&iam::invalid_element::INVALID_ELEMENT, Check::Loader),
+        Entry::new(&iam::wrong_type::WRONG_TYPE, Check::Loader),
+        Entry::new(&iam::missing_element::MISSING_ELEMENT, Check::Loader),
+        Entry::new(&iam::missing_resource::MISSING_RESOURCE, Check::Loader),
+        Entry::new(&iam::invalid_effect::INVALID_EFFECT, Check::Loader),
+        Entry::new(&iam::missing_version::MISSING_VERSION, Check::Loader),
+        Entry::new(&iam::old_version::OLD_VERSION, Check::Loader),
+        Entry::new(&iam::invalid_version::INVALID_VERSION, Check::Loader),
+        Entry::new(&iam::duplicate_sid::DUPLICATE_SID, Check::Loader),
+        Entry::new(&iam::invalid_sid::INVALID_SID, Check::Loader),
+        Entry::new(&iam::empty_array::EMPTY_ARRAY, Check::Loader),
+        Entry::new(
+            &iam::unknown_service::UNKNOWN_SERVICE,
+            Check::Policy(iam::unknown_service::check),
+        ),
+        Entry::new(
+            &iam::unknown_action::UNKNOWN_ACTION,
+            Check::Policy(iam::unknown_action::check),
+        ),
+        Entry::new(
+            &iam::wildcard_matches_nothing::WILDCARD_MATCHES_NOTHING,
+            Check::Policy(iam::wildcard_matches_nothing::check),
+        ),
+        Entry::new(
+            &iam::unknown_condition_operator::UNKNOWN_CONDITION_OPERATOR,
+            Check::Policy(iam::unknown_condition_operator::check),
+        ),
+        Entry::new(
+            &iam::unsupported_condition_key::UNSUPPORTED_CONDITION_KEY,
+            Check::Policy(iam::unsupported_condition_key::check),
+        ),
+        Entry::new(
+            &iam::invalid_arn::INVALID_ARN,
+            Check::Policy(iam::invalid_arn::check),
+        ),
+        Entry::new(
+            &iam::resource_mismatch::RESOURCE_MISMATCH,
+            Check::Policy(iam::resource_mismatch::check),
+        ),
+        Entry::new(
+            &iam::hardcoded_partition::HARDCODED_PARTITION,
+            Check::Policy(iam::hardcoded_partition::check),
+        ),
+        Entry::new(
+            &iam::duplicate_action::DUPLICATE_ACTION,
+            Check::Policy(iam::duplicate_action::check),
+        ),
+        Entry::new(
+            &iam::redundant_action::REDUNDANT_ACTION,
+            Check::Policy(iam::redundant_action::check),
+        ),
+        Entry::new(
+            &iam::redundant_statement::REDUNDANT_STATEMENT,
+            Check::Policy(iam::redundant_statement::check),
+        ),
+        Entry::new(
+            &iam::passrole_star::PASSROLE_STAR,
+            Check::Policy(iam::passrole_star::check),
+        ),
+        Entry::new(
+            &iam::allow_not_action::ALLOW_NOT_ACTION,
+            Check::Policy(iam::allow_not_action::check),
+        ),
+        Entry::new(
+            &iam::allow_not_resource::ALLOW_NOT_RESOURCE,
+            Check::Policy(iam::allow_not_resource::check),
+        ),
+        Entry::new(
+            &iam::service_linked_role_mismatch::SERVICE_LINKED_ROLE_MISMATCH,
+            Check::Policy(iam::service_linked_role_mismatch::check),
+        ),
+        Entry::new(
+            &iam::trust_missing_external_id::TRUST_MISSING_EXTERNAL_ID,
+            Check::Policy(iam::trust_missing_external_id::check),
+        ),
+        Entry::new(&iam::policy_size::POLICY_SIZE, Check::PolicySet),
+        Entry::new(
+            &iam::policy_size_near_limit::POLICY_SIZE_NEAR_LIMIT,
+            Check::PolicySet,
+        ),
+        Entry::new(&iam::attached_policies::ATTACHED_POLICIES, Check::PolicySet),
+        Entry::new(&iam::not_granted::NOT_GRANTED, Check::PolicySet),
+        Entry::new(
+            &iam::granted_on_other_resources::GRANTED_ON_OTHER_RESOURCES,
+            Check::PolicySet,
+        ),
+        Entry::new(
+            &iam::conditionally_granted::CONDITIONALLY_GRANTED,
+            Check::PolicySet,
+        ),
+        Entry::new(&iam::denied::DENIED, Check::PolicySet),
+        Entry::new(&iam::possibly_denied::POSSIBLY_DENIED, Check::PolicySet),
+        Entry::new(&iam::policy_not_found::POLICY_NOT_FOUND, Check::PolicySet),
+        Entry::new(&config::unused_ignore::UNUSED_IGNORE, Check::Config),
     ];
     ALL
+}
+
+/// Every rule, in the order the docs list them.
+pub fn all() -> &'static [&'static Rule] {
+    static ALL: std::sync::OnceLock<Vec<&'static Rule>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| registry().iter().map(|e| e.rule).collect())
 }
 
 /// The rule with this code.
@@ -236,54 +384,6 @@ pub fn groups() -> Vec<&'static str> {
         }
     }
     groups
-}
-
-/// Where findings about one file go.
-pub struct Sink {
-    file: Arc<SourceFile>,
-    out: Vec<Diagnostic>,
-}
-
-impl Sink {
-    pub fn new(file: Arc<SourceFile>) -> Sink {
-        Sink {
-            file,
-            out: Vec::new(),
-        }
-    }
-
-    pub fn file(&self) -> &Arc<SourceFile> {
-        &self.file
-    }
-
-    /// Records a finding at `span` and returns it for labels and help.
-    pub fn emit(
-        &mut self,
-        rule: &'static Rule,
-        span: Span,
-        message: impl Into<String>,
-    ) -> &mut Diagnostic {
-        self.out
-            .push(Diagnostic::new(rule, &self.file, span, message));
-        self.out.last_mut().expect("just pushed")
-    }
-
-    pub fn into_diagnostics(self) -> Vec<Diagnostic> {
-        self.out
-    }
-
-    /// Adds findings made elsewhere (in other files, say).
-    pub fn extend(&mut self, found: impl IntoIterator<Item = Diagnostic>) {
-        self.out.extend(found);
-    }
-}
-
-/// Settings that change what the rules compare against.
-#[derive(Debug, Default, Clone)]
-pub struct Settings {
-    /// Quota values the account really has, by quota code, replacing AWS's
-    /// defaults in the `quota` rules.
-    pub quotas: std::collections::BTreeMap<String, f64>,
 }
 
 /// What a spec rule sees: the typed spec, its parsed tree, what the spec
@@ -315,16 +415,16 @@ impl Context<'_> {
 
 /// Runs every tree and spec rule on one document.
 pub fn run_tree_rules(root: &Node, sink: &mut Sink) {
-    for rule in all() {
-        if let Check::Tree(check) = rule.check {
+    for entry in registry() {
+        if let Check::Tree(check) = entry.check {
             check(root, sink);
         }
     }
 }
 
 pub fn run_spec_rules(cx: &mut Context) {
-    for rule in all() {
-        if let Check::Spec(check) = rule.check {
+    for entry in registry() {
+        if let Check::Spec(check) = entry.check {
             check(cx);
         }
     }

@@ -10,45 +10,9 @@ mod json;
 mod yaml;
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-/// A byte range in a source file. `u32` keeps nodes small; specs are far
-/// below 4 GiB and the loader refuses anything larger.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Span {
-    pub start: u32,
-    pub end: u32,
-}
-
-impl Span {
-    pub fn new(start: usize, end: usize) -> Span {
-        Span {
-            start: start as u32,
-            end: end.max(start) as u32,
-        }
-    }
-
-    pub fn len(&self) -> usize {
-        (self.end - self.start) as usize
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.start == self.end
-    }
-}
-
-impl From<Span> for miette::SourceSpan {
-    fn from(span: Span) -> Self {
-        (span.start as usize, span.len()).into()
-    }
-}
-
-/// A 1-based line and column; columns count Unicode scalar values.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct LineCol {
-    pub line: usize,
-    pub column: usize,
-}
+pub use crate::diagnostic::{LineCol, SourceFile, Span};
 
 /// The file formats a document can be written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,145 +33,10 @@ impl Format {
     }
 }
 
-/// A file's text with a line index for turning spans into positions.
-#[derive(Debug)]
-pub struct SourceFile {
-    /// The path as the user should see it (relative when they gave it so).
-    pub path: PathBuf,
-    pub text: String,
-    line_starts: Vec<u32>,
-    /// miette also breaks lines at a lone `\r`; such files are excerpted
-    /// the slow way.
-    has_cr: bool,
-}
-
-impl SourceFile {
-    pub fn new(path: impl Into<PathBuf>, text: String) -> SourceFile {
-        let line_starts = std::iter::once(0)
-            .chain(
-                text.bytes()
-                    .enumerate()
-                    .filter(|&(_, b)| b == b'\n')
-                    .map(|(i, _)| i as u32 + 1),
-            )
-            .collect();
-        let has_cr = text.contains('\r');
-        SourceFile {
-            path: path.into(),
-            text,
-            line_starts,
-            has_cr,
-        }
+impl Format {
+    pub fn of(file: &SourceFile) -> Format {
+        Format::from_path(&file.path)
     }
-
-    pub fn format(&self) -> Format {
-        Format::from_path(&self.path)
-    }
-
-    /// The path with forward slashes, as reports and annotations want it.
-    pub fn display_path(&self) -> String {
-        let s = self.path.to_string_lossy();
-        let s = s.strip_prefix("./").unwrap_or(&s);
-        s.replace('\\', "/")
-    }
-
-    pub fn line_col(&self, offset: u32) -> LineCol {
-        let offset = offset.min(self.text.len() as u32);
-        let line = match self.line_starts.binary_search(&offset) {
-            Ok(i) => i,
-            Err(i) => i - 1,
-        };
-        let start = self.line_starts[line] as usize;
-        let end = floor_char_boundary(&self.text, offset as usize);
-        LineCol {
-            line: line + 1,
-            column: self.text[start..end].chars().count() + 1,
-        }
-    }
-
-    pub fn text_at(&self, span: Span) -> &str {
-        self.text
-            .get(span.start as usize..span.end as usize)
-            .unwrap_or("")
-    }
-}
-
-impl miette::SourceCode for SourceFile {
-    fn read_span<'a>(
-        &'a self,
-        span: &miette::SourceSpan,
-        context_lines_before: usize,
-        context_lines_after: usize,
-    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
-        // miette finds lines by scanning from the start of the text, for
-        // every label; starting a line before the context it needs gives
-        // the same excerpt without reading the whole file each time.
-        let (window, skipped) = if self.has_cr {
-            (0, 0)
-        } else {
-            let line = self
-                .line_starts
-                .partition_point(|&start| start as usize <= span.offset())
-                .saturating_sub(1);
-            let first = line.saturating_sub(context_lines_before + 1);
-            (self.line_starts[first] as usize, first)
-        };
-        let text = self
-            .text
-            .get(window..)
-            .ok_or(miette::MietteError::OutOfBounds)?;
-        let local = miette::SourceSpan::new((span.offset() - window).into(), span.len());
-        let inner = text.read_span(&local, context_lines_before, context_lines_after)?;
-        // Named after the file, so excerpts say where they come from.
-        let language = match self.format() {
-            Format::Json => "JSON",
-            Format::Yaml => "YAML",
-        };
-        Ok(Box::new(
-            miette::MietteSpanContents::new_named(
-                self.display_path(),
-                inner.data(),
-                miette::SourceSpan::new(
-                    (inner.span().offset() + window).into(),
-                    inner.span().len(),
-                ),
-                inner.line() + skipped,
-                inner.column(),
-                inner.line_count() + skipped,
-            )
-            .with_language(language),
-        ))
-    }
-}
-
-impl SourceFile {
-    /// A copy with the characters of `secrets` replaced by `*` (quotes and
-    /// punctuation kept), for reports that quote the source.
-    pub fn masked(&self, secrets: &[Span]) -> SourceFile {
-        let mut bytes = self.text.clone().into_bytes();
-        for span in secrets {
-            if let Some(region) = bytes.get_mut(span.start as usize..span.end as usize) {
-                for b in region
-                    .iter_mut()
-                    .filter(|b| b.is_ascii_alphanumeric() || **b == b'/' || **b == b'+')
-                {
-                    *b = b'*';
-                }
-            }
-        }
-        // Only ASCII bytes were replaced, by ASCII: still UTF-8.
-        SourceFile::new(
-            self.path.clone(),
-            String::from_utf8_lossy(&bytes).into_owned(),
-        )
-    }
-}
-
-fn floor_char_boundary(s: &str, mut i: usize) -> usize {
-    while !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
 }
 
 /// A value in a parsed document, with the range it spans.
@@ -372,7 +201,7 @@ impl fmt::Display for SyntaxError {
 
 /// Parses `file` in the format its name says.
 pub fn parse(file: &SourceFile) -> Result<Node, SyntaxError> {
-    match file.format() {
+    match Format::of(file) {
         Format::Json => json::parse(&file.text),
         Format::Yaml => yaml::parse(&file.text),
     }
@@ -409,14 +238,6 @@ pub fn duplicate_keys(root: &Node) -> Vec<DuplicateKey> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn line_col_counts_characters_not_bytes() {
-        let file = SourceFile::new("x.json", "{\n  \"é\": 1\n}".to_string());
-        let offset = file.text.find('1').unwrap() as u32;
-        assert_eq!(file.line_col(offset), LineCol { line: 2, column: 8 });
-        assert_eq!(file.line_col(0), LineCol { line: 1, column: 1 });
-    }
 
     #[test]
     fn pointer_follows_objects_and_arrays() {

@@ -1,4 +1,4 @@
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 
 declare_rule! {
     /// An assumed role comes with a well-formed external ID.
@@ -21,11 +21,10 @@ declare_rule! {
     pub static EXTERNAL_ID = Rule {
         code: "account/external-id",
         severity: Error,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     let Some(role) = cx.spec.assume_role() else {
         return;
     };

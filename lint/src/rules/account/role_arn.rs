@@ -1,4 +1,4 @@
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 
 declare_rule! {
     /// The role to assume is a well-formed IAM role ARN.
@@ -20,7 +20,6 @@ declare_rule! {
     pub static ROLE_ARN = Rule {
         code: "account/role-arn",
         severity: Error,
-        check: Check::Spec(check),
     };
 }
 
@@ -70,7 +69,7 @@ pub fn role_arn_problem(arn: &str) -> Option<String> {
     None
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     let Some(role) = cx.spec.assume_role() else {
         return;
     };

@@ -1,4 +1,4 @@
-use crate::rules::{Check, declare_rule};
+use crate::rules::declare_rule;
 
 declare_rule! {
     /// Every ignore in `awscluster.toml` still matches a finding.
@@ -23,6 +23,5 @@ declare_rule! {
     pub static UNUSED_IGNORE = Rule {
         code: "config/unused-ignore",
         severity: Warning,
-        check: Check::Config,
     };
 }

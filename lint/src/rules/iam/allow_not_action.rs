@@ -1,5 +1,5 @@
-use crate::iam::PolicyContext;
-use crate::rules::{Check, declare_rule};
+use super::PolicyContext;
+use crate::rules::declare_rule;
 
 declare_rule! {
     /// `Allow` is not combined with `NotAction`.
@@ -20,11 +20,10 @@ declare_rule! {
     pub static ALLOW_NOT_ACTION = Rule {
         code: "iam/allow-not-action",
         severity: Warning,
-        check: Check::Policy(check),
     };
 }
 
-fn check(cx: &mut PolicyContext) {
+pub(crate) fn check(cx: &mut PolicyContext) {
     for st in &cx.policy.statements {
         if let Some(actions) = st.actions.as_ref().filter(|a| a.negated && st.is_allow()) {
             cx.emit(

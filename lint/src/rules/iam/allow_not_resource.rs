@@ -1,5 +1,5 @@
-use crate::iam::PolicyContext;
-use crate::rules::{Check, declare_rule};
+use super::PolicyContext;
+use crate::rules::declare_rule;
 
 declare_rule! {
     /// `Allow` is not combined with `NotResource`.
@@ -19,11 +19,10 @@ declare_rule! {
     pub static ALLOW_NOT_RESOURCE = Rule {
         code: "iam/allow-not-resource",
         severity: Warning,
-        check: Check::Policy(check),
     };
 }
 
-fn check(cx: &mut PolicyContext) {
+pub(crate) fn check(cx: &mut PolicyContext) {
     for st in &cx.policy.statements {
         if let Some(resources) = st.resources.as_ref().filter(|r| r.negated && st.is_allow()) {
             cx.emit(

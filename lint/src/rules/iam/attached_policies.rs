@@ -1,4 +1,4 @@
-use crate::rules::{Check, declare_rule};
+use crate::rules::declare_rule;
 
 declare_rule! {
     /// A role's managed policies fit the per-role quota.
@@ -19,7 +19,6 @@ declare_rule! {
     pub static ATTACHED_POLICIES = Rule {
         code: "iam/attached-policies",
         severity: Error,
-        check: Check::PolicySet,
     };
 }
 
@@ -29,8 +28,8 @@ mod tests {
 
     use super::*;
     use crate::iam::Usage;
-    use crate::iam::check::{check_policy, check_set};
     use crate::rules::Settings;
+    use crate::rules::iam::{check_policy, check_set};
     use crate::source::SourceFile;
 
     fn policies(n: usize) -> Vec<crate::iam::policy::Policy> {

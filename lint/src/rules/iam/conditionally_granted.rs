@@ -1,4 +1,4 @@
-use crate::rules::{Check, declare_rule};
+use crate::rules::declare_rule;
 
 declare_rule! {
     /// Required actions are not granted only under conditions.
@@ -19,7 +19,6 @@ declare_rule! {
     pub static CONDITIONALLY_GRANTED = Rule {
         code: "iam/conditionally-granted",
         severity: Warning,
-        check: Check::PolicySet,
     };
 }
 

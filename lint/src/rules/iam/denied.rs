@@ -1,4 +1,4 @@
-use crate::rules::{Check, declare_rule};
+use crate::rules::declare_rule;
 
 declare_rule! {
     /// No required action is explicitly denied.
@@ -19,7 +19,6 @@ declare_rule! {
     pub static DENIED = Rule {
         code: "iam/denied",
         severity: Error,
-        check: Check::PolicySet,
     };
 }
 

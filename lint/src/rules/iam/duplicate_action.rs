@@ -1,5 +1,5 @@
-use crate::iam::PolicyContext;
-use crate::rules::{Check, declare_rule};
+use super::PolicyContext;
+use crate::rules::declare_rule;
 
 declare_rule! {
     /// A statement lists each action once.
@@ -20,11 +20,10 @@ declare_rule! {
     pub static DUPLICATE_ACTION = Rule {
         code: "iam/duplicate-action",
         severity: Warning,
-        check: Check::Policy(check),
     };
 }
 
-fn check(cx: &mut PolicyContext) {
+pub(crate) fn check(cx: &mut PolicyContext) {
     let redundancy = cx.facts.redundancy(cx.policy);
     for &(st, item, first) in &redundancy.duplicates {
         let Some(actions) = &cx.policy.statements[st].actions else {

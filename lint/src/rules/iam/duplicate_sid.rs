@@ -1,4 +1,4 @@
-use crate::rules::{Check, declare_rule};
+use crate::rules::declare_rule;
 
 declare_rule! {
     /// Statement IDs are unique in a policy.
@@ -19,7 +19,6 @@ declare_rule! {
     pub static DUPLICATE_SID = Rule {
         code: "iam/duplicate-sid",
         severity: Error,
-        check: Check::Loader,
     };
 }
 

@@ -1,4 +1,4 @@
-use crate::rules::{Check, declare_rule};
+use crate::rules::declare_rule;
 
 declare_rule! {
     /// Lists in a policy are not empty.
@@ -19,7 +19,6 @@ declare_rule! {
     pub static EMPTY_ARRAY = Rule {
         code: "iam/empty-array",
         severity: Error,
-        check: Check::Loader,
     };
 }
 

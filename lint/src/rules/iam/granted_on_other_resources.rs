@@ -1,4 +1,4 @@
-use crate::rules::{Check, declare_rule};
+use crate::rules::declare_rule;
 
 declare_rule! {
     /// Required actions are granted on the resources they are needed on.
@@ -19,7 +19,6 @@ declare_rule! {
     pub static GRANTED_ON_OTHER_RESOURCES = Rule {
         code: "iam/granted-on-other-resources",
         severity: Error,
-        check: Check::PolicySet,
     };
 }
 

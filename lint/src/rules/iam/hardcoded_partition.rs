@@ -1,5 +1,5 @@
-use crate::iam::PolicyContext;
-use crate::rules::{Check, declare_rule};
+use super::PolicyContext;
+use crate::rules::declare_rule;
 
 declare_rule! {
     /// A policy does not hard-code the `aws` partition beside `arn:*:`.
@@ -21,11 +21,10 @@ declare_rule! {
     pub static HARDCODED_PARTITION = Rule {
         code: "iam/hardcoded-partition",
         severity: Warning,
-        check: Check::Policy(check),
     };
 }
 
-fn check(cx: &mut PolicyContext) {
+pub(crate) fn check(cx: &mut PolicyContext) {
     let items = || {
         cx.policy
             .statements

@@ -1,5 +1,6 @@
-use crate::iam::{PolicyContext, arn};
-use crate::rules::{Check, declare_rule};
+use super::PolicyContext;
+use crate::iam::arn;
+use crate::rules::declare_rule;
 
 declare_rule! {
     /// Resources are `*` or well-formed ARNs.
@@ -22,11 +23,10 @@ declare_rule! {
     pub static INVALID_ARN = Rule {
         code: "iam/invalid-arn",
         severity: Error,
-        check: Check::Policy(check),
     };
 }
 
-fn check(cx: &mut PolicyContext) {
+pub(crate) fn check(cx: &mut PolicyContext) {
     for st in &cx.policy.statements {
         let Some(resources) = &st.resources else {
             continue;

@@ -1,4 +1,4 @@
-use crate::rules::{Check, declare_rule};
+use crate::rules::declare_rule;
 
 declare_rule! {
     /// `Effect` is exactly `Allow` or `Deny`.
@@ -17,7 +17,6 @@ declare_rule! {
     pub static INVALID_EFFECT = Rule {
         code: "iam/invalid-effect",
         severity: Error,
-        check: Check::Loader,
     };
 }
 

@@ -1,4 +1,4 @@
-use crate::rules::{Check, declare_rule};
+use crate::rules::declare_rule;
 
 declare_rule! {
     /// Policy elements are ones IAM knows, where IAM expects them.
@@ -24,7 +24,6 @@ declare_rule! {
     pub static INVALID_ELEMENT = Rule {
         code: "iam/invalid-element",
         severity: Error,
-        check: Check::Loader,
     };
 }
 

@@ -1,4 +1,4 @@
-use crate::rules::{Check, declare_rule};
+use crate::rules::declare_rule;
 
 declare_rule! {
     /// Statement IDs have only letters and digits.
@@ -17,7 +17,6 @@ declare_rule! {
     pub static INVALID_SID = Rule {
         code: "iam/invalid-sid",
         severity: Error,
-        check: Check::Loader,
     };
 }
 

@@ -1,4 +1,4 @@
-use crate::rules::{Check, declare_rule};
+use crate::rules::declare_rule;
 
 declare_rule! {
     /// `Version` is one of IAM's two language versions.
@@ -17,7 +17,6 @@ declare_rule! {
     pub static INVALID_VERSION = Rule {
         code: "iam/invalid-version",
         severity: Error,
-        check: Check::Loader,
     };
 }
 

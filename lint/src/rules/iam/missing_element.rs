@@ -1,4 +1,4 @@
-use crate::rules::{Check, declare_rule};
+use crate::rules::declare_rule;
 
 declare_rule! {
     /// Policies and statements have the elements IAM requires.
@@ -20,7 +20,6 @@ declare_rule! {
     pub static MISSING_ELEMENT = Rule {
         code: "iam/missing-element",
         severity: Error,
-        check: Check::Loader,
     };
 }
 

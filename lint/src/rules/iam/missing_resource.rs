@@ -1,4 +1,4 @@
-use crate::rules::{Check, declare_rule};
+use crate::rules::declare_rule;
 
 declare_rule! {
     /// Statements of identity policies name their resources.
@@ -19,7 +19,6 @@ declare_rule! {
     pub static MISSING_RESOURCE = Rule {
         code: "iam/missing-resource",
         severity: Error,
-        check: Check::Loader,
     };
 }
 

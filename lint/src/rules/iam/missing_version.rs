@@ -1,4 +1,4 @@
-use crate::rules::{Check, declare_rule};
+use crate::rules::declare_rule;
 
 declare_rule! {
     /// A policy states its language version.
@@ -18,7 +18,6 @@ declare_rule! {
     pub static MISSING_VERSION = Rule {
         code: "iam/missing-version",
         severity: Warning,
-        check: Check::Loader,
     };
 }
 

@@ -1,10 +1,13 @@
 //! IAM policies: grammar, names, resources, redundancy, security, trust,
-//! size and coverage.
+//! size and coverage; and linting a policy document, alone (grammar, names,
+//! resources, redundancy, security, size) and as a set (sizes that add up,
+//! how many are attached).
 
 pub mod allow_not_action;
 pub mod allow_not_resource;
 pub mod attached_policies;
 pub mod conditionally_granted;
+pub mod coverage;
 pub mod denied;
 pub mod duplicate_action;
 pub mod duplicate_sid;
@@ -40,3 +43,225 @@ pub mod wrong_type;
 
 #[cfg(test)]
 pub(crate) mod testing;
+
+use std::sync::Arc;
+
+use crate::diagnostic::{Diagnostic, Rule};
+use crate::iam::policy::{self, GrammarRules, Policy, PolicyKind};
+use crate::iam::{PolicyFacts, Usage};
+use crate::rules::spec::{duplicate_key::DUPLICATE_KEY, syntax::SYNTAX};
+use crate::rules::{self, Check, Settings, Sink};
+use crate::source::{self, SourceFile, Span};
+use attached_policies::ATTACHED_POLICIES;
+
+/// What a policy rule sees.
+pub struct PolicyContext<'a> {
+    pub policy: &'a Policy,
+    pub facts: &'a PolicyFacts,
+    pub sink: &'a mut Sink,
+}
+
+impl PolicyContext<'_> {
+    pub fn emit(
+        &mut self,
+        rule: &'static Rule,
+        span: Span,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
+        self.sink.emit(rule, span, message)
+    }
+}
+
+/// The rules the policy grammar reports.
+pub static GRAMMAR: GrammarRules = GrammarRules {
+    duplicate_sid: &duplicate_sid::DUPLICATE_SID,
+    empty_array: &empty_array::EMPTY_ARRAY,
+    invalid_effect: &invalid_effect::INVALID_EFFECT,
+    invalid_element: &invalid_element::INVALID_ELEMENT,
+    invalid_sid: &invalid_sid::INVALID_SID,
+    invalid_version: &invalid_version::INVALID_VERSION,
+    missing_element: &missing_element::MISSING_ELEMENT,
+    missing_resource: &missing_resource::MISSING_RESOURCE,
+    missing_version: &missing_version::MISSING_VERSION,
+    old_version: &old_version::OLD_VERSION,
+    wrong_type: &wrong_type::WRONG_TYPE,
+};
+
+/// Quota codes of the IAM quotas the size rules use.
+pub const TRUST_POLICY_QUOTA: &str = "L-C07B4B0D";
+pub const MANAGED_POLICIES_PER_ROLE_QUOTA: &str = "L-0DA4ABF3";
+
+/// A policy document that was read, with its findings.
+pub struct Checked {
+    pub file: Arc<SourceFile>,
+    pub policy: Option<Policy>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Parses one policy document and reads its grammar: syntax, duplicate
+/// keys and grammar findings, no lints.
+pub fn read_with_grammar(file: &Arc<SourceFile>) -> (Option<(source::Node, Policy)>, Sink) {
+    let mut sink = Sink::new(Arc::clone(file));
+    let root = match source::parse(file) {
+        Ok(root) => root,
+        Err(error) => {
+            let d = sink.emit(&SYNTAX, error.span, error.message);
+            if let Some(help) = error.help {
+                d.with_help(help);
+            }
+            return (None, sink);
+        }
+    };
+    for dup in source::duplicate_keys(&root) {
+        sink.emit(
+            &DUPLICATE_KEY,
+            dup.again,
+            format!("duplicate key `{}`", dup.key),
+        )
+        .with_primary_label("defined again here")
+        .with_label(dup.first, "first defined here")
+        .with_help(
+            "remove one of them: IAM, the console and other tools disagree on which one wins",
+        );
+    }
+    let policy = policy::read(file, &root, &mut sink, &GRAMMAR);
+    (policy.map(|p| (root, p)), sink)
+}
+
+/// Parses and lints one policy document. Size is checked here for managed
+/// and trust policies, whose quota is per document; inline quotas are per
+/// set (see [`check_set`]).
+pub fn check_policy(file: &Arc<SourceFile>, usage: Usage, settings: &Settings) -> Checked {
+    let (read, mut sink) = read_with_grammar(file);
+    let policy = read.map(|(root, policy)| {
+        let facts = PolicyFacts::of(&policy);
+        let mut cx = PolicyContext {
+            policy: &policy,
+            facts: &facts,
+            sink: &mut sink,
+        };
+        for entry in rules::registry() {
+            if let Check::Policy(check) = entry.check {
+                check(&mut cx);
+            }
+        }
+        let (limit, what) = match (policy.kind, usage) {
+            (PolicyKind::Trust, _) => (
+                quota(settings, TRUST_POLICY_QUOTA, 2_048.0) as usize,
+                "a role trust policy".to_string(),
+            ),
+            (PolicyKind::Identity, Usage::Managed) => (
+                Usage::Managed.limit(),
+                Usage::Managed.describe().to_string(),
+            ),
+            (PolicyKind::Identity, _) => (0, String::new()),
+        };
+        if limit > 0 {
+            policy_size::report(
+                &mut sink,
+                document_anchor(&root),
+                policy.size(),
+                limit,
+                &what,
+                None,
+            );
+        }
+        policy
+    });
+    let mut diagnostics = sink.into_diagnostics();
+    diagnostics.sort_by_cached_key(Diagnostic::sort_key);
+    Checked {
+        file: Arc::clone(file),
+        policy,
+        diagnostics,
+    }
+}
+
+/// Where a finding about a whole document points: its first key.
+pub fn document_anchor(root: &source::Node) -> Span {
+    match &root.value {
+        source::Value::Object(members) if !members.is_empty() => members[0].key_span,
+        _ => Span::new(root.span.start as usize, root.span.start as usize + 1),
+    }
+}
+
+fn quota(settings: &Settings, code: &str, default: f64) -> f64 {
+    settings
+        .quotas
+        .get(code)
+        .copied()
+        .or_else(|| crate::catalog::quota(code).map(|q| q.default))
+        .unwrap_or(default)
+}
+
+/// Checks that apply to policies together: inline policies share one
+/// quota; a role has a limited number of managed policies attached.
+pub fn check_set(policies: &[&Policy], usage: Usage, settings: &Settings) -> Vec<Diagnostic> {
+    let identity: Vec<&Policy> = policies
+        .iter()
+        .copied()
+        .filter(|p| p.kind == PolicyKind::Identity)
+        .collect();
+    let Some(first) = identity.first() else {
+        return Vec::new();
+    };
+    let mut sink = Sink::new(Arc::clone(&first.file));
+    let anchor = |p: &Policy| Span::new(0, p.file.text.chars().next().map_or(0, char::len_utf8));
+    match usage {
+        Usage::Managed => {
+            let limit = quota(settings, MANAGED_POLICIES_PER_ROLE_QUOTA, 10.0) as usize;
+            if identity.len() > limit {
+                let d = sink.emit(
+                    &ATTACHED_POLICIES,
+                    anchor(first),
+                    format!(
+                        "{} managed policies for one role; a role takes {limit}",
+                        identity.len()
+                    ),
+                );
+                for p in &identity[1..] {
+                    d.with_label_in(Arc::clone(&p.file), anchor(p), "also attached");
+                }
+                d.with_help(format!(
+                    "merge policies (`awscluster iam split` repacks them), or raise the quota `{MANAGED_POLICIES_PER_ROLE_QUOTA}` (to 20) and set it in awscluster.toml"
+                ));
+            }
+        }
+        inline => {
+            let total: usize = identity.iter().map(|p| p.size()).sum();
+            let others: Vec<(Arc<SourceFile>, Span)> = identity[1..]
+                .iter()
+                .map(|p| (Arc::clone(&p.file), anchor(p)))
+                .collect();
+            policy_size::report(
+                &mut sink,
+                anchor(first),
+                total,
+                inline.limit(),
+                inline.describe(),
+                Some(&others),
+            );
+        }
+    }
+    sink.into_diagnostics()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_seed_policies_have_the_sizes_the_guide_implies() {
+        let sizes: Vec<usize> = crate::iam::required::builtin()
+            .iter()
+            .map(|(name, text)| {
+                let file = Arc::new(SourceFile::new(*name, text.to_string()));
+                check_policy(&file, Usage::Managed, &Settings::default())
+                    .policy
+                    .unwrap()
+                    .size()
+            })
+            .collect();
+        assert_eq!(sizes, [5_897, 2_072, 715, 813]);
+    }
+}

@@ -1,4 +1,4 @@
-use crate::rules::{Check, declare_rule};
+use crate::rules::declare_rule;
 
 declare_rule! {
     /// Every required action is granted.
@@ -23,7 +23,6 @@ declare_rule! {
     pub static NOT_GRANTED = Rule {
         code: "iam/not-granted",
         severity: Error,
-        check: Check::PolicySet,
     };
 }
 

@@ -1,4 +1,4 @@
-use crate::rules::{Check, declare_rule};
+use crate::rules::declare_rule;
 
 declare_rule! {
     /// The policy uses the current language version, 2012-10-17.
@@ -17,7 +17,6 @@ declare_rule! {
     pub static OLD_VERSION = Rule {
         code: "iam/old-version",
         severity: Warning,
-        check: Check::Loader,
     };
 }
 

@@ -1,5 +1,6 @@
-use crate::iam::{PolicyContext, pattern};
-use crate::rules::{Check, declare_rule};
+use super::PolicyContext;
+use crate::iam::pattern;
+use crate::rules::declare_rule;
 
 declare_rule! {
     /// `iam:PassRole` on every role is limited to the services it is for.
@@ -24,11 +25,10 @@ declare_rule! {
     pub static PASSROLE_STAR = Rule {
         code: "iam/passrole-star",
         severity: Warning,
-        check: Check::Policy(check),
     };
 }
 
-fn check(cx: &mut PolicyContext) {
+pub(crate) fn check(cx: &mut PolicyContext) {
     for st in &cx.policy.statements {
         if !st.is_allow() {
             continue;

@@ -1,4 +1,4 @@
-use crate::rules::{Check, declare_rule};
+use crate::rules::declare_rule;
 
 declare_rule! {
     /// The policy files a spec names exist.
@@ -19,6 +19,5 @@ declare_rule! {
     pub static POLICY_NOT_FOUND = Rule {
         code: "iam/policy-not-found",
         severity: Error,
-        check: Check::PolicySet,
     };
 }

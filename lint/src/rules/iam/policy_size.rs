@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use crate::rules::iam::policy_size_near_limit::POLICY_SIZE_NEAR_LIMIT;
-use crate::rules::{Check, Sink, declare_rule};
+use crate::rules::{Sink, declare_rule};
 use crate::source::{SourceFile, Span};
 
 declare_rule! {
@@ -28,7 +28,6 @@ declare_rule! {
     pub static POLICY_SIZE = Rule {
         code: "iam/policy-size",
         severity: Error,
-        check: Check::PolicySet,
     };
 }
 
@@ -98,9 +97,9 @@ mod tests {
 
     use super::*;
     use crate::iam::Usage;
-    use crate::iam::check::{check_policy, check_set};
     use crate::rules::Settings;
     use crate::rules::iam::testing::{allow, fires, quiet, seed};
+    use crate::rules::iam::{check_policy, check_set};
 
     fn huge(actions: usize) -> Value {
         let items: Vec<String> = (0..actions)

@@ -1,4 +1,4 @@
-use crate::rules::{Check, declare_rule};
+use crate::rules::declare_rule;
 
 declare_rule! {
     /// Policies keep some room under IAM's size quotas.
@@ -17,7 +17,6 @@ declare_rule! {
     pub static POLICY_SIZE_NEAR_LIMIT = Rule {
         code: "iam/policy-size-near-limit",
         severity: Warning,
-        check: Check::PolicySet,
     };
 }
 

@@ -1,4 +1,4 @@
-use crate::rules::{Check, declare_rule};
+use crate::rules::declare_rule;
 
 declare_rule! {
     /// No required action may be denied by a conditional `Deny`.
@@ -18,7 +18,6 @@ declare_rule! {
     pub static POSSIBLY_DENIED = Rule {
         code: "iam/possibly-denied",
         severity: Warning,
-        check: Check::PolicySet,
     };
 }
 

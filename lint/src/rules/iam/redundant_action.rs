@@ -1,5 +1,5 @@
-use crate::iam::PolicyContext;
-use crate::rules::{Check, declare_rule};
+use super::PolicyContext;
+use crate::rules::declare_rule;
 
 declare_rule! {
     /// No action is granted again by a broader item or statement.
@@ -24,11 +24,10 @@ declare_rule! {
     pub static REDUNDANT_ACTION = Rule {
         code: "iam/redundant-action",
         severity: Warning,
-        check: Check::Policy(check),
     };
 }
 
-fn check(cx: &mut PolicyContext) {
+pub(crate) fn check(cx: &mut PolicyContext) {
     let redundancy = cx.facts.redundancy(cx.policy);
     let statements = &cx.policy.statements;
     let item = |st: usize, i: usize| statements[st].actions.as_ref().map(|a| &a.items[i]);

@@ -1,5 +1,5 @@
-use crate::iam::PolicyContext;
-use crate::rules::{Check, declare_rule};
+use super::PolicyContext;
+use crate::rules::declare_rule;
 
 declare_rule! {
     /// No statement is wholly granted by others.
@@ -21,11 +21,10 @@ declare_rule! {
     pub static REDUNDANT_STATEMENT = Rule {
         code: "iam/redundant-statement",
         severity: Warning,
-        check: Check::Policy(check),
     };
 }
 
-fn check(cx: &mut PolicyContext) {
+pub(crate) fn check(cx: &mut PolicyContext) {
     let redundancy = cx.facts.redundancy(cx.policy);
     let policy = cx.policy;
     for (st, by) in &redundancy.statements {

@@ -1,5 +1,6 @@
-use crate::iam::{PolicyContext, arn};
-use crate::rules::{Check, declare_rule};
+use super::PolicyContext;
+use crate::iam::arn;
+use crate::rules::declare_rule;
 
 declare_rule! {
     /// Each action's resources match a resource type it supports.
@@ -26,11 +27,10 @@ declare_rule! {
     pub static RESOURCE_MISMATCH = Rule {
         code: "iam/resource-mismatch",
         severity: Warning,
-        check: Check::Policy(check),
     };
 }
 
-fn check(cx: &mut PolicyContext) {
+pub(crate) fn check(cx: &mut PolicyContext) {
     for st in &cx.policy.statements {
         if !st.is_allow() {
             continue;

@@ -1,5 +1,6 @@
-use crate::iam::{PolicyContext, pattern};
-use crate::rules::{Check, declare_rule};
+use super::PolicyContext;
+use crate::iam::pattern;
+use crate::rules::declare_rule;
 
 declare_rule! {
     /// `iam:CreateServiceLinkedRole` names one service in its resource and its condition.
@@ -26,13 +27,12 @@ declare_rule! {
     pub static SERVICE_LINKED_ROLE_MISMATCH = Rule {
         code: "iam/service-linked-role-mismatch",
         severity: Error,
-        check: Check::Policy(check),
     };
 }
 
 const PATH: &str = ":role/aws-service-role/";
 
-fn check(cx: &mut PolicyContext) {
+pub(crate) fn check(cx: &mut PolicyContext) {
     for st in &cx.policy.statements {
         let (Some(actions), Some(resources)) = (&st.actions, &st.resources) else {
             continue;

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::diagnostic::Diagnostic;
 use crate::iam::Usage;
-use crate::iam::check::check_policy;
+use crate::rules::iam::check_policy;
 use crate::rules::{Rule, Settings};
 use crate::source::SourceFile;
 
@@ -93,7 +93,11 @@ pub fn coverage(required: &Value, granted: &[Value]) -> Vec<Diagnostic> {
         .collect();
     let reqs = crate::iam::required::from_policies(&required);
     let verdicts = crate::iam::required::evaluate_all(&reqs, &granted);
-    crate::iam::required::findings(&reqs, &verdicts, &crate::iam::required::Anchor::Origin)
+    crate::rules::iam::coverage::findings(
+        &reqs,
+        &verdicts,
+        &crate::rules::iam::coverage::Anchor::Origin,
+    )
 }
 
 pub fn coverage_codes(required: &Value, granted: &[Value]) -> Vec<&'static str> {

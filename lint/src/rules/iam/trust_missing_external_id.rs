@@ -1,6 +1,6 @@
-use crate::iam::PolicyContext;
+use super::PolicyContext;
 use crate::iam::pattern;
-use crate::rules::{Check, declare_rule};
+use crate::rules::declare_rule;
 
 declare_rule! {
     /// A role that another account may assume requires an external ID.
@@ -25,11 +25,10 @@ declare_rule! {
     pub static TRUST_MISSING_EXTERNAL_ID = Rule {
         code: "iam/trust-missing-external-id",
         severity: Error,
-        check: Check::Policy(check),
     };
 }
 
-fn check(cx: &mut PolicyContext) {
+pub(crate) fn check(cx: &mut PolicyContext) {
     for st in &cx.policy.statements {
         let Some(principal) = &st.principal else {
             continue;

@@ -1,6 +1,7 @@
+use super::PolicyContext;
+use crate::iam::NameProblem;
 use crate::iam::catalog::catalog;
-use crate::iam::{NameProblem, PolicyContext};
-use crate::rules::{Check, declare_rule};
+use crate::rules::declare_rule;
 use crate::suggest;
 
 declare_rule! {
@@ -25,11 +26,10 @@ declare_rule! {
     pub static UNKNOWN_ACTION = Rule {
         code: "iam/unknown-action",
         severity: Error,
-        check: Check::Policy(check),
     };
 }
 
-fn check(cx: &mut PolicyContext) {
+pub(crate) fn check(cx: &mut PolicyContext) {
     for st in &cx.policy.statements {
         let Some(values) = &st.actions else { continue };
         for resolved in &cx.facts.resolved[st.index] {

@@ -1,5 +1,5 @@
-use crate::iam::PolicyContext;
-use crate::rules::{Check, declare_rule};
+use super::PolicyContext;
+use crate::rules::declare_rule;
 use crate::suggest;
 
 /// IAM's condition operators, without `IfExists` and set prefixes.
@@ -54,7 +54,6 @@ declare_rule! {
     pub static UNKNOWN_CONDITION_OPERATOR = Rule {
         code: "iam/unknown-condition-operator",
         severity: Error,
-        check: Check::Policy(check),
     };
 }
 
@@ -72,7 +71,7 @@ pub fn is_known(operator: &str) -> bool {
         && !(if_exists && base.eq_ignore_ascii_case("Null"))
 }
 
-fn check(cx: &mut PolicyContext) {
+pub(crate) fn check(cx: &mut PolicyContext) {
     let mut seen = Vec::new();
     for st in &cx.policy.statements {
         for condition in &st.conditions {

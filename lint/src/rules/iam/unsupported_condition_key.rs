@@ -1,5 +1,6 @@
-use crate::iam::{PolicyContext, is_global_key, key_matches};
-use crate::rules::{Check, declare_rule};
+use super::PolicyContext;
+use crate::iam::{is_global_key, key_matches};
+use crate::rules::declare_rule;
 
 declare_rule! {
     /// Condition keys are supported by some action of their statement.
@@ -26,11 +27,10 @@ declare_rule! {
     pub static UNSUPPORTED_CONDITION_KEY = Rule {
         code: "iam/unsupported-condition-key",
         severity: Warning,
-        check: Check::Policy(check),
     };
 }
 
-fn check(cx: &mut PolicyContext) {
+pub(crate) fn check(cx: &mut PolicyContext) {
     for st in &cx.policy.statements {
         if st.conditions.is_empty() || !cx.facts.all_known(st) {
             continue;

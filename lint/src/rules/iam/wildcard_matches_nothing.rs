@@ -1,5 +1,6 @@
-use crate::iam::{NameProblem, PolicyContext};
-use crate::rules::{Check, declare_rule};
+use super::PolicyContext;
+use crate::iam::NameProblem;
+use crate::rules::declare_rule;
 
 declare_rule! {
     /// Action wildcards match at least one action.
@@ -19,11 +20,10 @@ declare_rule! {
     pub static WILDCARD_MATCHES_NOTHING = Rule {
         code: "iam/wildcard-matches-nothing",
         severity: Warning,
-        check: Check::Policy(check),
     };
 }
 
-fn check(cx: &mut PolicyContext) {
+pub(crate) fn check(cx: &mut PolicyContext) {
     for st in &cx.policy.statements {
         let Some(values) = &st.actions else { continue };
         for resolved in &cx.facts.resolved[st.index] {

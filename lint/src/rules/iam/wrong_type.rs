@@ -1,4 +1,4 @@
-use crate::rules::{Check, declare_rule};
+use crate::rules::declare_rule;
 
 declare_rule! {
     /// Policy elements have the JSON type IAM expects.
@@ -21,7 +21,6 @@ declare_rule! {
     pub static WRONG_TYPE = Rule {
         code: "iam/wrong-type",
         severity: Error,
-        check: Check::Loader,
     };
 }
 

@@ -1,6 +1,6 @@
 use crate::catalog;
 use crate::rules::instance::uses;
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 
 declare_rule! {
     /// Instance types are offered in the Region and in the zones they land in.
@@ -23,11 +23,10 @@ declare_rule! {
     pub static NOT_OFFERED = Rule {
         code: "instance/not-offered",
         severity: Error,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     let catalog = catalog::instances();
     let region = cx.spec.region.as_str();
     for u in uses(cx) {

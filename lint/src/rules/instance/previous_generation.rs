@@ -1,6 +1,6 @@
 use crate::catalog;
 use crate::rules::instance::uses;
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 
 declare_rule! {
     /// Instance types are of the current generation.
@@ -21,11 +21,10 @@ declare_rule! {
     pub static PREVIOUS_GENERATION = Rule {
         code: "instance/previous-generation",
         severity: Warning,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     let catalog = catalog::instances();
     for u in uses(cx) {
         let Some(t) = catalog.get(*u.instance_type) else {

@@ -1,6 +1,6 @@
 use crate::catalog;
 use crate::rules::instance::uses;
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 use crate::suggest;
 
 declare_rule! {
@@ -24,11 +24,10 @@ declare_rule! {
     pub static UNKNOWN_TYPE = Rule {
         code: "instance/unknown-type",
         severity: Error,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     let catalog = catalog::instances();
     for u in uses(cx) {
         let name = *u.instance_type;

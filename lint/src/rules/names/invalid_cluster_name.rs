@@ -1,5 +1,5 @@
 use crate::rules::names::dns_label_problem;
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 
 declare_rule! {
     /// The cluster name is a lowercase DNS label.
@@ -21,11 +21,10 @@ declare_rule! {
     pub static INVALID_CLUSTER_NAME = Rule {
         code: "names/invalid-cluster-name",
         severity: Error,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     let name = &cx.spec.name;
     if let Some(problem) = dns_label_problem(name, 63) {
         cx.emit(&INVALID_CLUSTER_NAME, name.span, format!("cluster name `{}` {problem}", name.as_str()))

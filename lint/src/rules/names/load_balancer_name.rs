@@ -1,4 +1,4 @@
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 
 /// The longest name a classic load balancer can have.
 pub const MAX_ELB_NAME: usize = 32;
@@ -25,11 +25,10 @@ declare_rule! {
     pub static LOAD_BALANCER_NAME = Rule {
         code: "names/load-balancer-name",
         severity: Error,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     let name = &cx.spec.name;
     let elb = format!("{}{APISERVER_SUFFIX}", name.as_str());
     if elb.chars().count() > MAX_ELB_NAME {

@@ -1,4 +1,4 @@
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 use crate::spec::SubnetKind;
 
 declare_rule! {
@@ -21,11 +21,10 @@ declare_rule! {
     pub static AZ_MISSING_SUBNET = Rule {
         code: "network/az-missing-subnet",
         severity: Error,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     let Some(placement) = cx.spec.static_placement() else {
         return;
     };

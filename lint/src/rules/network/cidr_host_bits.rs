@@ -1,6 +1,6 @@
 use crate::cidr;
 use crate::rules::network::written_cidrs;
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 
 declare_rule! {
     /// CIDR blocks have no host bits set.
@@ -22,11 +22,10 @@ declare_rule! {
     pub static CIDR_HOST_BITS = Rule {
         code: "network/cidr-host-bits",
         severity: Error,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     for field in written_cidrs(cx.spec) {
         let Ok(net) = cidr::parse_any(&field.value) else {
             continue;

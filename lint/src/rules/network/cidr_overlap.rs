@@ -1,7 +1,7 @@
 use ipnet::Ipv4Net;
 
 use crate::cidr;
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 use crate::spec::Spanned;
 
 declare_rule! {
@@ -26,11 +26,10 @@ declare_rule! {
     pub static CIDR_OVERLAP = Rule {
         code: "network/cidr-overlap",
         severity: Error,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     let parse =
         |what: &'static str, s: Spanned<&str>| cidr::network_v4(&s).map(|n| (what, n, s.span));
     let blocks: Vec<(&str, Ipv4Net, crate::source::Span)> = [

@@ -1,5 +1,5 @@
 use crate::cidr;
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 use crate::spec::Spanned;
 
 /// The largest and smallest blocks a VPC or subnet can have.
@@ -24,11 +24,10 @@ declare_rule! {
     pub static CIDR_SIZE = Rule {
         code: "network/cidr-size",
         severity: Error,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     let mut blocks: Vec<(String, Spanned<&str>)> = Vec::new();
     if let Some(vpc) = super::vpc_cidr(cx.spec) {
         blocks.push(("the VPC".into(), vpc));

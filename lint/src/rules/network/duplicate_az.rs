@@ -1,4 +1,4 @@
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 use crate::spec::Spanned;
 
 declare_rule! {
@@ -21,11 +21,10 @@ declare_rule! {
     pub static DUPLICATE_AZ = Rule {
         code: "network/duplicate-az",
         severity: Error,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     let mut lists: Vec<&Spanned<Vec<Spanned<String>>>> = Vec::new();
     if let Some(d) = cx.spec.dynamic() {
         lists.push(&d.availability_zones);

@@ -1,4 +1,4 @@
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 
 declare_rule! {
     /// A subnet is listed once.
@@ -18,11 +18,10 @@ declare_rule! {
     pub static DUPLICATE_SUBNET = Rule {
         code: "network/duplicate-subnet",
         severity: Error,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     let Some(placement) = cx.spec.static_placement() else {
         return;
     };

@@ -1,6 +1,6 @@
 use crate::cidr;
 use crate::rules::network::written_cidrs;
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 
 declare_rule! {
     /// CIDR blocks parse.
@@ -22,11 +22,10 @@ declare_rule! {
     pub static INVALID_CIDR = Rule {
         code: "network/invalid-cidr",
         severity: Error,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     for field in written_cidrs(cx.spec) {
         let result = if field.v4_only {
             cidr::parse_v4(&field.value).map(|_| ())

@@ -1,4 +1,4 @@
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 
 declare_rule! {
     /// VPC and subnet IDs are well-formed.
@@ -18,7 +18,6 @@ declare_rule! {
     pub static INVALID_ID = Rule {
         code: "network/invalid-id",
         severity: Error,
-        check: Check::Spec(check),
     };
 }
 
@@ -34,7 +33,7 @@ pub fn is_resource_id(id: &str, prefix: &str) -> bool {
         })
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     let Some(placement) = cx.spec.static_placement() else {
         return;
     };

@@ -1,5 +1,5 @@
 use crate::cidr;
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 use crate::spec::Spanned;
 
 declare_rule! {
@@ -23,11 +23,10 @@ declare_rule! {
     pub static NON_PRIVATE_CIDR = Rule {
         code: "network/non-private-cidr",
         severity: Warning,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     let mut blocks: Vec<(&str, Spanned<&str>)> = Vec::new();
     if let Some(vpc) = super::vpc_cidr(cx.spec) {
         blocks.push(("the VPC", vpc));

@@ -1,5 +1,5 @@
 use crate::rules::network::zones_span;
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 
 declare_rule! {
     /// The cluster spans more than one Availability Zone.
@@ -19,11 +19,10 @@ declare_rule! {
     pub static SINGLE_AZ = Rule {
         code: "network/single-az",
         severity: Warning,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     if let [zone] = cx.layout.zones.as_slice() {
         let message = format!("the cluster runs in one Availability Zone ({zone})");
         cx.emit(&SINGLE_AZ, zones_span(cx), message)

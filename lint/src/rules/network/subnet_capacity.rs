@@ -1,6 +1,6 @@
 use crate::cidr;
 use crate::layout::PlannedSubnet;
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 use crate::source::Span;
 use crate::spec::SubnetKind;
 
@@ -38,11 +38,10 @@ declare_rule! {
     pub static SUBNET_CAPACITY = Rule {
         code: "network/subnet-capacity",
         severity: Error,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     let layout = cx.layout;
     let first_zone = layout.zones.first();
     let dynamic = cx.spec.dynamic().is_some();

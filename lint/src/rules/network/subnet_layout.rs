@@ -1,4 +1,4 @@
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 
 declare_rule! {
     /// The VPC block is large enough to split into the zones' subnets.
@@ -26,11 +26,10 @@ declare_rule! {
     pub static SUBNET_LAYOUT = Rule {
         code: "network/subnet-layout",
         severity: Error,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     let Some(too_small) = &cx.layout.too_small else {
         return;
     };

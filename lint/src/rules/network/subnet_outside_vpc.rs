@@ -1,5 +1,5 @@
 use crate::cidr;
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 
 declare_rule! {
     /// Static subnets lie inside the VPC block.
@@ -19,11 +19,10 @@ declare_rule! {
     pub static SUBNET_OUTSIDE_VPC = Rule {
         code: "network/subnet-outside-vpc",
         severity: Error,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     let Some(placement) = cx.spec.static_placement() else {
         return;
     };

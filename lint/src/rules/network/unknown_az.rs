@@ -1,5 +1,5 @@
 use crate::catalog;
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 use crate::spec::Spanned;
 use crate::suggest;
 
@@ -22,11 +22,10 @@ declare_rule! {
     pub static UNKNOWN_AZ = Rule {
         code: "network/unknown-az",
         severity: Error,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     let catalog = catalog::instances();
     let region = cx.spec.region.as_str();
     if !catalog.has_region(region) {

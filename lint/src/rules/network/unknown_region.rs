@@ -1,5 +1,5 @@
 use crate::catalog;
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 use crate::suggest;
 
 declare_rule! {
@@ -21,11 +21,10 @@ declare_rule! {
     pub static UNKNOWN_REGION = Rule {
         code: "network/unknown-region",
         severity: Error,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     let catalog = catalog::instances();
     let region = &cx.spec.region;
     if catalog.has_region(region) {

@@ -1,4 +1,4 @@
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 use crate::suggest;
 
 declare_rule! {
@@ -20,11 +20,10 @@ declare_rule! {
     pub static AZ_NOT_IN_PLACEMENT = Rule {
         code: "pools/az-not-in-placement",
         severity: Error,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     let layout = cx.layout;
     for pool in cx.spec.pools() {
         let Some(zones) = &pool.availability_zones else {

@@ -1,4 +1,4 @@
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 
 declare_rule! {
     /// Pool names are unique.
@@ -19,11 +19,10 @@ declare_rule! {
     pub static DUPLICATE_NAME = Rule {
         code: "pools/duplicate-name",
         severity: Error,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     let pools: Vec<_> = cx.spec.pools().collect();
     for (i, pool) in pools.iter().enumerate() {
         if let Some(first) = pools[..i].iter().find(|p| *p.name == *pool.name) {

@@ -1,5 +1,5 @@
 use crate::rules::names::dns_label_problem;
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 
 declare_rule! {
     /// Pool names are lowercase DNS labels.
@@ -21,11 +21,10 @@ declare_rule! {
     pub static INVALID_NAME = Rule {
         code: "pools/invalid-name",
         severity: Error,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     for pool in cx.spec.pools() {
         if let Some(problem) = dns_label_problem(&pool.name, 63) {
             cx.emit(&INVALID_NAME, pool.name.span, format!("pool name `{}` {problem}", *pool.name))

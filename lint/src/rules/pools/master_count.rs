@@ -1,4 +1,4 @@
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 
 declare_rule! {
     /// The cluster has exactly one master pool.
@@ -19,11 +19,10 @@ declare_rule! {
     pub static MASTER_COUNT = Rule {
         code: "pools/master-count",
         severity: Error,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     let masters: Vec<_> = cx.spec.masters().collect();
     match masters.as_slice() {
         [] => {

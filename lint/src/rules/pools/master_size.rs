@@ -1,4 +1,4 @@
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 
 declare_rule! {
     /// The master pool has 1, 3 or 5 nodes.
@@ -20,11 +20,10 @@ declare_rule! {
     pub static MASTER_SIZE = Rule {
         code: "pools/master-size",
         severity: Error,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     for pool in cx.spec.masters() {
         let size = *pool.size;
         if ![1, 3, 5].contains(&size) {

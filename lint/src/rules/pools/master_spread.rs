@@ -1,4 +1,4 @@
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 
 declare_rule! {
     /// Master nodes are spread over as many zones as they can use.
@@ -22,11 +22,10 @@ declare_rule! {
     pub static MASTER_SPREAD = Rule {
         code: "pools/master-spread",
         severity: Warning,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     let available = cx.layout.zones.len();
     for (i, pool) in cx.spec.pools().enumerate() {
         if *pool.role != crate::spec::Role::Master {

@@ -1,4 +1,4 @@
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 
 declare_rule! {
     /// Some nodes can run workloads.
@@ -19,11 +19,10 @@ declare_rule! {
     pub static NO_WORKLOAD_CAPACITY = Rule {
         code: "pools/no-workload-capacity",
         severity: Error,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     let capable = cx.spec.pools().any(|p| p.worker_capable() && *p.size > 0);
     if !capable {
         let span = cx.key_span("/nodePools", cx.spec.node_pools.span);

@@ -1,4 +1,4 @@
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 
 declare_rule! {
     /// A single master node has no high availability.
@@ -19,11 +19,10 @@ declare_rule! {
     pub static SINGLE_MASTER = Rule {
         code: "pools/single-master",
         severity: Note,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     for pool in cx.spec.masters() {
         if *pool.size == 1 {
             cx.emit(

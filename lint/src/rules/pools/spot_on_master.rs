@@ -1,4 +1,4 @@
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 use crate::spec::Role;
 
 declare_rule! {
@@ -21,11 +21,10 @@ declare_rule! {
     pub static SPOT_ON_MASTER = Rule {
         code: "pools/spot-on-master",
         severity: Error,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     for pool in cx.spec.pools() {
         if let (Role::Master, Some(spot)) = (*pool.role, pool.spot()) {
             cx.emit(

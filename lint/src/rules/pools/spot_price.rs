@@ -1,4 +1,4 @@
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 
 declare_rule! {
     /// A spot price cap is above 0% and at most 100% of on-demand.
@@ -19,11 +19,10 @@ declare_rule! {
     pub static SPOT_PRICE = Rule {
         code: "pools/spot-price",
         severity: Error,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     for pool in cx.spec.pools() {
         let Some(spot) = pool.spot() else { continue };
         let percent = &spot.max_price_percent_of_on_demand;

@@ -1,4 +1,4 @@
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 use crate::spec::Role;
 
 declare_rule! {
@@ -20,11 +20,10 @@ declare_rule! {
     pub static WORKER_CAPABILITY_ON_WORKER = Rule {
         code: "pools/worker-capability-on-worker",
         severity: Warning,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     for pool in cx.spec.pools() {
         if let (Role::Worker, Some(flag)) = (*pool.role, &pool.allow_worker_capability) {
             cx.emit(

@@ -1,4 +1,4 @@
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 
 declare_rule! {
     /// The API server's load balancer fits the Region's quota.
@@ -20,11 +20,10 @@ declare_rule! {
     pub static CLASSIC_LOAD_BALANCERS = Rule {
         code: "quota/classic-load-balancers",
         severity: Warning,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     let span = cx.spec.name.span;
     super::report(
         cx,

@@ -1,5 +1,5 @@
 use crate::rules::network::zones_span;
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 
 declare_rule! {
     /// The cluster's Elastic IPs fit the Region's quota.
@@ -22,11 +22,10 @@ declare_rule! {
     pub static ELASTIC_IPS = Rule {
         code: "quota/elastic-ips",
         severity: Warning,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     if cx.spec.dynamic().is_some() {
         let span = zones_span(cx);
         let count = cx.layout.zones.len() as f64;

@@ -1,5 +1,5 @@
 use crate::rules::network::zones_span;
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 
 declare_rule! {
     /// The cluster's internet gateway fits the Region's quota.
@@ -21,11 +21,10 @@ declare_rule! {
     pub static INTERNET_GATEWAYS = Rule {
         code: "quota/internet-gateways",
         severity: Warning,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     if cx.spec.dynamic().is_some() {
         let span = zones_span(cx);
         super::report(

@@ -1,5 +1,5 @@
 use crate::rules::network::zones_span;
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 
 declare_rule! {
     /// The cluster's NAT gateways fit the per-zone quota.
@@ -22,11 +22,10 @@ declare_rule! {
     pub static NAT_GATEWAYS = Rule {
         code: "quota/nat-gateways",
         severity: Warning,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     if cx.spec.dynamic().is_some() && !cx.layout.zones.is_empty() {
         let span = zones_span(cx);
         super::report(

@@ -1,4 +1,4 @@
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 
 declare_rule! {
     /// On-demand vCPUs fit the Region's quota for each instance class.
@@ -27,11 +27,10 @@ declare_rule! {
     pub static ON_DEMAND_VCPUS = Rule {
         code: "quota/on-demand-vcpus",
         severity: Warning,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     super::vcpus::check(cx, &ON_DEMAND_VCPUS, false);
 }
 

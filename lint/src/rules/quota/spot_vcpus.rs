@@ -1,4 +1,4 @@
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 
 declare_rule! {
     /// Spot vCPUs fit the Region's spot quota for each instance class.
@@ -22,11 +22,10 @@ declare_rule! {
     pub static SPOT_VCPUS = Rule {
         code: "quota/spot-vcpus",
         severity: Warning,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     super::vcpus::check(cx, &SPOT_VCPUS, true);
 }
 

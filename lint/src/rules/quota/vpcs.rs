@@ -1,5 +1,5 @@
 use crate::rules::network::zones_span;
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 
 declare_rule! {
     /// The cluster's VPC fits the Region's VPC quota.
@@ -22,11 +22,10 @@ declare_rule! {
     pub static VPCS = Rule {
         code: "quota/vpcs",
         severity: Warning,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     if cx.spec.dynamic().is_some() {
         let span = zones_span(cx);
         super::report(cx, &VPCS, "L-F678F1CE", 1.0, "VPCs", span);

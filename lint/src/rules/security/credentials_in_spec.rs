@@ -1,4 +1,4 @@
-use crate::rules::{Check, Sink, declare_rule};
+use crate::rules::{Sink, declare_rule};
 use crate::source::{Node, Span, Value};
 
 declare_rule! {
@@ -25,7 +25,6 @@ declare_rule! {
     pub static CREDENTIALS_IN_SPEC = Rule {
         code: "security/credentials-in-spec",
         severity: Error,
-        check: Check::Tree(check),
     };
 }
 
@@ -81,7 +80,7 @@ pub fn secret_spans(root: &Node) -> Vec<Span> {
     leaks(root).into_iter().filter_map(|l| l.secret).collect()
 }
 
-fn check(root: &Node, sink: &mut Sink) {
+pub(crate) fn check(root: &Node, sink: &mut Sink) {
     for leak in leaks(root) {
         sink.emit(&CREDENTIALS_IN_SPEC, leak.at, leak.message)
             .with_help(HELP);

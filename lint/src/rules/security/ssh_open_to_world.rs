@@ -1,7 +1,7 @@
 use ipnet::IpNet;
 
 use crate::cidr;
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 
 declare_rule! {
     /// The bastion does not accept SSH from the whole internet.
@@ -23,11 +23,10 @@ declare_rule! {
     pub static SSH_OPEN_TO_WORLD = Rule {
         code: "security/ssh-open-to-world",
         severity: Warning,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     let Some(bastion) = &cx.spec.bastion else {
         return;
     };

@@ -1,4 +1,4 @@
-use crate::rules::{Check, declare_rule};
+use crate::rules::declare_rule;
 
 declare_rule! {
     /// No key appears twice in one object.
@@ -22,7 +22,6 @@ declare_rule! {
     pub static DUPLICATE_KEY = Rule {
         code: "spec/duplicate-key",
         severity: Error,
-        check: Check::Loader,
     };
 }
 

@@ -1,4 +1,4 @@
-use crate::rules::{Check, declare_rule};
+use crate::rules::declare_rule;
 
 declare_rule! {
     /// Every value has the type and form the schema requires.
@@ -22,7 +22,6 @@ declare_rule! {
     pub static INVALID_VALUE = Rule {
         code: "spec/invalid-value",
         severity: Error,
-        check: Check::Loader,
     };
 }
 

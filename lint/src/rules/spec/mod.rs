@@ -2,5 +2,6 @@
 
 pub mod duplicate_key;
 pub mod invalid_value;
+pub mod schema;
 pub mod syntax;
 pub mod unknown_field;

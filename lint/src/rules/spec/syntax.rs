@@ -1,4 +1,4 @@
-use crate::rules::{Check, declare_rule};
+use crate::rules::declare_rule;
 
 declare_rule! {
     /// The file is well-formed JSON or YAML.
@@ -20,7 +20,6 @@ declare_rule! {
     pub static SYNTAX = Rule {
         code: "spec/syntax",
         severity: Error,
-        check: Check::Loader,
     };
 }
 

@@ -1,4 +1,4 @@
-use crate::rules::{Check, declare_rule};
+use crate::rules::declare_rule;
 
 declare_rule! {
     /// Every field is one the spec defines.
@@ -20,7 +20,6 @@ declare_rule! {
     pub static UNKNOWN_FIELD = Rule {
         code: "spec/unknown-field",
         severity: Error,
-        check: Check::Loader,
     };
 }
 

@@ -1,4 +1,4 @@
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 use crate::tagging::{CAPA_CLUSTER_PREFIX, KUBERNETES_CLUSTER_PREFIX};
 
 declare_rule! {
@@ -23,11 +23,10 @@ declare_rule! {
     pub static FOREIGN_CLUSTER = Rule {
         code: "subnets/foreign-cluster",
         severity: Warning,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     let Some(placement) = cx.spec.static_placement() else {
         return;
     };

@@ -1,4 +1,4 @@
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 use crate::spec::SubnetKind;
 use crate::tagging;
 
@@ -30,11 +30,10 @@ declare_rule! {
     pub static MISSING_TAGS = Rule {
         code: "subnets/missing-tags",
         severity: Error,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     let Some(placement) = cx.spec.static_placement() else {
         return;
     };

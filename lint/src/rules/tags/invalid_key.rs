@@ -1,5 +1,5 @@
 use crate::rules::tags::allowed_char;
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 
 /// The longest tag key AWS accepts.
 pub const MAX_KEY: usize = 128;
@@ -22,11 +22,10 @@ declare_rule! {
     pub static INVALID_KEY = Rule {
         code: "tags/invalid-key",
         severity: Error,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     let Some(tags) = &cx.spec.tags else { return };
     for tag in tags.iter() {
         let key = tag.key.as_str();

@@ -1,5 +1,5 @@
 use crate::rules::tags::allowed_char;
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 
 /// The longest tag value AWS accepts.
 pub const MAX_VALUE: usize = 256;
@@ -21,11 +21,10 @@ declare_rule! {
     pub static INVALID_VALUE = Rule {
         code: "tags/invalid-value",
         severity: Error,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     let Some(tags) = &cx.spec.tags else { return };
     for tag in tags.iter() {
         let value = tag.value.as_str();

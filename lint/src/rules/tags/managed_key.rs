@@ -1,4 +1,4 @@
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 use crate::tagging;
 
 declare_rule! {
@@ -22,11 +22,10 @@ declare_rule! {
     pub static MANAGED_KEY = Rule {
         code: "tags/managed-key",
         severity: Error,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     let Some(tags) = &cx.spec.tags else { return };
     for tag in tags.iter() {
         if tagging::is_managed_key(&tag.key) {

@@ -1,4 +1,4 @@
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 
 declare_rule! {
     /// Tag keys do not start with `aws:`.
@@ -17,11 +17,10 @@ declare_rule! {
     pub static RESERVED_PREFIX = Rule {
         code: "tags/reserved-prefix",
         severity: Error,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     let Some(tags) = &cx.spec.tags else { return };
     for tag in tags.iter() {
         if tag

@@ -1,4 +1,4 @@
-use crate::rules::{Check, Context, declare_rule};
+use crate::rules::{Context, declare_rule};
 use crate::tagging;
 
 /// Tags a resource can carry (tags with the `aws:` prefix do not count).
@@ -24,11 +24,10 @@ declare_rule! {
     pub static TOO_MANY = Rule {
         code: "tags/too-many",
         severity: Error,
-        check: Check::Spec(check),
     };
 }
 
-fn check(cx: &mut Context) {
+pub(crate) fn check(cx: &mut Context) {
     let Some(tags) = &cx.spec.tags else { return };
     let managed = tagging::managed_keys(cx.spec.name.as_str());
     let mut keys: Vec<&str> = tags

@@ -5,15 +5,17 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use super::Usage;
-use super::check::{Checked, check_policy, check_set, read_policy, read_with_grammar};
-use super::policy::Policy;
-use super::required::{self, Anchor, Requirement};
+use super::{Outcome, Request, find_files, finish, prepare, roots};
 use crate::diagnostic::Diagnostic;
 use crate::error::Error;
+use crate::iam::Usage;
+use crate::iam::policy::{Policy, read_unchecked};
+use crate::iam::required::{self, Requirement};
 use crate::rules::Settings;
+use crate::rules::iam::coverage::{self, Anchor};
 use crate::rules::iam::policy_not_found::POLICY_NOT_FOUND;
-use crate::run::{Outcome, Request, find_files, finish, prepare, roots};
+use crate::rules::iam::{Checked, check_policy, check_set, read_with_grammar};
+use crate::rules::spec::syntax::SYNTAX;
 use crate::source::{SourceFile, Span};
 
 /// Policy files in a directory walk.
@@ -63,7 +65,7 @@ pub fn builtin_policies() -> &'static [Policy] {
         required::builtin()
             .iter()
             .filter_map(|(name, text)| {
-                read_policy(&Arc::new(SourceFile::new(*name, text.to_string())))
+                read_unchecked(&Arc::new(SourceFile::new(*name, text.to_string())))
             })
             .collect()
     })
@@ -115,7 +117,12 @@ pub fn check(
             }
             Ok(file) => {
                 let mut sink = crate::rules::Sink::new(Arc::clone(&file));
-                text_requirements.extend(required::from_text(&file, &mut sink));
+                let (found, bad) = required::from_text(&file);
+                text_requirements.extend(found);
+                for line in bad {
+                    sink.emit(&SYNTAX, line.span, format!("`{}` is not an action name", line.action))
+                        .with_help("write one action per line, `service:Action`, optionally followed by resource ARNs");
+                }
                 diagnostics.extend(sink.into_diagnostics());
                 files.push(path);
             }
@@ -130,7 +137,7 @@ pub fn check(
         all
     };
     let verdicts = required::evaluate_all(&requirements, &granted_policies);
-    diagnostics.extend(required::findings(
+    diagnostics.extend(coverage::findings(
         &requirements,
         &verdicts,
         &Anchor::Origin,
@@ -200,7 +207,7 @@ fn check_set_of_files(paths: &[PathBuf], settings: &Settings) -> SetResult {
     let requirements = builtin_requirements();
     let verdicts = required::evaluate_all(requirements, &granted);
     let placeholder = Arc::new(SourceFile::new("", String::new()));
-    let coverage = required::findings(
+    let coverage = coverage::findings(
         requirements,
         &verdicts,
         &Anchor::At(placeholder, Span::default()),

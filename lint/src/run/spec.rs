@@ -77,7 +77,7 @@ pub fn check_spec(file: &Arc<SourceFile>, settings: &Settings) -> Vec<Diagnostic
     rules::run_spec_rules(&mut cx);
     if let Some(iam) = spec.iam.as_ref().filter(|i| !i.policies.is_empty()) {
         let list = root.key_span_at("/iam/policies").unwrap_or(iam.span);
-        sink.extend(crate::iam::run::check_spec_policies(
+        sink.extend(super::iam::check_spec_policies(
             file,
             &iam.policies,
             list,
@@ -100,7 +100,7 @@ pub fn read_spec(root: &source::Node, sink: &mut Sink) -> Option<ClusterSpec> {
     {
         return Some(spec);
     }
-    if !spec::schema::validate(root, sink) {
+    if !crate::rules::spec::schema::validate(root, sink) {
         return None;
     }
     match spec::de::from_node::<ClusterSpec>(root) {
@@ -229,7 +229,8 @@ mod tests {
             };
             let model = spec::de::from_node::<ClusterSpec>(&root)
                 .is_ok_and(|s| s.placement.dynamic.is_some() != s.placement.static_.is_some());
-            let schema = spec::schema::validate(&root, &mut Sink::new(Arc::clone(&file)));
+            let schema =
+                crate::rules::spec::schema::validate(&root, &mut Sink::new(Arc::clone(&file)));
             assert_eq!(
                 model, schema,
                 "model says {model}, schema says {schema} for {text}"
@@ -245,11 +246,11 @@ mod tests {
         let fixtures = [
             (
                 "d.cluster.json",
-                include_str!("../../fixtures/clusters/default.cluster.json"),
+                include_str!("../../../fixtures/clusters/default.cluster.json"),
             ),
             (
                 "s.cluster.yaml",
-                include_str!("../../fixtures/clusters/static.cluster.yaml"),
+                include_str!("../../../fixtures/clusters/static.cluster.yaml"),
             ),
         ];
         for (name, text) in fixtures {

@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::check;
+pub mod iam;
+pub mod spec;
+
 use crate::config::{Config, Selector};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::error::Error;
@@ -256,7 +258,7 @@ fn lint_file(path: &Path, settings: &Settings) -> Result<Vec<Diagnostic>, Error>
         path: path.to_path_buf(),
         source,
     })?;
-    Ok(check::check_bytes(path, bytes, settings))
+    Ok(spec::check_bytes(path, bytes, settings))
 }
 
 /// What the provisioner gets for a spec file: the spec, read, when the

@@ -1,0 +1,78 @@
+//! What a rule is to the findings it produces and to its documentation: a
+//! stable code, a default severity and its docs. The checks behind the rules
+//! are registered in `rules`.
+
+use super::Severity;
+
+/// One rule: a stable code, a default severity and its documentation.
+pub struct Rule {
+    /// `<group>/<kebab-name>`; never reused once published.
+    pub code: &'static str,
+    pub default_severity: Severity,
+    /// The rule's doc comment as written (each line keeps its leading space).
+    raw_docs: &'static str,
+}
+
+impl Rule {
+    #[doc(hidden)]
+    pub const fn new(
+        code: &'static str,
+        default_severity: Severity,
+        raw_docs: &'static str,
+    ) -> Rule {
+        Rule {
+            code,
+            default_severity,
+            raw_docs,
+        }
+    }
+
+    pub fn group(&self) -> &'static str {
+        self.code.split_once('/').map_or(self.code, |(g, _)| g)
+    }
+
+    /// The first line of the documentation.
+    pub fn summary(&self) -> &'static str {
+        self.raw_docs
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or("")
+    }
+
+    /// The documentation as Markdown, without the summary line.
+    pub fn docs(&self) -> String {
+        let mut lines = self
+            .raw_docs
+            .lines()
+            .map(|l| l.strip_prefix(' ').unwrap_or(l));
+        lines.next();
+        let body: Vec<&str> = lines.collect();
+        body.join("\n").trim().to_string()
+    }
+}
+
+impl std::fmt::Debug for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code)
+    }
+}
+
+/// Declares a rule whose doc comment is its documentation.
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])+
+        $vis:vis static $name:ident = Rule {
+            code: $code:literal,
+            severity: $severity:ident $(,)?
+        };
+    ) => {
+        $(#[doc = $doc])+
+        $vis static $name: $crate::diagnostic::Rule = $crate::diagnostic::Rule::new(
+            $code,
+            $crate::diagnostic::Severity::$severity,
+            concat!($($doc, "\n"),+),
+        );
+    };
+}
+pub(crate) use declare_rule;

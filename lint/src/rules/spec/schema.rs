@@ -1,0 +1,320 @@
+//! The schema's findings: unknown fields and invalid values, with the
+//! field's name, the types or values expected, and a suggestion when a name
+//! looks like a typo.
+
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use serde_json::Value as Json;
+
+use super::{invalid_value::INVALID_VALUE, unknown_field::UNKNOWN_FIELD};
+use crate::rules::Sink;
+use crate::source::{Node, Span, Value};
+use crate::suggest;
+
+/// Validates `root` against the schema and reports every way it does not
+/// match; returns whether it matched.
+pub fn validate(root: &Node, sink: &mut Sink) -> bool {
+    crate::spec::schema::validate(root, |schema, error| report(root, schema, error, sink))
+}
+
+fn report(root: &Node, schema: &Json, error: &jsonschema::ValidationError, sink: &mut Sink) {
+    let path = error.instance_path().as_str();
+    let node = root.pointer(path);
+    let span = root.span_at(path);
+    let field = field_name(path);
+    match error.kind() {
+        ValidationErrorKind::AdditionalProperties { unexpected } => {
+            let known = known_properties(schema, error.schema_path().as_str());
+            for name in unexpected {
+                let key_path = format!("{path}/{}", escape(name));
+                let key_span = root.key_span_at(&key_path).unwrap_or(span);
+                let d = sink.emit(
+                    &UNKNOWN_FIELD,
+                    key_span,
+                    format!("unknown field `{name}`{}", in_object(path)),
+                );
+                d.with_primary_label("not a field here");
+                match suggest::closest(name, known.iter().map(String::as_str)) {
+                    Some(best) => d.with_help(format!("did you mean `{best}`?")),
+                    None if !known.is_empty() => d.with_help(format!(
+                        "the fields here are {}",
+                        suggest::list(known.iter().map(String::as_str))
+                    )),
+                    None => d,
+                };
+            }
+        }
+        ValidationErrorKind::Required { property } => {
+            let name = property.as_str().unwrap_or_default();
+            let at = required_span(root, path);
+            sink.emit(
+                &INVALID_VALUE,
+                at,
+                format!("missing required field `{name}`{}", in_object(path)),
+            )
+            .with_primary_label(format!("`{name}` is required here"));
+        }
+        ValidationErrorKind::Type { kind } => {
+            let expected = match kind {
+                TypeKind::Single(t) => article(&t.to_string()),
+                TypeKind::Multiple(set) => set
+                    .iter()
+                    .map(|t| article(&t.to_string()))
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+            };
+            let found = node.map_or("nothing", |n| n.value.type_name());
+            sink.emit(
+                &INVALID_VALUE,
+                span,
+                format!("{field} must be {expected}, found {found}"),
+            )
+            .with_primary_label(format!("expected {expected}"));
+        }
+        ValidationErrorKind::Enum { options } => {
+            let allowed: Vec<&str> = options
+                .as_array()
+                .map(|a| a.iter().filter_map(Json::as_str).collect())
+                .unwrap_or_default();
+            let d = sink.emit(
+                &INVALID_VALUE,
+                span,
+                format!(
+                    "{field} must be one of {}",
+                    suggest::list(allowed.iter().copied())
+                ),
+            );
+            d.with_primary_label("not an allowed value");
+            if let Some(best) = node
+                .and_then(Node::as_str)
+                .and_then(|v| suggest::closest(v, allowed.iter().copied()))
+            {
+                d.with_help(format!("did you mean `{best}`?"));
+            }
+        }
+        ValidationErrorKind::OneOfNotValid { .. }
+        | ValidationErrorKind::OneOfMultipleValid { .. } => {
+            let options = one_of_required(schema, error.schema_path().as_str());
+            let message = if options.is_empty() {
+                format!("{field} does not match any of the forms it can take")
+            } else {
+                format!(
+                    "{field} needs exactly one of {}",
+                    suggest::list(options.iter().map(String::as_str))
+                )
+            };
+            sink.emit(&INVALID_VALUE, object_span(root, path), message);
+        }
+        ValidationErrorKind::Minimum { limit } => {
+            sink.emit(
+                &INVALID_VALUE,
+                span,
+                format!("{field} must be at least {limit}"),
+            );
+        }
+        ValidationErrorKind::MinItems { limit } => {
+            sink.emit(
+                &INVALID_VALUE,
+                span,
+                format!(
+                    "{field} must have at least {limit} item{}",
+                    if *limit == 1 { "" } else { "s" }
+                ),
+            );
+        }
+        ValidationErrorKind::MinLength { limit } => {
+            sink.emit(
+                &INVALID_VALUE,
+                span,
+                format!(
+                    "{field} must be at least {limit} character{} long",
+                    if *limit == 1 { "" } else { "s" }
+                ),
+            );
+        }
+        _ => {
+            sink.emit(&INVALID_VALUE, span, format!("{field}: {}", error.masked()));
+        }
+    }
+}
+
+/// "`nodePools[1].size`" for a pointer, for messages.
+fn field_name(pointer: &str) -> String {
+    if pointer.is_empty() {
+        return "the spec".to_string();
+    }
+    let mut out = String::new();
+    for segment in pointer.trim_start_matches('/').split('/') {
+        let segment = segment.replace("~1", "/").replace("~0", "~");
+        if segment.bytes().all(|b| b.is_ascii_digit()) {
+            out.push_str(&format!("[{segment}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(&segment);
+        }
+    }
+    format!("`{out}`")
+}
+
+fn in_object(pointer: &str) -> String {
+    if pointer.is_empty() {
+        String::new()
+    } else {
+        format!(" in {}", field_name(pointer))
+    }
+}
+
+fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+fn article(t: &str) -> String {
+    match t {
+        "integer" | "object" | "array" => format!("an {t}"),
+        "null" => t.to_string(),
+        _ => format!("a {t}"),
+    }
+}
+
+/// Where a missing field should have been: the key of the object that lacks
+/// it (short and easy to spot), or the start of the document.
+fn required_span(root: &Node, pointer: &str) -> Span {
+    root.key_span_at(pointer)
+        .unwrap_or_else(|| object_span(root, pointer))
+}
+
+fn object_span(root: &Node, pointer: &str) -> Span {
+    if let Some(key) = root.key_span_at(pointer) {
+        return key;
+    }
+    let node = root.pointer(pointer).unwrap_or(root);
+    match &node.value {
+        // An array element or the root: its opening bracket (for YAML, its
+        // first key), rather than the whole block.
+        Value::Object(members)
+            if !members.is_empty() && node.span.start == members[0].key_span.start =>
+        {
+            members[0].key_span
+        }
+        Value::Object(_) | Value::Array(_) => {
+            Span::new(node.span.start as usize, node.span.start as usize + 1)
+        }
+        _ => node.span,
+    }
+}
+
+/// The properties the schema allows where `additionalProperties` failed.
+fn known_properties(schema: &Json, keyword_path: &str) -> Vec<String> {
+    let object_path = keyword_path
+        .strip_suffix("/additionalProperties")
+        .unwrap_or(keyword_path);
+    schema
+        .pointer(object_path)
+        .and_then(|s| s.get("properties"))
+        .and_then(Json::as_object)
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// For a `oneOf` of `required` alternatives, the alternatives' names.
+fn one_of_required(schema: &Json, keyword_path: &str) -> Vec<String> {
+    schema
+        .pointer(keyword_path)
+        .and_then(Json::as_array)
+        .map(|alternatives| {
+            alternatives
+                .iter()
+                .filter_map(|a| {
+                    a.get("required")?
+                        .as_array()?
+                        .first()?
+                        .as_str()
+                        .map(String::from)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::rules::spec::{invalid_value::INVALID_VALUE, unknown_field::UNKNOWN_FIELD};
+    use crate::rules::testing::{at, base, fires, with};
+
+    #[test]
+    fn unknown_fields_point_at_the_key_and_suggest_the_closest() {
+        let spec = with(|s| s["nodePools"][0]["instanceTyp"] = json!("m5.large"));
+        let found = fires(&UNKNOWN_FIELD, &spec);
+        assert_eq!(at(&found[0]), "\"instanceTyp\"");
+        assert_eq!(
+            found[0].message,
+            "unknown field `instanceTyp` in `nodePools[0]`"
+        );
+        assert_eq!(
+            found[0].help.as_deref(),
+            Some("did you mean `instanceType`?")
+        );
+    }
+
+    #[test]
+    fn type_errors_name_the_field_and_the_types() {
+        let spec = with(|s| s["nodePools"][1]["size"] = json!("three"));
+        let found = fires(&INVALID_VALUE, &spec);
+        assert_eq!(
+            found[0].message,
+            "`nodePools[1].size` must be an integer, found a string"
+        );
+        assert_eq!(at(&found[0]), "\"three\"");
+    }
+
+    #[test]
+    fn missing_fields_point_at_the_object_that_lacks_them() {
+        let spec = with(|s| {
+            s["nodePools"][0]
+                .as_object_mut()
+                .unwrap()
+                .remove("instanceType");
+        });
+        let found = fires(&INVALID_VALUE, &spec);
+        assert_eq!(
+            found[0].message,
+            "missing required field `instanceType` in `nodePools[0]`"
+        );
+        assert_eq!(at(&found[0]), "{");
+
+        let spec = with(|s| {
+            s.as_object_mut().unwrap().remove("region");
+        });
+        let found = fires(&INVALID_VALUE, &spec);
+        assert_eq!(found[0].message, "missing required field `region`");
+    }
+
+    #[test]
+    fn enum_values_suggest_the_closest() {
+        let spec = with(|s| s["nodePools"][1]["role"] = json!("wroker"));
+        let found = fires(&INVALID_VALUE, &spec);
+        assert_eq!(
+            found[0].message,
+            "`nodePools[1].role` must be one of `master`, `worker`"
+        );
+        assert_eq!(found[0].help.as_deref(), Some("did you mean `worker`?"));
+    }
+
+    #[test]
+    fn placement_needs_exactly_one_form() {
+        let spec = with(|s| s["placement"] = json!({}));
+        let found = fires(&INVALID_VALUE, &spec);
+        assert_eq!(
+            found[0].message,
+            "`placement` needs exactly one of `dynamic`, `static`"
+        );
+        assert_eq!(at(&found[0]), "\"placement\"");
+        let mut both = base();
+        both["placement"]["static"] =
+            json!({"vpcId": "vpc-01234567", "vpcCidr": "10.0.0.0/16", "subnets": []});
+        fires(&INVALID_VALUE, &both);
+    }
+}
