@@ -242,6 +242,36 @@ struct OutputArgs {
     /// When to colour the human format.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     color: ColorArg,
+    /// The largest file to read, in bytes, or with a unit: 512K, 16M, 1G
+    /// [default: 16M, or `[files] max-file-size`].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_file_size: Option<u64>,
+}
+
+/// `16777216`, `512K`, `16M` or `1G` (powers of 1,024).
+fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (digits, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => text.split_at(i),
+        None => (text, ""),
+    };
+    let factor: u64 = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "K" | "KB" | "KIB" => 1 << 10,
+        "M" | "MB" | "MIB" => 1 << 20,
+        "G" | "GB" | "GIB" => 1 << 30,
+        _ => {
+            return Err(format!(
+                "`{text}` is not a size: write bytes, or a number with K, M or G"
+            ));
+        }
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(factor))
+        .filter(|&n| n > 0)
+        .ok_or_else(|| format!("`{text}` is not a size: write bytes, or a number with K, M or G"))
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -286,6 +316,29 @@ enum SchemaArg {
 }
 
 fn main() -> ExitCode {
+    // A bug must not look like a crash with a backtrace, nor like findings:
+    // one line on stderr, and the status that says awscluster failed.
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let _ = writeln!(
+            io::stderr(),
+            "error: internal error{place}: {}; this is a bug in awscluster, please report it",
+            awscluster_lint::diagnostic::escape::escape(&message)
+        );
+    }));
+    std::panic::catch_unwind(real_main).unwrap_or(ExitCode::from(EXIT_FAILURE))
+}
+
+fn real_main() -> ExitCode {
     let matches = match Cli::command().try_get_matches() {
         Ok(m) => m,
         Err(e) => {
@@ -301,15 +354,21 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_FAILURE);
         }
     };
-    let mut out = io::stdout().lock();
+    let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     // Not locked for the whole run: the provisioner's progress is written
     // from its runtime's threads too.
     let mut err = io::stderr();
     let result = run(cli.command, &matches, &mut out, &mut err);
-    let flushed = result.and_then(|code| out.flush().map(|()| code));
-    match flushed {
-        Ok(code) => ExitCode::from(code),
-        // A reader that stopped reading (`| head`) is not a failure.
+    match result {
+        // A reader that stopped reading (`| head`) changes nothing: the
+        // status is the command's.
+        Ok(code) => match out.flush() {
+            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+                let _ = writeln!(err, "error: {e}");
+                ExitCode::from(EXIT_FAILURE)
+            }
+            _ => ExitCode::from(code),
+        },
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
@@ -573,8 +632,19 @@ mod provision {
 fn plain_style() -> Style {
     Style {
         color: io::stderr().is_terminal() && no_color_unset(),
-        ..Style::default()
+        width: terminal_width(),
     }
+}
+
+/// The width the human format wraps to: `COLUMNS`, else the terminal's,
+/// else 100 (a file or a pipe).
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c > 0)
+        .or_else(|| terminal_size::terminal_size_of(io::stdout()).map(|(w, _)| usize::from(w.0)))
+        .unwrap_or(Style::default().width)
 }
 
 fn no_color_unset() -> bool {
@@ -607,6 +677,7 @@ impl OutputArgs {
                 .map(|(_, code, level)| (code, level))
                 .collect(),
             deny_warnings: self.deny_warnings,
+            max_file_size: self.max_file_size,
         };
         let color = match self.color {
             ColorArg::Always => true,
@@ -624,7 +695,7 @@ impl OutputArgs {
             format,
             Style {
                 color,
-                ..Style::default()
+                width: terminal_width(),
             },
         )
     }

@@ -97,6 +97,13 @@ struct RawFiles {
     /// Glob patterns, relative to this file's directory, to skip (on top of
     /// what `.gitignore` skips).
     exclude: Option<Vec<String>>,
+    /// The largest file read, in bytes (default 16 MiB).
+    #[serde(rename = "max-file-size")]
+    max_file_size: Option<u64>,
+    /// Glob patterns, relative to this file's directory, of the JSON files
+    /// `awscluster iam lint` lints in a directory walk; by default, the JSON
+    /// files with a top-level `Statement`.
+    policies: Option<Vec<String>>,
 }
 
 /// A loaded configuration, or the defaults.
@@ -111,6 +118,8 @@ pub struct Config {
     pub quotas: BTreeMap<String, f64>,
     pub include: Option<GlobSet>,
     pub exclude: Option<GlobSet>,
+    pub max_file_size: Option<u64>,
+    pub policies: Option<GlobSet>,
     /// Directory paths are relative to.
     pub root: PathBuf,
 }
@@ -320,6 +329,13 @@ impl Config {
             quotas,
             include,
             exclude,
+            max_file_size: raw.files.as_ref().and_then(|f| f.max_file_size),
+            policies: raw
+                .files
+                .as_ref()
+                .and_then(|f| f.policies.as_ref())
+                .map(|p| glob_set(p.iter().map(|s| (s.as_str(), None)), &invalid))
+                .transpose()?,
             root,
         })
     }
@@ -350,6 +366,13 @@ impl Config {
             }),
         };
         included && !self.excludes(path)
+    }
+
+    /// Whether the configuration's `[files] policies` patterns pick `path`
+    /// for `iam lint`; `None` when there are none.
+    pub fn picks_policy(&self, path: &Path) -> Option<bool> {
+        let set = self.policies.as_ref()?;
+        Some(set.is_match(self.relative(path)) && !self.excludes(path))
     }
 
     fn excludes(&self, path: &Path) -> bool {

@@ -17,6 +17,15 @@ pub enum Error {
     #[error("`{}` does not exist", path.display())]
     NotFound { path: PathBuf },
 
+    #[error("`{}` is {kind}, not a file: awscluster reads files and pipes", path.display())]
+    NotAFile { path: PathBuf, kind: &'static str },
+
+    #[error(
+        "`{}` is larger than the {limit}-byte limit (`--max-file-size` or `[files] max-file-size` raise it)",
+        path.display()
+    )]
+    TooLarge { path: PathBuf, limit: u64 },
+
     #[error("{message}")]
     Config {
         file: Arc<SourceFile>,

@@ -3,9 +3,25 @@
 
 use std::collections::BTreeMap;
 
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct Settings {
     /// Quota values the account really has, by quota code, replacing AWS's
     /// defaults in the `quota` rules.
     pub quotas: BTreeMap<String, f64>,
+    /// The largest file read, in bytes, the policies a spec names included.
+    pub max_file_size: u64,
+}
+
+/// The largest input read unless configured otherwise: far above any spec
+/// or policy (IAM accepts documents of at most 131,072 characters), far
+/// below what would strain memory.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            quotas: BTreeMap::new(),
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+        }
+    }
 }

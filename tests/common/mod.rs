@@ -39,6 +39,7 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Run {
         .args(args)
         .current_dir(dir)
         .env_remove("NO_COLOR")
+        .env_remove("COLUMNS")
         .env_remove("CLICOLOR_FORCE")
         .stdin(Stdio::null())
         .output()

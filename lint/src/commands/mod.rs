@@ -42,7 +42,12 @@ pub fn report_outcome(
             return Ok(EXIT_FAILURE);
         }
     };
-    report::emitter(format, style).emit(&outcome, out)?;
+    // The status is the findings', whatever happens to the output: a
+    // reader that stopped reading (`| head`) does not turn errors into 0.
+    match report::emitter(format, style).emit(&outcome, out) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => return Err(e),
+        _ => {}
+    }
     for failure in &outcome.failures {
         print_error(failure, style, err)?;
     }

@@ -5,7 +5,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use super::{Outcome, Request, find_files, finish, prepare, roots};
+use super::read::{self, Limits};
+use super::walk::{Found, walk};
+use super::{Outcome, Request, finish, pool, prepare, roots};
 use crate::diagnostic::Diagnostic;
 use crate::error::Error;
 use crate::iam::Usage;
@@ -24,38 +26,87 @@ fn is_policy_file(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("json"))
 }
 
-fn read(path: &Path) -> Result<Arc<SourceFile>, Error> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    Ok(Arc::new(SourceFile::new(
-        path,
-        String::from_utf8_lossy(&bytes).into_owned(),
-    )))
+fn read_file(path: &Path, named: bool, limits: Limits) -> Result<Arc<SourceFile>, Error> {
+    read::read(path, named, limits).map(Arc::new)
+}
+
+/// Whether a JSON file a directory walk found is a policy: a document with
+/// a top-level `Statement` (or, when it does not parse, one that mentions
+/// it, so that a broken policy is still reported).
+fn is_policy_document(file: &SourceFile) -> bool {
+    match crate::source::parse(file) {
+        Ok(root) => root.get("Statement").is_some(),
+        Err(_) => file.text.contains("\"Statement\""),
+    }
+}
+
+/// What `iam lint` found: each file read (or why not), what its walks
+/// could not walk, and how many JSON files it left out as not policies.
+type PolicyFiles = (
+    Vec<(Found, Result<Arc<SourceFile>, Error>)>,
+    Vec<Error>,
+    usize,
+);
+
+/// The files `iam lint` lints: named ones whatever they are; in
+/// directories, the JSON files the configuration's `[files] policies`
+/// patterns pick, or else the JSON files that are policies.
+fn policy_files(prepared: &super::Prepared, roots: &[PathBuf]) -> PolicyFiles {
+    let config = &prepared.config;
+    let walked = walk(roots, &|path| {
+        is_policy_file(path) && config.picks_policy(path).unwrap_or(true)
+    });
+    let limits = prepared.limits;
+    let read: Vec<Result<Arc<SourceFile>, Error>> = pool::map(&walked.files, |found| {
+        read_file(&found.path, found.named, limits)
+    });
+    let mut skipped = 0;
+    let mut files = Vec::new();
+    for (found, result) in walked.files.into_iter().zip(read) {
+        let sniff = !found.named && config.picks_policy(&found.path).is_none();
+        if sniff && matches!(&result, Ok(file) if !is_policy_document(file)) {
+            skipped += 1;
+            continue;
+        }
+        files.push((found, result));
+    }
+    (files, walked.failures, skipped)
 }
 
 /// `awscluster iam lint`: every policy file's lints, then the checks of
 /// the files together (inline quotas, policies attached to one role).
 pub fn lint(request: &Request, usage: Usage, cwd: &Path) -> Result<Outcome, Error> {
     let prepared = prepare(request, cwd)?;
-    let files = find_files(&roots(request), &is_policy_file)?;
+    let (found, mut failures, skipped) = policy_files(&prepared, &roots(request));
+    let settings = &prepared.settings;
+    let checked: Vec<Option<Checked>> = pool::map(&found, |(_, result)| {
+        result
+            .as_ref()
+            .ok()
+            .map(|file| check_policy(file, usage, settings))
+    });
     let mut diagnostics = Vec::new();
-    let mut failures = Vec::new();
-    let mut checked = Vec::new();
-    for path in &files {
-        match read(path) {
-            Ok(file) => {
-                let c = check_policy(&file, usage, &prepared.settings);
-                diagnostics.extend(c.diagnostics.iter().cloned());
-                checked.push(c);
-            }
+    let mut policies = Vec::new();
+    let mut files = Vec::new();
+    for ((path, result), c) in found.into_iter().zip(checked) {
+        match result {
+            Ok(_) => files.push(path.path),
             Err(e) => failures.push(e),
         }
+        if let Some(c) = c {
+            diagnostics.extend(c.diagnostics);
+            policies.extend(c.policy);
+        }
     }
-    let policies: Vec<&Policy> = checked.iter().filter_map(|c| c.policy.as_ref()).collect();
-    diagnostics.extend(check_set(&policies, usage, &prepared.settings));
-    Ok(finish(&prepared, files, diagnostics, failures))
+    let refs: Vec<&Policy> = policies.iter().collect();
+    diagnostics.extend(check_set(&refs, usage, settings));
+    let mut outcome = finish(&prepared, files, diagnostics, failures);
+    if skipped > 0 {
+        outcome.skipped = Some((skipped, "JSON files without a top-level `Statement`"));
+    }
+    outcome.looked_for =
+        "No policy files found (directories are searched for JSON files with a top-level `Statement`).".into();
+    Ok(outcome)
 }
 
 /// The built-in required policies, read once.
@@ -98,19 +149,24 @@ pub fn check(
     let mut failures = Vec::new();
     let mut files = Vec::new();
     let mut granted_policies = Vec::new();
-    for path in find_files(granted, &is_policy_file)? {
-        match read(&path) {
+    let walked = walk(granted, &is_policy_file);
+    failures.extend(walked.failures);
+    for found in walked.files {
+        match read_file(&found.path, found.named, prepared.limits) {
             Ok(file) => {
                 granted_policies.extend(read_for_coverage(&file, &mut diagnostics));
-                files.push(path);
+                files.push(found.path);
             }
             Err(e) => failures.push(e),
         }
     }
     let mut required_policies = Vec::new();
     let mut text_requirements = Vec::new();
-    for path in find_files(required_files, &|_| true)? {
-        match read(&path) {
+    let walked = walk(required_files, &|_| true);
+    failures.extend(walked.failures);
+    for found in walked.files {
+        let path = found.path;
+        match read_file(&path, found.named, prepared.limits) {
             Ok(file) if file.text.trim_start().starts_with('{') => {
                 required_policies.extend(read_for_coverage(&file, &mut diagnostics));
                 files.push(path);
@@ -136,12 +192,16 @@ pub fn check(
         all.extend(text_requirements);
         all
     };
-    let verdicts = required::evaluate_all(&requirements, &granted_policies);
-    diagnostics.extend(coverage::findings(
-        &requirements,
-        &verdicts,
-        &Anchor::Origin,
-    ));
+    // What policies that could not be read grant is unknown: no verdict
+    // rather than a wrong one.
+    if failures.is_empty() {
+        let verdicts = required::evaluate_all(&requirements, &granted_policies);
+        diagnostics.extend(coverage::findings(
+            &requirements,
+            &verdicts,
+            &Anchor::Origin,
+        ));
+    }
     Ok(finish(&prepared, files, diagnostics, failures))
 }
 
@@ -168,7 +228,14 @@ fn check_set_of_files(paths: &[PathBuf], settings: &Settings) -> SetResult {
             match paths.get(i) {
                 Some(path) => done.push((
                     i,
-                    read(path).map(|file| check_policy(&file, Usage::Managed, settings)),
+                    read_file(
+                        path,
+                        true,
+                        Limits {
+                            max_file_size: settings.max_file_size,
+                        },
+                    )
+                    .map(|file| check_policy(&file, Usage::Managed, settings)),
                 )),
                 None if i == paths.len() => {
                     builtin_requirements();
@@ -199,6 +266,7 @@ fn check_set_of_files(paths: &[PathBuf], settings: &Settings) -> SetResult {
                 granted.extend(c.policy);
             }
             Err(Error::Read { source, .. }) => missing.push((i, source.to_string())),
+            Err(Error::NotFound { .. }) => missing.push((i, "it does not exist".to_string())),
             Err(other) => missing.push((i, other.to_string())),
         }
     }

@@ -2,10 +2,12 @@
 //! configuration, and say how it went.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub mod iam;
+pub mod pool;
+pub mod read;
 pub mod spec;
+pub mod walk;
 
 use crate::config::{Config, Selector};
 use crate::diagnostic::{Diagnostic, Severity};
@@ -23,17 +25,24 @@ pub struct Request {
     /// `-D`/`-W`/`-A` in the order given (later ones win).
     pub overrides: Vec<(String, Option<Severity>)>,
     pub deny_warnings: bool,
+    /// `--max-file-size`, over the configuration's.
+    pub max_file_size: Option<u64>,
 }
 
 /// What a run found.
 #[derive(Debug)]
 pub struct Outcome {
-    /// The files linted, in the order reported.
+    /// The files checked, in the order reported.
     pub files: Vec<PathBuf>,
     pub diagnostics: Vec<Diagnostic>,
     pub deny_warnings: bool,
     /// Files that could not be read; the run still reports the others.
     pub failures: Vec<Error>,
+    /// Files a directory walk found and left out, and why (`iam lint`'s
+    /// JSON files that are not policies).
+    pub skipped: Option<(usize, &'static str)>,
+    /// What the run looks for, for the summary of a run that found none.
+    pub looked_for: String,
 }
 
 impl Outcome {
@@ -65,6 +74,7 @@ pub struct Prepared {
     pub overrides: Vec<(Selector, Option<Severity>)>,
     pub settings: Settings,
     pub deny_warnings: bool,
+    pub limits: read::Limits,
 }
 
 /// Loads the configuration and checks the command line's rule codes.
@@ -79,14 +89,21 @@ pub fn prepare(request: &Request, cwd: &Path) -> Result<Prepared, Error> {
                 .map_err(Error::Usage)
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let max_file_size = request
+        .max_file_size
+        .or(config.max_file_size)
+        .unwrap_or(read::DEFAULT_MAX_FILE_SIZE);
     let settings = Settings {
         quotas: config.quotas.clone(),
+        max_file_size,
     };
+    let limits = read::Limits { max_file_size };
     Ok(Prepared {
         deny_warnings: request.deny_warnings || config.deny_warnings,
         config,
         overrides,
         settings,
+        limits,
     })
 }
 
@@ -145,19 +162,31 @@ pub fn finish(
         diagnostics,
         deny_warnings: prepared.deny_warnings,
         failures,
+        skipped: None,
+        looked_for: format!(
+            "No spec files found (directories are searched for {}).",
+            crate::config::DEFAULT_INCLUDE.join(", ")
+        ),
     }
 }
 
 /// Runs the linter on specs as `request` says, from `cwd`.
 pub fn lint(request: &Request, cwd: &Path) -> Result<Outcome, Error> {
     let prepared = prepare(request, cwd)?;
-    let roots = roots(request);
-    let files = find_files(&roots, &|path| prepared.config.includes(path))?;
+    let walked = walk::walk(&roots(request), &|path| prepared.config.includes(path));
+    let mut failures = walked.failures;
     let mut diagnostics = Vec::new();
-    let mut failures = Vec::new();
-    for result in lint_files(&files, &prepared.settings) {
+    let mut files = Vec::new();
+    let results = pool::map(&walked.files, |found| {
+        read::read(&found.path, found.named, prepared.limits)
+            .map(|file| spec::check_spec(&std::sync::Arc::new(file), &prepared.settings))
+    });
+    for (found, result) in walked.files.into_iter().zip(results) {
         match result {
-            Ok(found) => diagnostics.extend(found),
+            Ok(found_here) => {
+                diagnostics.extend(found_here);
+                files.push(found.path);
+            }
             Err(e) => failures.push(e),
         }
     }
@@ -171,94 +200,6 @@ pub fn roots(request: &Request) -> Vec<PathBuf> {
     } else {
         request.paths.clone()
     }
-}
-
-/// The files to lint: files named on the command line whatever their name;
-/// in directories, the files `wanted` accepts, skipping what `.gitignore`
-/// and hidden directories hide.
-pub fn find_files(
-    roots: &[PathBuf],
-    wanted: &dyn Fn(&Path) -> bool,
-) -> Result<Vec<PathBuf>, Error> {
-    let mut files = Vec::new();
-    for root in roots {
-        let meta = std::fs::metadata(root).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => Error::NotFound { path: root.clone() },
-            _ => Error::Read {
-                path: root.clone(),
-                source: e,
-            },
-        })?;
-        if !meta.is_dir() {
-            files.push(root.clone());
-            continue;
-        }
-        let mut found = Vec::new();
-        // The repository's ignore files, not the user's global excludes
-        // file: what a lint finds should not depend on whose machine runs it.
-        let walker = ignore::WalkBuilder::new(root)
-            .require_git(false)
-            .git_global(false)
-            .sort_by_file_path(|a, b| a.cmp(b))
-            .build();
-        for entry in walker {
-            let entry = entry.map_err(|e| Error::Walk {
-                path: root.clone(),
-                message: e.to_string(),
-            })?;
-            if entry.file_type().is_some_and(|t| t.is_file()) && wanted(entry.path()) {
-                found.push(entry.path().to_path_buf());
-            }
-        }
-        files.extend(found);
-    }
-    let mut seen = std::collections::HashSet::new();
-    files.retain(|f| seen.insert(f.clone()));
-    Ok(files)
-}
-
-/// Lints every file, on as many threads as there are cores (and files);
-/// results come back in the files' order.
-pub fn lint_files(files: &[PathBuf], settings: &Settings) -> Vec<Result<Vec<Diagnostic>, Error>> {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(files.len());
-    if workers <= 1 {
-        return files.iter().map(|f| lint_file(f, settings)).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let mut results: Vec<(usize, Result<Vec<Diagnostic>, Error>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(file) = files.get(i) else { break };
-                        mine.push((i, lint_file(file, settings)));
-                    }
-                    mine
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| {
-                h.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    });
-    results.sort_by_key(|(i, _)| *i);
-    results.into_iter().map(|(_, r)| r).collect()
-}
-
-fn lint_file(path: &Path, settings: &Settings) -> Result<Vec<Diagnostic>, Error> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    Ok(spec::check_bytes(path, bytes, settings))
 }
 
 /// What the provisioner gets for a spec file: the spec, read, when the
@@ -287,11 +228,7 @@ pub fn validate(path: &Path, config: Option<&Path>, cwd: &Path) -> Result<Valida
     if outcome.count(Severity::Error) > 0 {
         return Ok(Validated::Refused(outcome));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Read {
-        path: path.to_path_buf(),
-        source: e,
-    })?;
-    let file = crate::source::SourceFile::new(path, text);
+    let file = read::read(path, true, read::Limits::default())?;
     // The linter read this very text without an error, so neither step can
     // fail; saying so beats a panic if that ever stops being true.
     let unreadable = || Error::Usage(format!("`{}` changed while it was read", path.display()));

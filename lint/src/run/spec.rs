@@ -5,33 +5,15 @@ use std::sync::Arc;
 use crate::diagnostic::Diagnostic;
 use crate::layout::Layout;
 use crate::rules::security::credentials_in_spec::secret_spans;
-use crate::rules::spec::{
-    duplicate_key::DUPLICATE_KEY, invalid_value::INVALID_VALUE, syntax::SYNTAX,
-};
+use crate::rules::spec::invalid_value::INVALID_VALUE;
 use crate::rules::{self, Context, Settings, Sink};
 use crate::source::{self, SourceFile};
 use crate::spec::{self, ClusterSpec};
 
 /// Lints a file's raw content. Text that is not UTF-8 is a finding at the
-/// first bad byte (the rest is shown as best it can be), never an error.
+/// first bad byte, never an error.
 pub fn check_bytes(path: &std::path::Path, bytes: Vec<u8>, settings: &Settings) -> Vec<Diagnostic> {
-    match String::from_utf8(bytes) {
-        Ok(text) => check_spec(&Arc::new(SourceFile::new(path, text)), settings),
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-            let file = Arc::new(SourceFile::new(path, text));
-            let mut sink = Sink::new(Arc::clone(&file));
-            // The bad byte became U+FFFD in the lossy copy: underline all of it.
-            sink.emit(
-                &SYNTAX,
-                crate::source::Span::new(at, at + char::REPLACEMENT_CHARACTER.len_utf8()),
-                "the file is not UTF-8 text",
-            )
-            .with_help("save the spec as UTF-8");
-            sink.into_diagnostics()
-        }
-    }
+    check_spec(&Arc::new(SourceFile::from_bytes(path, bytes)), settings)
 }
 
 /// Every finding for one spec file, sorted by position.
@@ -42,26 +24,9 @@ pub fn check_bytes(path: &std::path::Path, bytes: Vec<u8>, settings: &Settings) 
 /// document), not the semantic rules, which assume a well-formed spec.
 pub fn check_spec(file: &Arc<SourceFile>, settings: &Settings) -> Vec<Diagnostic> {
     let mut sink = Sink::new(Arc::clone(file));
-    let root = match source::parse(file) {
-        Ok(root) => root,
-        Err(error) => {
-            let d = sink.emit(&SYNTAX, error.span, error.message);
-            if let Some(help) = error.help {
-                d.with_help(help);
-            }
-            return sink.into_diagnostics();
-        }
+    let Some(root) = crate::rules::spec::read_document(file, &mut sink) else {
+        return sink.into_diagnostics();
     };
-    for dup in source::duplicate_keys(&root) {
-        sink.emit(
-            &DUPLICATE_KEY,
-            dup.again,
-            format!("duplicate key `{}`", dup.key),
-        )
-        .with_primary_label("defined again here")
-        .with_label(dup.first, "first defined here")
-        .with_help("remove one of them: tools disagree on which one wins");
-    }
     rules::run_tree_rules(&root, &mut sink);
     let Some(spec) = read_spec(&root, &mut sink) else {
         return finish(file, &root, sink);

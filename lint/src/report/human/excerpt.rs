@@ -113,17 +113,31 @@ pub fn render(
         previous = Some(line);
         let on_line: Vec<&Mark> = marks.iter().filter(|m| m.first_line == line).collect();
         let (line_start, line_end) = file.line_range(line);
-        let focus = on_line.first().map(|m| m.start.clamp(line_start, line_end));
-        let window = Window::around(file, line_start, line_end, focus, text_width);
-        let shown = window.show(file);
-        let _ = writeln!(
-            out,
-            " {:>number_width$} │ {}",
-            line + 1,
-            shown.text.trim_end()
-        );
-        if !on_line.is_empty() {
-            underline(out, &pad, &shown, &on_line, line_end, paint);
+        // A line too long for the terminal is shown once per stretch of it
+        // that holds labels.
+        let mut rest: &[&Mark] = &on_line;
+        loop {
+            let focus = rest.first().map(|m| m.start.clamp(line_start, line_end));
+            let window = Window::around(file, line_start, line_end, focus, text_width);
+            let shown = window.show(file);
+            let _ = writeln!(
+                out,
+                " {:>number_width$} │ {}",
+                line + 1,
+                shown.text.trim_end()
+            );
+            let inside = rest
+                .iter()
+                .take_while(|m| m.start < window.to || (m.start == window.to && !window.cut_right))
+                .count()
+                .max(usize::from(!rest.is_empty()));
+            if inside > 0 {
+                underline(out, &pad, &shown, &rest[..inside], line_end, paint);
+            }
+            rest = &rest[inside..];
+            if rest.is_empty() {
+                break;
+            }
         }
     }
     if hidden > 0 {

@@ -159,11 +159,17 @@ pub(crate) fn render(view: &View, style: Style) -> String {
 /// "Checked 3 files: 1 error, 2 warnings." and its variants.
 pub fn summary(outcome: &Outcome) -> String {
     let files = outcome.files.len();
-    if files == 0 {
-        return format!(
-            "No spec files found (directories are searched for {}).",
-            crate::config::DEFAULT_INCLUDE.join(", ")
-        );
+    let mut skipped = match outcome.skipped {
+        Some((n, what)) => format!(" Skipped {n} {what}."),
+        None => String::new(),
+    };
+    match outcome.failures.len() {
+        0 => {}
+        1 => skipped.push_str(" Could not check 1 path (see the error)."),
+        n => skipped.push_str(&format!(" Could not check {n} paths (see the errors).")),
+    }
+    if files == 0 && outcome.failures.is_empty() {
+        return format!("{}{skipped}", outcome.looked_for);
     }
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let counts: Vec<String> = [
@@ -181,5 +187,5 @@ pub fn summary(outcome: &Outcome) -> String {
     } else {
         counts.join(", ")
     };
-    format!("Checked {}: {found}.", plural(files, "file"))
+    format!("Checked {}: {found}.{skipped}", plural(files, "file"))
 }

@@ -49,7 +49,6 @@ use std::sync::Arc;
 use crate::diagnostic::{Diagnostic, Rule};
 use crate::iam::policy::{self, GrammarRules, Policy, PolicyKind};
 use crate::iam::{PolicyFacts, Usage};
-use crate::rules::spec::{duplicate_key::DUPLICATE_KEY, syntax::SYNTAX};
 use crate::rules::{self, Check, Settings, Sink};
 use crate::source::{self, SourceFile, Span};
 use attached_policies::ATTACHED_POLICIES;
@@ -102,28 +101,9 @@ pub struct Checked {
 /// keys and grammar findings, no lints.
 pub fn read_with_grammar(file: &Arc<SourceFile>) -> (Option<(source::Node, Policy)>, Sink) {
     let mut sink = Sink::new(Arc::clone(file));
-    let root = match source::parse(file) {
-        Ok(root) => root,
-        Err(error) => {
-            let d = sink.emit(&SYNTAX, error.span, error.message);
-            if let Some(help) = error.help {
-                d.with_help(help);
-            }
-            return (None, sink);
-        }
+    let Some(root) = crate::rules::spec::read_document(file, &mut sink) else {
+        return (None, sink);
     };
-    for dup in source::duplicate_keys(&root) {
-        sink.emit(
-            &DUPLICATE_KEY,
-            dup.again,
-            format!("duplicate key `{}`", dup.key),
-        )
-        .with_primary_label("defined again here")
-        .with_label(dup.first, "first defined here")
-        .with_help(
-            "remove one of them: IAM, the console and other tools disagree on which one wins",
-        );
-    }
     let policy = policy::read(file, &root, &mut sink, &GRAMMAR);
     (policy.map(|p| (root, p)), sink)
 }

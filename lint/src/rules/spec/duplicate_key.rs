@@ -1,4 +1,5 @@
-use crate::rules::declare_rule;
+use crate::rules::{Sink, declare_rule};
+use crate::source::DuplicateKey;
 
 declare_rule! {
     /// No key appears twice in one object.
@@ -23,6 +24,20 @@ declare_rule! {
         code: "spec/duplicate-key",
         severity: Error,
     };
+}
+
+/// The findings for keys given twice in one object.
+pub fn report(sink: &mut Sink, duplicates: &[DuplicateKey]) {
+    for dup in duplicates {
+        sink.emit(
+            &DUPLICATE_KEY,
+            dup.again,
+            format!("duplicate key `{}`", dup.key),
+        )
+        .with_primary_label("defined again here")
+        .with_label(dup.first, "first defined here")
+        .with_help("remove one of them: tools disagree on which one wins");
+    }
 }
 
 #[cfg(test)]

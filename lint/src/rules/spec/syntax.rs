@@ -1,4 +1,6 @@
-use crate::rules::declare_rule;
+use crate::diagnostic::{SourceFile, Span};
+use crate::rules::{Sink, declare_rule};
+use crate::source::SyntaxError;
 
 declare_rule! {
     /// The file is well-formed JSON or YAML.
@@ -23,6 +25,33 @@ declare_rule! {
     };
 }
 
+/// The finding for a document that does not parse.
+pub fn report(sink: &mut Sink, error: &SyntaxError) {
+    let d = sink.emit(&SYNTAX, error.span, error.message.clone());
+    if let Some(help) = &error.help {
+        d.with_help(help.clone());
+    }
+}
+
+/// The finding for a file that is not UTF-8: at its first bad byte, which
+/// is all the finding underlines, whatever follows.
+pub fn report_not_utf8(sink: &mut Sink, file: &SourceFile) {
+    let Some(&(at, byte)) = file.invalid_bytes().first() else {
+        return;
+    };
+    let more = file.invalid_bytes().len() - 1;
+    let message = if more == 0 {
+        format!("the file is not UTF-8 text: byte 0x{byte:02X} is not part of a character")
+    } else {
+        format!(
+            "the file is not UTF-8 text: byte 0x{byte:02X} is not part of a character, and {more} more like it"
+        )
+    };
+    sink.emit(&SYNTAX, Span::new(at as usize, at as usize + 1), message)
+        .with_primary_label("not UTF-8")
+        .with_help("save the file as UTF-8");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -38,6 +67,26 @@ mod tests {
 
         let found = lint_text("a.yaml", "name: [x\nregion: y\n");
         assert_eq!(found[0].rule.code, SYNTAX.code);
+    }
+
+    #[test]
+    fn fires_once_on_bytes_that_are_not_utf8_without_running_past_the_file() {
+        for (bytes, at) in [
+            (&b"{\"name\": \"\xff\"}"[..], 10),
+            (&b"\xc3"[..], 0),
+            (&b"name: a\nregion: \xe2\x82\n"[..], 16),
+        ] {
+            let found = crate::run::spec::check_bytes(
+                std::path::Path::new("a.yaml"),
+                bytes.to_vec(),
+                &crate::rules::Settings::default(),
+            );
+            assert_eq!(found.len(), 1, "{found:?}");
+            assert_eq!(found[0].rule.code, SYNTAX.code);
+            let span = found[0].primary().span;
+            assert_eq!((span.start as usize, span.len()), (at, 1));
+            assert!(span.end as usize <= bytes.len());
+        }
     }
 
     #[test]

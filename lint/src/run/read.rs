@@ -1,0 +1,164 @@
+//! Reading input files: only files and pipes, never more than the size
+//! limit, bytes kept as they are (a file that is not UTF-8 is a finding,
+//! not an error).
+
+use std::io::Read;
+use std::path::Path;
+
+use crate::diagnostic::SourceFile;
+use crate::error::Error;
+
+pub use crate::settings::DEFAULT_MAX_FILE_SIZE;
+
+/// How files are read.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_file_size: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+        }
+    }
+}
+
+/// Reads `path`. A file the user named may be a pipe (`<(…)`); one found
+/// in a directory must be a regular file. Devices, sockets and directories
+/// are refused before anything is read, and no read goes past the limit,
+/// so that `/dev/zero` or an endless pipe cannot exhaust memory.
+pub fn read(path: &Path, named: bool, limits: Limits) -> Result<SourceFile, Error> {
+    let meta = std::fs::metadata(path).map_err(|source| match source.kind() {
+        std::io::ErrorKind::NotFound => Error::NotFound {
+            path: path.to_path_buf(),
+        },
+        _ => Error::Read {
+            path: path.to_path_buf(),
+            source,
+        },
+    })?;
+    if let Some(kind) = not_a_file(&meta, named) {
+        return Err(Error::NotAFile {
+            path: path.to_path_buf(),
+            kind,
+        });
+    }
+    if meta.is_file() && meta.len() > limits.max_file_size {
+        return Err(too_large(path, limits));
+    }
+    let file = std::fs::File::open(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut bytes = Vec::new();
+    file.take(limits.max_file_size.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    if bytes.len() as u64 > limits.max_file_size {
+        return Err(too_large(path, limits));
+    }
+    Ok(SourceFile::from_bytes(path, bytes))
+}
+
+fn too_large(path: &Path, limits: Limits) -> Error {
+    Error::TooLarge {
+        path: path.to_path_buf(),
+        limit: limits.max_file_size,
+    }
+}
+
+/// What a path is when it is not something awscluster reads.
+fn not_a_file(meta: &std::fs::Metadata, named: bool) -> Option<&'static str> {
+    let kind = meta.file_type();
+    if kind.is_file() {
+        return None;
+    }
+    if kind.is_dir() {
+        return Some("a directory");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return (!named).then_some("a pipe found in a directory");
+        }
+        if kind.is_char_device() {
+            return Some("a character device");
+        }
+        if kind.is_block_device() {
+            return Some("a block device");
+        }
+        if kind.is_socket() {
+            return Some("a socket");
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = named;
+    Some("not a regular file")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_devices_and_what_is_over_the_limit() {
+        let zero = Path::new("/dev/zero");
+        if zero.exists() {
+            assert!(matches!(
+                read(zero, true, Limits::default()),
+                Err(Error::NotAFile { .. })
+            ));
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.json");
+        std::fs::write(&big, vec![b' '; 2048]).unwrap();
+        let small = Limits {
+            max_file_size: 1024,
+        };
+        assert!(matches!(
+            read(&big, true, small),
+            Err(Error::TooLarge { .. })
+        ));
+        assert!(read(&big, true, Limits::default()).is_ok());
+        assert!(matches!(
+            read(dir.path(), true, small),
+            Err(Error::NotAFile { .. })
+        ));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn reads_a_named_pipe_up_to_the_limit_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("endless.json");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            return;
+        }
+        let writer_path = fifo.clone();
+        // A writer that never stops: only the limit ends the read.
+        std::thread::spawn(move || {
+            use std::io::Write;
+            if let Ok(mut w) = std::fs::OpenOptions::new().write(true).open(writer_path) {
+                let chunk = [b' '; 4096];
+                while w.write_all(&chunk).is_ok() {}
+            }
+        });
+        let small = Limits {
+            max_file_size: 64 * 1024,
+        };
+        assert!(matches!(
+            read(&fifo, true, small),
+            Err(Error::TooLarge { .. })
+        ));
+        assert!(matches!(
+            read(&fifo, false, small),
+            Err(Error::NotAFile { .. })
+        ));
+    }
+}

@@ -1,0 +1,157 @@
+//! The linter's contract with CI, end to end: what it refuses to read,
+//! how it walks directories, and an exit status that depends only on the
+//! findings.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use common::{root, run, run_in};
+
+fn binary() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_awscluster"));
+    command
+        .current_dir(root())
+        .env_remove("COLUMNS")
+        .env_remove("NO_COLOR");
+    command
+}
+
+/// `awscluster lint bad/ | head -1` still exits 1: the reader closing the
+/// pipe early changes nothing.
+#[test]
+fn a_closed_pipe_keeps_the_findings_exit_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = std::fs::read_to_string(
+        root().join("fixtures/clusters/broken/pools/master-size.cluster.json"),
+    )
+    .unwrap();
+    // Far more output than a pipe holds, so that writing fails.
+    for i in 0..300 {
+        std::fs::write(dir.path().join(format!("s{i}.cluster.json")), &broken).unwrap();
+    }
+    for format in ["human", "json", "sarif", "github"] {
+        let mut child = binary()
+            .args(["lint", "--format", format])
+            .arg(dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(!first.is_empty());
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(output.status.code(), Some(1), "{format}");
+        assert!(
+            output.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+#[test]
+fn devices_are_refused_before_anything_is_read() {
+    let result = run(&["lint", "/dev/zero"]);
+    assert_eq!(result.code, 2);
+    assert!(
+        result.stderr.contains("is a character device, not a file"),
+        "{}",
+        result.stderr
+    );
+    let result = run(&["iam", "lint", "/dev/urandom"]);
+    assert_eq!(result.code, 2);
+    let result = run(&["iam", "check", "--granted", "/dev/zero"]);
+    assert_eq!(result.code, 2);
+}
+
+#[test]
+fn files_over_the_size_limit_are_refused() {
+    let result = run(&[
+        "lint",
+        "fixtures/clusters/default.cluster.json",
+        "--max-file-size",
+        "100",
+    ]);
+    assert_eq!(result.code, 2);
+    assert!(
+        result.stderr.contains("larger than the 100-byte limit"),
+        "{}",
+        result.stderr
+    );
+    let result = run(&[
+        "lint",
+        "fixtures/clusters/default.cluster.json",
+        "--max-file-size",
+        "1K",
+    ]);
+    assert_eq!(result.code, 2);
+    assert_eq!(
+        run(&[
+            "lint",
+            "fixtures/clusters/default.cluster.json",
+            "--max-file-size",
+            "2M"
+        ])
+        .code,
+        0
+    );
+    assert_eq!(run(&["lint", "--max-file-size", "lots"]).code, 2);
+}
+
+/// Process substitution hands over a pipe: legitimate, and read.
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_is_read() {
+    let output = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "{} lint <(cat fixtures/clusters/broken/pools/master-size.cluster.json)",
+            env!("CARGO_BIN_EXE_awscluster")
+        ))
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("pools/master-size"), "{stdout}");
+}
+
+#[cfg(unix)]
+#[test]
+fn walks_follow_symlinks_and_report_what_they_cannot_walk() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = root().join("fixtures/clusters/broken/pools/master-size.cluster.json");
+    std::os::unix::fs::symlink(&spec, dir.path().join("linked.cluster.json")).unwrap();
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("loop")).unwrap();
+    let result = run_in(dir.path(), &["lint", "."]);
+    // The linked spec is linted, the loop reported, and the run exits 2.
+    assert!(
+        result.stdout.contains("pools/master-size"),
+        "{}",
+        result.stdout
+    );
+    assert!(
+        result.stdout.contains("Could not check"),
+        "{}",
+        result.stdout
+    );
+    assert!(result.stderr.contains("loops back"), "{}", result.stderr);
+    assert_eq!(result.code, 2);
+}
+
+#[test]
+fn a_missing_path_is_reported_and_the_others_are_linted() {
+    let result = run(&[
+        "lint",
+        "fixtures/clusters/nope.cluster.json",
+        "fixtures/clusters/broken/pools/master-size.cluster.json",
+    ]);
+    assert_eq!(result.code, 2);
+    assert!(result.stdout.contains("pools/master-size"));
+    assert!(result.stderr.contains("does not exist"));
+}
