@@ -155,3 +155,78 @@ fn a_missing_path_is_reported_and_the_others_are_linted() {
     assert!(result.stdout.contains("pools/master-size"));
     assert!(result.stderr.contains("does not exist"));
 }
+
+/// A policy a spec names, with a list element that is not a statement
+/// before the statements: a finding at that element, through the spec as
+/// through `iam lint`, and no crash.
+#[test]
+fn a_statement_that_is_not_an_object_is_a_finding_through_a_spec() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("policy.json"),
+        r#"{"Version": "2012-10-17", "Statement": ["x", {"Effect": "Allow", "Action": "ec2:DescribeVpcz", "Resource": "*"}]}"#,
+    )
+    .unwrap();
+    let mut spec: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("fixtures/clusters/default.cluster.json")).unwrap(),
+    )
+    .unwrap();
+    spec["iam"] = serde_json::json!({"policies": ["policy.json"]});
+    std::fs::write(dir.path().join("s.cluster.json"), spec.to_string()).unwrap();
+    for args in [
+        &["lint", "s.cluster.json"][..],
+        &["iam", "lint", "policy.json"][..],
+    ] {
+        let result = run_in(dir.path(), args);
+        assert_eq!(result.code, 1, "{}", result.transcript());
+        assert!(
+            result.stdout.contains("iam/wrong-type"),
+            "{}",
+            result.stdout
+        );
+        assert!(
+            result.stdout.contains("iam/unknown-action"),
+            "{}",
+            result.stdout
+        );
+        assert!(
+            !result.stderr.contains("internal error"),
+            "{}",
+            result.stderr
+        );
+    }
+}
+
+/// Minified files put findings far to the right: the human format shows
+/// them, with the column in the header, without panicking.
+#[test]
+fn findings_past_column_65536_are_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("fixtures/clusters/default.cluster.json")).unwrap(),
+    )
+    .unwrap();
+    spec["description"] = serde_json::json!("x".repeat(70_000));
+    spec["nodePools"][0]["size"] = serde_json::json!(2);
+    std::fs::write(dir.path().join("wide.cluster.json"), spec.to_string()).unwrap();
+    let result = run_in(dir.path(), &["lint", "wide.cluster.json"]);
+    assert_eq!(result.code, 1, "{}", result.transcript());
+    let header = result
+        .stdout
+        .lines()
+        .skip_while(|l| !l.contains("a master pool of 2 nodes"))
+        .nth(1)
+        .unwrap();
+    let column: usize = header
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .trim_end_matches(']')
+        .parse()
+        .unwrap();
+    assert!(column > 70_000, "{header}");
+    assert!(
+        result.stdout.lines().all(|l| l.chars().count() < 200),
+        "lines are windowed"
+    );
+}

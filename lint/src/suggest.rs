@@ -3,10 +3,20 @@
 /// The candidate closest to `word`, if it is close enough to be a likely
 /// typo (case is ignored: `M5.Large` suggests `m5.large`).
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    // A candidate is close enough only when its normalized edit distance is
+    // at most 0.4, which two strings whose lengths differ by more than 40%
+    // of the longer never are: skipping them answers the same, and keeps a
+    // long value from costing its length times every candidate's.
+    let len = word.chars().count();
+    let within_reach = |candidate: &str| {
+        let other = candidate.chars().count();
+        let (short, long) = (len.min(other), len.max(other));
+        (long - short) * 10 <= long * 4
+    };
     let word_lower = word.to_ascii_lowercase();
     let mut best: Option<(&str, f64)> = None;
     for candidate in candidates {
-        if candidate == word {
+        if candidate == word || !within_reach(candidate) {
             continue;
         }
         let score =
@@ -41,5 +51,38 @@ mod tests {
             closest("m5.larg", ["m5.large", "m5.xlarge", "c5.large"]),
             Some("m5.large")
         );
+    }
+
+    /// The length filter only skips candidates that could not pass: on
+    /// every pair of words from a mixed list, it agrees with the score.
+    #[test]
+    fn skipping_by_length_changes_no_answer() {
+        let words = [
+            "a",
+            "ab",
+            "abc",
+            "name",
+            "names",
+            "nam",
+            "instanceType",
+            "instanceTyp",
+            "instance",
+            "availabilityZones",
+            "zones",
+            "m7i.large",
+            "m7i.larg",
+            "x".repeat(30).leak(),
+        ];
+        for w in words {
+            for c in words {
+                let score = strsim::normalized_damerau_levenshtein(
+                    &w.to_ascii_lowercase(),
+                    &c.to_ascii_lowercase(),
+                );
+                let expected = (c != w && score >= 0.6).then_some(c);
+                assert_eq!(closest(w, [c]), expected, "{w} / {c}");
+            }
+        }
+        assert_eq!(closest(&"x".repeat(1_000_000), ["name", "region"]), None);
     }
 }

@@ -50,6 +50,10 @@ pub struct SourceFile {
     pub path: PathBuf,
     pub text: String,
     line_starts: Vec<u32>,
+    /// For text that is not all ASCII, the number of code points before
+    /// every 4,096th byte, so that a column costs at most 4 KiB of counting
+    /// however long its line.
+    char_checkpoints: Option<Vec<u32>>,
     /// Offsets of bytes that were not UTF-8 in the file, each replaced in
     /// `text` by one `?` so that every offset stays the file's own.
     invalid_bytes: Vec<(u32, u8)>,
@@ -60,10 +64,20 @@ impl SourceFile {
         let line_starts = std::iter::once(0)
             .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i as u32 + 1))
             .collect();
+        let char_checkpoints = (!text.is_ascii()).then(|| {
+            let mut count = 0u32;
+            let mut out = Vec::with_capacity(text.len() / CHECKPOINT + 1);
+            for chunk in text.as_bytes().chunks(CHECKPOINT) {
+                out.push(count);
+                count += lead_bytes(chunk);
+            }
+            out
+        });
         SourceFile {
             path: path.into(),
             text,
             line_starts,
+            char_checkpoints,
             invalid_bytes: Vec::new(),
         }
     }
@@ -149,14 +163,27 @@ impl SourceFile {
         let start = self.line_starts[line] as usize;
         LineCol {
             line: line + 1,
-            column: count_chars(&self.text[start..offset]) + 1,
+            column: self.chars_before(offset) - self.chars_before(start) + 1,
         }
     }
 
     /// Code points before `offset`: the offset SARIF's `charOffset` wants.
     pub fn char_offset(&self, offset: u32) -> usize {
         let offset = floor_char_boundary(&self.text, (offset as usize).min(self.text.len()));
-        count_chars(&self.text[..offset])
+        self.chars_before(offset)
+    }
+
+    /// Code points before a character boundary.
+    fn chars_before(&self, offset: usize) -> usize {
+        match &self.char_checkpoints {
+            None => offset,
+            Some(checkpoints) => {
+                let chunk = offset / CHECKPOINT;
+                let base = chunk * CHECKPOINT;
+                checkpoints[chunk] as usize
+                    + lead_bytes(&self.text.as_bytes()[base..offset]) as usize
+            }
+        }
     }
 
     pub fn text_at(&self, span: Span) -> &str {
@@ -198,12 +225,12 @@ impl SourceFile {
     }
 }
 
-fn count_chars(s: &str) -> usize {
-    if s.is_ascii() {
-        s.len()
-    } else {
-        s.chars().count()
-    }
+const CHECKPOINT: usize = 4096;
+
+/// The bytes that start a UTF-8 character: the code points of `bytes`, when
+/// it starts at a character boundary.
+fn lead_bytes(bytes: &[u8]) -> u32 {
+    bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count() as u32
 }
 
 pub(crate) fn floor_char_boundary(s: &str, mut i: usize) -> usize {
@@ -231,6 +258,32 @@ mod tests {
         assert_eq!(file.line_col(offset), LineCol { line: 2, column: 8 });
         assert_eq!(file.line_col(0), LineCol { line: 1, column: 1 });
         assert_eq!(file.char_offset(offset), 9);
+    }
+
+    /// Columns on long lines of text that is not ASCII, across the counting
+    /// checkpoints, agree with counting from the line's start.
+    #[test]
+    fn columns_on_long_multibyte_lines_agree_with_counting() {
+        let mut text = String::from("é\n");
+        for i in 0..5000 {
+            text.push(if i % 3 == 0 { '☕' } else { 'x' });
+        }
+        text.push_str("\nend");
+        let file = SourceFile::new("x", text.clone());
+        let line_start = text.find('\n').unwrap() + 1;
+        for (offset, _) in text.char_indices().step_by(97) {
+            let expected = if offset >= line_start && offset < text.rfind('\n').unwrap() + 1 {
+                text[line_start..offset].chars().count() + 1
+            } else {
+                let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+                text[start..offset].chars().count() + 1
+            };
+            assert_eq!(file.line_col(offset as u32).column, expected, "at {offset}");
+            assert_eq!(
+                file.char_offset(offset as u32),
+                text[..offset].chars().count()
+            );
+        }
     }
 
     #[test]

@@ -94,60 +94,65 @@ fn glob_chars(p: &[char], t: &[char], eq: impl Fn(char, char) -> bool) -> bool {
     p[pi..].iter().all(|&c| c == '*')
 }
 
-/// Whether some string matches both patterns.
+/// Whether some string matches both patterns, in time linear in their
+/// lengths and without allocating for ASCII patterns.
+///
+/// When both have a `*`, they meet exactly when their parts before the
+/// first `*` agree as far as both go, and so do their parts after the last
+/// `*`: a common string is then the longer prefix, every middle part of
+/// both (each `*` of one absorbing the other's), and the longer suffix.
+/// When only one has a `*`, the other has a fixed length, and is matched
+/// against it with its `?`s matching any character.
 pub fn intersects(a: &str, b: &str, fold_case: bool) -> bool {
-    if !has_wildcard(a) && !has_wildcard(b) {
-        return if fold_case {
-            a.eq_ignore_ascii_case(b)
-        } else {
-            a == b
-        };
-    }
-    if !has_wildcard(a) {
-        return if fold_case {
-            matches_ignore_case(b, a)
-        } else {
-            matches(b, a)
-        };
-    }
-    if !has_wildcard(b) {
-        return if fold_case {
-            matches_ignore_case(a, b)
-        } else {
-            matches(a, b)
-        };
-    }
-    let a: Vec<Token> = tokens(a, fold_case).collect();
-    let b: Vec<Token> = tokens(b, fold_case).collect();
-    // reachable[i][j]: some string matches both a[..i] and b[..j].
-    let (n, m) = (a.len(), b.len());
-    let mut reachable = vec![false; (n + 1) * (m + 1)];
-    let at = |i: usize, j: usize| i * (m + 1) + j;
-    reachable[0] = true;
-    for i in 0..=n {
-        for j in 0..=m {
-            if !reachable[at(i, j)] {
-                continue;
-            }
-            // A star can match nothing...
-            if i < n && a[i] == Token::Star {
-                reachable[at(i + 1, j)] = true;
-            }
-            if j < m && b[j] == Token::Star {
-                reachable[at(i, j + 1)] = true;
-            }
-            if i < n && j < m {
-                match (a[i], b[j]) {
-                    // ...or go on matching what the other side matches.
-                    (Token::Star, _) => reachable[at(i, j + 1)] = true,
-                    (_, Token::Star) => reachable[at(i + 1, j)] = true,
-                    (Token::Char(x), Token::Char(y)) if x != y => {}
-                    _ => reachable[at(i + 1, j + 1)] = true,
-                }
-            }
+    let eq = |x: char, y: char| x == y || (fold_case && x.eq_ignore_ascii_case(&y));
+    let compatible = |x: char, y: char| x == '?' || y == '?' || eq(x, y);
+    match (a.contains('*'), b.contains('*')) {
+        (false, false) => {
+            a.chars().count() == b.chars().count()
+                && a.chars().zip(b.chars()).all(|(x, y)| compatible(x, y))
+        }
+        (true, false) => star_matches_fixed(a, b, &compatible),
+        (false, true) => star_matches_fixed(b, a, &compatible),
+        (true, true) => {
+            let prefix = |s: &'_ str| s.split('*').next().unwrap_or("").to_string();
+            let suffix = |s: &'_ str| s.rsplit('*').next().unwrap_or("").to_string();
+            let agree_forward =
+                |x: &str, y: &str| x.chars().zip(y.chars()).all(|(p, q)| compatible(p, q));
+            let agree_backward = |x: &str, y: &str| {
+                x.chars()
+                    .rev()
+                    .zip(y.chars().rev())
+                    .all(|(p, q)| compatible(p, q))
+            };
+            agree_forward(&prefix(a), &prefix(b)) && agree_backward(&suffix(a), &suffix(b))
         }
     }
-    reachable[at(n, m)]
+}
+
+/// Whether `pattern` (with `*`) matches some string that `fixed` (without
+/// `*`, maybe with `?`) matches: the usual one-backtrack-point match, where
+/// a `?` on either side matches any one character.
+fn star_matches_fixed(pattern: &str, fixed: &str, compatible: &dyn Fn(char, char) -> bool) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = fixed.chars().collect();
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if pi < p.len() && compatible(p[pi], t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
 }
 
 /// Whether every string `specific` matches is matched by `general`.
@@ -263,6 +268,66 @@ mod tests {
         assert!(intersects("*", "", false));
         assert!(intersects("AB*", "ab", true));
         assert!(!intersects("AB*", "ab", false));
+    }
+
+    /// The linear answer agrees with a search over every way of matching
+    /// both patterns, on all pairs of short patterns over a small alphabet.
+    #[test]
+    fn intersection_agrees_with_an_exhaustive_search() {
+        // reachable(i, j): some string matches both a[..i] and b[..j].
+        fn slow(a: &[char], b: &[char]) -> bool {
+            let (n, m) = (a.len(), b.len());
+            let mut reach = vec![vec![false; m + 1]; n + 1];
+            reach[0][0] = true;
+            for i in 0..=n {
+                for j in 0..=m {
+                    if !reach[i][j] {
+                        continue;
+                    }
+                    if i < n && a[i] == '*' {
+                        reach[i + 1][j] = true;
+                    }
+                    if j < m && b[j] == '*' {
+                        reach[i][j + 1] = true;
+                    }
+                    if i < n && j < m {
+                        match (a[i], b[j]) {
+                            ('*', _) => reach[i][j + 1] = true,
+                            (_, '*') => reach[i + 1][j] = true,
+                            (x, y) if x != y && x != '?' && y != '?' => {}
+                            _ => reach[i + 1][j + 1] = true,
+                        }
+                    }
+                }
+            }
+            reach[n][m]
+        }
+        let alphabet = ['a', 'b', '*', '?'];
+        let mut patterns = vec![String::new()];
+        for len in 1..=4 {
+            let mut more = Vec::new();
+            for p in patterns.iter().filter(|p| p.chars().count() == len - 1) {
+                for c in alphabet {
+                    more.push(format!("{p}{c}"));
+                }
+            }
+            patterns.extend(more);
+        }
+        for a in &patterns {
+            for b in &patterns {
+                let (ac, bc): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+                assert_eq!(intersects(a, b, false), slow(&ac, &bc), "{a:?} {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn long_patterns_intersect_without_a_table() {
+        let a = format!("{}*", "a?".repeat(50_000));
+        let b = format!("*{}", "?b".repeat(50_000));
+        assert!(intersects(&a, &b, false));
+        let c = format!("x{}*", "a".repeat(100_000));
+        assert!(!intersects(&c, &b.replace('*', "y*"), false));
     }
 
     #[test]

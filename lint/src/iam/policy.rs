@@ -75,7 +75,11 @@ pub struct Condition {
 
 #[derive(Debug, Clone)]
 pub struct Statement {
+    /// Where the statement is in [`Policy::statements`].
     pub index: usize,
+    /// Where it is in the document's `Statement` list (from 0), which may
+    /// hold elements that are not statements.
+    pub position: usize,
     /// The whole statement.
     pub span: Span,
     pub sid: Option<Spanned<String>>,
@@ -106,7 +110,7 @@ impl Statement {
     pub fn name(&self) -> String {
         match &self.sid {
             Some(sid) if !sid.is_empty() => format!("statement `{}`", sid.as_str()),
-            _ => format!("statement {}", self.index + 1),
+            _ => format!("statement {}", self.position + 1),
         }
     }
 
@@ -345,12 +349,13 @@ impl Reader<'_> {
             }
         };
         let mut statements = Vec::new();
-        for (index, node) in nodes.into_iter().enumerate() {
+        for (position, node) in nodes.into_iter().enumerate() {
             let Value::Object(members) = &node.value else {
                 self.wrong_type(node, "Statement", "an object");
                 continue;
             };
-            statements.push(self.statement(index, node, members, kind));
+            let index = statements.len();
+            statements.push(self.statement(index, position, node, members, kind));
         }
         statements
     }
@@ -358,12 +363,14 @@ impl Reader<'_> {
     fn statement(
         &mut self,
         index: usize,
+        position: usize,
         node: &Node,
         members: &[Member],
         kind: PolicyKind,
     ) -> Statement {
         let mut st = Statement {
             index,
+            position,
             span: node.span,
             sid: None,
             effect: None,

@@ -2,6 +2,8 @@
 //! same statement already covers, and actions (or whole statements) a
 //! broader statement already grants.
 
+use std::collections::HashMap;
+
 use super::pattern;
 use super::policy::{Condition, Policy, Statement};
 
@@ -35,6 +37,14 @@ fn same_conditions(a: &[Condition], b: &[Condition]) -> bool {
     a == b
 }
 
+/// How many candidate covers are looked at per item: a policy of thousands
+/// of overlapping statements costs the same per item as a small one, and a
+/// redundancy found past this many candidates goes unreported.
+const MAX_CANDIDATES: usize = 64;
+/// Resource pairs compared to decide that one statement's resources cover
+/// another's; past it, the statements are taken not to cover each other.
+const MAX_RESOURCE_PAIRS: usize = 4_096;
+
 /// Whether `b` applies at least wherever `a` does, apart from actions: same
 /// effect, no condition `a` lacks, and resources covering `a`'s.
 fn scope_covers(b: &Statement, a: &Statement) -> bool {
@@ -48,29 +58,111 @@ fn scope_covers(b: &Statement, a: &Statement) -> bool {
         return false;
     }
     match (&a.resources, &b.resources) {
-        (Some(ra), Some(rb)) if !ra.negated && !rb.negated => ra
-            .items
-            .iter()
-            .all(|r| rb.items.iter().any(|g| super::arn::covers(g, r))),
+        (Some(ra), Some(rb)) if !ra.negated && !rb.negated => {
+            if rb.items.iter().any(|g| g.as_str() == "*") {
+                return true;
+            }
+            ra.items.len().saturating_mul(rb.items.len()) <= MAX_RESOURCE_PAIRS
+                && ra
+                    .items
+                    .iter()
+                    .all(|r| rb.items.iter().any(|g| super::arn::covers(g, r)))
+        }
         _ => false,
     }
 }
 
+/// Lower-cased `service:` of an action item, or `None` when the service part
+/// has a wildcard (such an item may cover any service's actions).
+fn service_of(item: &str) -> Option<String> {
+    let (service, _) = item.split_once(':')?;
+    (!service.contains(['*', '?'])).then(|| service.to_ascii_lowercase())
+}
+
+fn has_wildcard(item: &str) -> bool {
+    item.contains(['*', '?'])
+}
+
+/// Where actions are listed: each literal name and each wildcard item, by
+/// statement, so that a cover is looked up instead of searched for.
+struct Index {
+    /// Lower-cased literal action -> (statement, item), in policy order.
+    literals: HashMap<String, Vec<(usize, usize)>>,
+    /// Lower-cased service -> wildcard items naming it, in policy order.
+    wildcards: HashMap<String, Vec<(usize, usize)>>,
+    /// Wildcard items whose service part is itself a wildcard (`*`, `e*:…`).
+    any_service: Vec<(usize, usize)>,
+}
+
+impl Index {
+    fn of(policy: &Policy) -> Index {
+        let mut index = Index {
+            literals: HashMap::new(),
+            wildcards: HashMap::new(),
+            any_service: Vec::new(),
+        };
+        for st in &policy.statements {
+            let Some(actions) = plain(st) else { continue };
+            for (i, item) in actions.items.iter().enumerate() {
+                let at = (st.index, i);
+                if !has_wildcard(item) {
+                    index
+                        .literals
+                        .entry(item.to_ascii_lowercase())
+                        .or_default()
+                        .push(at);
+                } else if let Some(service) = service_of(item) {
+                    index.wildcards.entry(service).or_default().push(at);
+                } else {
+                    index.any_service.push(at);
+                }
+            }
+        }
+        index
+    }
+
+    /// Items that may cover `item` (the same name, or a wildcard of its
+    /// service or of any service), in policy order, at most `limit`.
+    fn candidates(&self, item: &str, limit: usize) -> Vec<(usize, usize)> {
+        let mut out: Vec<(usize, usize)> = Vec::new();
+        if let Some(same) = self.literals.get(&item.to_ascii_lowercase()) {
+            out.extend(same.iter().take(limit));
+        }
+        if let Some(service) = service_of(item)
+            && let Some(w) = self.wildcards.get(&service)
+        {
+            out.extend(w.iter().take(limit));
+        }
+        out.extend(self.any_service.iter().take(limit));
+        out.sort_unstable();
+        out.truncate(limit);
+        out
+    }
+}
+
+fn plain(s: &Statement) -> Option<&super::policy::Values> {
+    s.actions.as_ref().filter(|a| !a.negated)
+}
+
 pub fn analyze(policy: &Policy) -> Redundancy {
     let mut out = Redundancy::default();
-    fn plain(s: &Statement) -> Option<&super::policy::Values> {
-        s.actions.as_ref().filter(|a| !a.negated)
-    }
-    let mut settled: Vec<Vec<bool>> = Vec::new();
-    for st in &policy.statements {
+    let index = Index::of(policy);
+    let statements = &policy.statements;
+
+    // Within a statement: an item listed again, or covered by a wildcard of
+    // the same statement.
+    let mut settled: Vec<Vec<bool>> = Vec::with_capacity(statements.len());
+    for st in statements {
         let mut done = Vec::new();
         if let Some(actions) = plain(st) {
-            // Only a wildcard covers another name.
-            let wildcards: Vec<usize> = (0..actions.items.len())
-                .filter(|&i| actions.items[i].contains(['*', '?']))
-                .collect();
-            let mut first: std::collections::HashMap<String, usize> =
-                std::collections::HashMap::new();
+            let mut first: HashMap<String, usize> = HashMap::new();
+            // This statement's wildcards, by the service they name.
+            let mut wildcards: HashMap<Option<String>, Vec<usize>> = HashMap::new();
+            for (i, item) in actions.items.iter().enumerate() {
+                if has_wildcard(item) {
+                    wildcards.entry(service_of(item)).or_default().push(i);
+                }
+            }
             for (j, item) in actions.items.iter().enumerate() {
                 let i = *first.entry(item.to_ascii_lowercase()).or_insert(j);
                 if i != j {
@@ -78,11 +170,17 @@ pub fn analyze(policy: &Policy) -> Redundancy {
                     done.push(true);
                     continue;
                 }
-                let within = wildcards.iter().copied().find(|&i| {
-                    i != j
-                        && !actions.items[i].eq_ignore_ascii_case(item)
-                        && pattern::covers(&actions.items[i], item, true)
-                });
+                let same_service = wildcards.get(&service_of(item)).into_iter().flatten();
+                let any_service = wildcards.get(&None).into_iter().flatten();
+                let within = same_service
+                    .chain(any_service)
+                    .copied()
+                    .filter(|&i| i != j)
+                    .take(MAX_CANDIDATES)
+                    .find(|&i| {
+                        !actions.items[i].eq_ignore_ascii_case(item)
+                            && pattern::covers(&actions.items[i], item, true)
+                    });
                 if let Some(i) = within {
                     out.covered_within.push((st.index, j, i));
                     done.push(true);
@@ -94,58 +192,38 @@ pub fn analyze(policy: &Policy) -> Redundancy {
         settled.push(done);
     }
 
-    // Statement pairs are compared once, not once per action; literal
-    // names are looked up, not compared one by one.
-    let n = policy.statements.len();
-    let literals: Vec<std::collections::HashMap<String, usize>> = policy
-        .statements
-        .iter()
-        .map(|st| {
-            plain(st)
-                .map(|a| {
-                    let mut map = std::collections::HashMap::new();
-                    for (i, item) in a.items.iter().enumerate() {
-                        if !item.contains(['*', '?']) {
-                            map.entry(item.to_ascii_lowercase()).or_insert(i);
-                        }
-                    }
-                    map
-                })
-                .unwrap_or_default()
-        })
-        .collect();
-    let mut scope = vec![false; n * n];
-    for a in &policy.statements {
-        for b in &policy.statements {
-            scope[b.index * n + a.index] = a.index != b.index && scope_covers(b, a);
-        }
-    }
-    for a in &policy.statements {
+    // Across statements: an item some other statement grants at least as
+    // widely. Statement pairs are compared once, when an item first asks.
+    let mut scope: HashMap<(usize, usize), bool> = HashMap::new();
+    let mut covers_scope = |b: usize, a: usize| {
+        *scope
+            .entry((b, a))
+            .or_insert_with(|| a != b && scope_covers(&statements[b], &statements[a]))
+    };
+    for a in statements {
         let Some(actions) = plain(a) else { continue };
         let mut covered: Vec<(usize, usize, usize)> = Vec::new();
         for (j, item) in actions.items.iter().enumerate() {
             if settled[a.index][j] {
                 continue;
             }
-            let lower = item.to_ascii_lowercase();
-            let by = policy.statements.iter().find_map(|b| {
-                if !scope[b.index * n + a.index] {
-                    return None;
-                }
-                let b_actions = plain(b)?;
-                // Only an identical name or a wildcard can cover an action.
-                let y = literals[b.index].get(lower.as_str()).copied().or_else(|| {
-                    b_actions
-                        .items
-                        .iter()
-                        .position(|y| y.contains(['*', '?']) && pattern::covers(y, item, true))
-                })?;
-                // Two statements that cover each other: the later one is
-                // the redundant one.
-                let mutual = scope[a.index * n + b.index]
-                    && pattern::covers(item, &b_actions.items[y], true);
-                (!mutual || b.index < a.index).then_some((b.index, y))
-            });
+            let by = index
+                .candidates(item, MAX_CANDIDATES)
+                .into_iter()
+                .filter(|&(b, _)| b != a.index)
+                .find(|&(b, y)| {
+                    let Some(b_actions) = plain(&statements[b]) else {
+                        return false;
+                    };
+                    let cover = &b_actions.items[y];
+                    if !covers_scope(b, a.index) || !pattern::covers(cover, item, true) {
+                        return false;
+                    }
+                    // Two statements that cover each other: the later one is
+                    // the redundant one.
+                    let mutual = covers_scope(a.index, b) && pattern::covers(item, cover, true);
+                    !mutual || b < a.index
+                });
             if let Some((b, y)) = by {
                 covered.push((j, b, y));
             }

@@ -215,11 +215,16 @@ pub struct DuplicateKey {
     pub again: Span,
 }
 
-/// Every duplicated key in the document, in source order.
+/// Every duplicated key in the document, in source order. Linear in the
+/// document's size: large objects are checked through a hash map.
 pub fn duplicate_keys(root: &Node) -> Vec<DuplicateKey> {
     let mut found = Vec::new();
+    let mut first_of: std::collections::HashMap<&str, Span> = std::collections::HashMap::new();
     root.walk(&mut |_, node| {
-        if let Value::Object(members) = &node.value {
+        let Value::Object(members) = &node.value else {
+            return;
+        };
+        if members.len() <= 16 {
             for (i, m) in members.iter().enumerate() {
                 if let Some(first) = members[..i].iter().find(|f| f.key == m.key) {
                     found.push(DuplicateKey {
@@ -227,6 +232,20 @@ pub fn duplicate_keys(root: &Node) -> Vec<DuplicateKey> {
                         first: first.key_span,
                         again: m.key_span,
                     });
+                }
+            }
+            return;
+        }
+        first_of.clear();
+        for m in members {
+            match first_of.entry(m.key.as_str()) {
+                std::collections::hash_map::Entry::Occupied(first) => found.push(DuplicateKey {
+                    key: m.key.clone(),
+                    first: *first.get(),
+                    again: m.key_span,
+                }),
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(m.key_span);
                 }
             }
         }
@@ -260,5 +279,18 @@ mod tests {
         let root = json::parse(r#"{"a": 1, "b": {"c": 1, "c": 2}, "a": 3}"#).unwrap();
         let dups: Vec<_> = duplicate_keys(&root).into_iter().map(|d| d.key).collect();
         assert_eq!(dups, ["c", "a"]);
+        // Large objects go through the map, with the same answers.
+        let mut text = String::from("{");
+        for i in 0..100 {
+            text.push_str(&format!("\"k{}\": {i},", i % 40));
+        }
+        text.push_str("\"z\": 0}");
+        let root = json::parse(&text).unwrap();
+        let dups = duplicate_keys(&root);
+        assert_eq!(dups.len(), 60);
+        assert_eq!(dups[0].key, "k0");
+        let at = |span: Span| &text[span.start as usize..span.end as usize];
+        assert_eq!((at(dups[0].first), at(dups[0].again)), ("\"k0\"", "\"k0\""));
+        assert!(dups[0].first < dups[0].again);
     }
 }

@@ -11,8 +11,9 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span as YamlSpan, Tag};
 use super::{Member, Node, Span, SyntaxError, Value};
 
 /// Aliases copy the anchored node; this bounds the copies so that a small
-/// file cannot expand into gigabytes ("billion laughs").
-const MAX_ALIAS_NODES: usize = 100_000;
+/// file cannot expand into gigabytes ("billion laughs"). A value costs 1,
+/// and 64 bytes of string 1 more.
+const MAX_ALIAS_COST: usize = 100_000;
 const MAX_DEPTH: usize = 128;
 
 pub fn parse(text: &str) -> Result<Node, SyntaxError> {
@@ -20,7 +21,8 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
     let mut builder = Builder {
         offsets: &offsets,
         anchors: HashMap::new(),
-        alias_nodes: 0,
+        aliases: Vec::new(),
+        alias_cost: 0,
     };
     let mut parser = Parser::new_from_str(text);
     let mut stack: Vec<Frame> = Vec::new();
@@ -60,10 +62,19 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
                         }
                     })?,
                 };
-                builder.anchor(anchor, &node);
+                builder.anchor(anchor, Anchored::Scalar(node.clone()));
                 node
             }
-            Event::Alias(id) => builder.alias(id, span)?,
+            Event::Alias(id) => {
+                let node = builder.alias(id, span)?;
+                if let Some(collection) = node.pending {
+                    // Copied once the tree is complete: until then the
+                    // anchored collection is being filled in.
+                    let path = child_path(&stack);
+                    builder.aliases.push((path, collection, span));
+                }
+                node.node
+            }
             Event::SequenceStart(anchor, ref tag) | Event::MappingStart(anchor, ref tag) => {
                 if let Some(tag) = tag.as_deref() {
                     check_collection_tag(tag, span)?;
@@ -115,7 +126,10 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
                         Kind::Map => Value::Object(frame.members),
                     },
                 };
-                builder.anchor(frame.anchor, &node);
+                if frame.anchor != 0 {
+                    let path = child_path(&stack);
+                    builder.anchor(frame.anchor, Anchored::Collection(path));
+                }
                 node
             }
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {
@@ -128,6 +142,9 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
         }
     }
 
+    if let Some(root) = root.as_mut() {
+        builder.resolve_aliases(root)?;
+    }
     match root {
         Some(node) if node.value != Value::Null || documents > 0 && !node.span.is_empty() => {
             Ok(node)
@@ -156,6 +173,14 @@ struct Frame {
 }
 
 impl Frame {
+    /// The index the next completed node takes in this frame.
+    fn next_index(&self) -> usize {
+        match self.kind {
+            Kind::Seq => self.items.len(),
+            Kind::Map => self.members.len(),
+        }
+    }
+
     fn push(&mut self, node: Node) -> Result<(), SyntaxError> {
         match self.kind {
             Kind::Seq => self.items.push(node),
@@ -187,10 +212,34 @@ impl Frame {
     }
 }
 
+/// Where the node that completes next goes: the indices, from the root,
+/// of the frames it sits in and of its place in the innermost one.
+fn child_path(stack: &[Frame]) -> Vec<usize> {
+    stack.iter().map(Frame::next_index).collect()
+}
+
+/// What an anchor stands for: a scalar (copied at once, it is small and
+/// may be a mapping key) or a collection, found again by its path once the
+/// document is complete, so that anchoring copies nothing.
+enum Anchored {
+    Scalar(Node),
+    Collection(Vec<usize>),
+}
+
+/// An alias's node: the copy, or a placeholder for a collection copied
+/// later.
+struct AliasNode {
+    node: Node,
+    pending: Option<Vec<usize>>,
+}
+
 struct Builder<'a> {
     offsets: &'a CharOffsets<'a>,
-    anchors: HashMap<usize, Node>,
-    alias_nodes: usize,
+    anchors: HashMap<usize, Anchored>,
+    /// Aliases of collections, in document order: where the copy goes, the
+    /// anchored collection's path, and the alias's span.
+    aliases: Vec<(Vec<usize>, Vec<usize>, Span)>,
+    alias_cost: usize,
 }
 
 impl Builder<'_> {
@@ -201,41 +250,95 @@ impl Builder<'_> {
         )
     }
 
-    fn anchor(&mut self, anchor: usize, node: &Node) {
+    fn anchor(&mut self, anchor: usize, anchored: Anchored) {
         if anchor != 0 {
-            self.anchors.insert(anchor, node.clone());
+            self.anchors.insert(anchor, anchored);
         }
     }
 
-    /// An alias is its anchored node again, placed where the alias is.
-    fn alias(&mut self, id: usize, span: Span) -> Result<Node, SyntaxError> {
-        let Some(anchored) = self.anchors.get(&id) else {
-            return Err(SyntaxError {
-                message: "alias to an unknown anchor".into(),
-                span,
-                help: None,
-            });
-        };
-        self.alias_nodes += count_nodes(anchored);
-        if self.alias_nodes > MAX_ALIAS_NODES {
+    fn charge(&mut self, node: &Node, span: Span) -> Result<(), SyntaxError> {
+        self.alias_cost = self.alias_cost.saturating_add(cost(node));
+        if self.alias_cost > MAX_ALIAS_COST {
             return Err(SyntaxError {
                 message: "aliases expand to too many values".into(),
                 span,
                 help: Some("write the repeated values out, or use fewer nested aliases".into()),
             });
         }
-        let mut node = anchored.clone();
-        node.span = span;
-        Ok(node)
+        Ok(())
+    }
+
+    /// An alias is its anchored node again, placed where the alias is.
+    fn alias(&mut self, id: usize, span: Span) -> Result<AliasNode, SyntaxError> {
+        match self.anchors.get(&id) {
+            None => Err(SyntaxError {
+                message: "alias to an unknown anchor".into(),
+                span,
+                help: None,
+            }),
+            Some(Anchored::Scalar(node)) => {
+                let mut node = node.clone();
+                node.span = span;
+                self.charge(&node, span)?;
+                Ok(AliasNode {
+                    node,
+                    pending: None,
+                })
+            }
+            Some(Anchored::Collection(path)) => Ok(AliasNode {
+                node: Node {
+                    span,
+                    value: Value::Null,
+                },
+                pending: Some(path.clone()),
+            }),
+        }
+    }
+
+    /// Copies each collection alias's anchored collection into its place,
+    /// in document order, so that an anchored collection holding aliases
+    /// is copied with them resolved.
+    fn resolve_aliases(&mut self, root: &mut Node) -> Result<(), SyntaxError> {
+        for (at, anchored, span) in std::mem::take(&mut self.aliases) {
+            let Some(mut copy) = node_at(root, &anchored).cloned() else {
+                continue;
+            };
+            self.charge(&copy, span)?;
+            copy.span = span;
+            if let Some(place) = node_at_mut(root, &at) {
+                *place = copy;
+            }
+        }
+        Ok(())
     }
 }
 
-fn count_nodes(node: &Node) -> usize {
-    1 + match &node.value {
-        Value::Array(items) => items.iter().map(count_nodes).sum(),
-        Value::Object(members) => members.iter().map(|m| count_nodes(&m.value)).sum(),
-        _ => 0,
-    }
+fn node_at<'n>(root: &'n Node, path: &[usize]) -> Option<&'n Node> {
+    path.iter().try_fold(root, |node, &i| match &node.value {
+        Value::Array(items) => items.get(i),
+        Value::Object(members) => members.get(i).map(|m| &m.value),
+        _ => None,
+    })
+}
+
+fn node_at_mut<'n>(root: &'n mut Node, path: &[usize]) -> Option<&'n mut Node> {
+    path.iter()
+        .try_fold(root, |node, &i| match &mut node.value {
+            Value::Array(items) => items.get_mut(i),
+            Value::Object(members) => members.get_mut(i).map(|m| &mut m.value),
+            _ => None,
+        })
+}
+
+fn cost(node: &Node) -> usize {
+    let mut total = 0usize;
+    node.walk(&mut |member, n| {
+        total += 1 + member.map_or(0, |m| m.key.len() / 64);
+        if let Value::String(s) = &n.value {
+            total += s.len() / 64;
+        }
+    });
+    total
 }
 
 fn check_collection_tag(tag: &Tag, span: Span) -> Result<(), SyntaxError> {
@@ -424,6 +527,55 @@ mod tests {
         }
         assert_eq!(
             parse(&bomb).unwrap_err().message,
+            "aliases expand to too many values"
+        );
+    }
+
+    #[test]
+    fn aliases_of_collections_copy_them_with_their_own_aliases_resolved() {
+        let root =
+            parse("a: &a [1, 2]\nb: &b {x: *a, y: 3}\nc: *b\nd: [*a, *b]\n&k key: *k\n").unwrap();
+        assert_eq!(
+            root.to_json(),
+            json!({"a": [1, 2], "b": {"x": [1, 2], "y": 3}, "c": {"x": [1, 2], "y": 3},
+                   "d": [[1, 2], {"x": [1, 2], "y": 3}], "key": "key"})
+        );
+        let text = "a: &a [1, 2]\nc: *a\n";
+        let root = parse(text).unwrap();
+        assert_eq!(at(text, root.get("c").unwrap().span), "*a");
+        assert!(
+            parse("a: &a [*a]\n").is_err(),
+            "an alias inside its own anchor"
+        );
+    }
+
+    /// Anchors cost nothing until an alias copies them: nested anchors on
+    /// every level of a deep document read in time and memory linear in
+    /// its size.
+    #[test]
+    fn nested_anchors_on_every_level_read() {
+        let mut text = String::new();
+        for depth in 0..100 {
+            text.push_str(&" ".repeat(depth * 2));
+            text.push_str(&format!("k{depth}: &a{depth}\n"));
+            for i in 0..50 {
+                text.push_str(&" ".repeat(depth * 2 + 2));
+                text.push_str(&format!("v{i}: {i}\n"));
+            }
+        }
+        let root = parse(&text).unwrap();
+        assert!(root.get("k0").is_some());
+    }
+
+    #[test]
+    fn a_long_string_aliased_many_times_is_refused() {
+        let mut text = format!("a: &a {}\nb: [", "x".repeat(100_000));
+        for _ in 0..100 {
+            text.push_str("*a, ");
+        }
+        text.push_str("]\n");
+        assert_eq!(
+            parse(&text).unwrap_err().message,
             "aliases expand to too many values"
         );
     }

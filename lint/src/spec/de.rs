@@ -76,10 +76,7 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'de> {
             }
             Value::String(s) => visitor.visit_borrowed_str(s),
             Value::Array(items) => visitor.visit_seq(Items(items.iter())),
-            Value::Object(members) => visitor.visit_map(Members {
-                members: members.iter(),
-                value: None,
-            }),
+            Value::Object(members) => visitor.visit_map(Members::new(members)),
         };
         result.map_err(|e| e.or_span(node.span))
     }
@@ -165,7 +162,45 @@ impl<'de> SeqAccess<'de> for Items<'de> {
 
 struct Members<'de> {
     members: std::slice::Iter<'de, Member>,
+    /// For large objects, whether each member is overridden by a later one
+    /// of the same key (found once through a map, not by a scan per key).
+    overridden: Option<Vec<bool>>,
+    index: usize,
     value: Option<&'de Node>,
+}
+
+impl<'de> Members<'de> {
+    fn new(members: &'de [Member]) -> Self {
+        let overridden = (members.len() > 16).then(|| {
+            let mut last: std::collections::HashMap<&str, usize> =
+                std::collections::HashMap::with_capacity(members.len());
+            for (i, m) in members.iter().enumerate() {
+                last.insert(m.key.as_str(), i);
+            }
+            members
+                .iter()
+                .enumerate()
+                .map(|(i, m)| last.get(m.key.as_str()) != Some(&i))
+                .collect()
+        });
+        Members {
+            members: members.iter(),
+            overridden,
+            index: 0,
+            value: None,
+        }
+    }
+
+    fn is_overridden(&self, member: &Member, index: usize) -> bool {
+        match &self.overridden {
+            Some(flags) => flags[index],
+            None => self
+                .members
+                .as_slice()
+                .iter()
+                .any(|later| later.key == member.key),
+        }
+    }
 }
 
 impl<'de> MapAccess<'de> for Members<'de> {
@@ -181,12 +216,9 @@ impl<'de> MapAccess<'de> for Members<'de> {
             let Some(member) = self.members.next() else {
                 return Ok(None);
             };
-            if !self
-                .members
-                .as_slice()
-                .iter()
-                .any(|later| later.key == member.key)
-            {
+            let index = self.index;
+            self.index += 1;
+            if !self.is_overridden(member, index) {
                 break member;
             }
         };

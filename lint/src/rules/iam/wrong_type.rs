@@ -49,6 +49,34 @@ mod tests {
         );
     }
 
+    /// Elements that are not statements, before and between statements,
+    /// are findings at themselves; the statements are still linted, and
+    /// named by where they are in the list.
+    #[test]
+    fn non_object_statements_are_findings_and_the_others_are_linted() {
+        let doc = statements(json!([
+            "x",
+            7,
+            {"Effect": "Allow", "Action": "ec2:DescribeVpcz", "Resource": "*"},
+            null,
+            {"Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObject"]}
+        ]));
+        let found = crate::rules::iam::testing::lint(&doc);
+        let codes: Vec<&str> = found.iter().map(|d| d.rule.code).collect();
+        assert_eq!(
+            codes.iter().filter(|c| **c == WRONG_TYPE.code).count(),
+            3,
+            "{codes:?}"
+        );
+        assert!(codes.contains(&"iam/unknown-action"), "{codes:?}");
+        assert!(codes.contains(&"iam/duplicate-action"), "{codes:?}");
+        let missing = found
+            .iter()
+            .find(|d| d.rule.code == "iam/missing-resource")
+            .expect("the last statement is read");
+        assert_eq!(missing.message, "statement 5 has no `Resource`");
+    }
+
     #[test]
     fn quiet_on_strings_arrays_and_condition_scalars() {
         quiet(
