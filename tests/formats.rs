@@ -176,3 +176,183 @@ fn sarif_rules_carry_their_documentation() {
     let index = result["ruleIndex"].as_u64().unwrap() as usize;
     assert_eq!(rules[index]["id"], result["ruleId"]);
 }
+
+/// Names that need percent-encoding, and files given by absolute paths,
+/// make URIs the official schema and Microsoft's validator accept.
+#[test]
+fn sarif_uris_of_odd_names_and_absolute_paths_are_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = std::fs::read_to_string(
+        root().join("fixtures/clusters/broken/pools/master-size.cluster.json"),
+    )
+    .unwrap();
+    let names = [
+        "a b#c?.cluster.json",
+        "café 50%.cluster.json",
+        "x:y.cluster.json",
+    ];
+    for name in names {
+        std::fs::write(dir.path().join(name), &spec).unwrap();
+    }
+    let outside = tempfile::tempdir().unwrap();
+    let absolute = outside.path().join("far away#1.cluster.json");
+    std::fs::write(&absolute, &spec).unwrap();
+    let result = common::run_in(
+        dir.path(),
+        &["lint", ".", absolute.to_str().unwrap(), "--format", "sarif"],
+    );
+    let sarif: serde_json::Value = serde_json::from_str(&result.stdout).unwrap();
+    let errors = validate(&official_sarif_schema(), &sarif);
+    assert!(errors.is_empty(), "{errors:#?}");
+    let findings = multitool_findings(&result.stdout);
+    assert!(findings.is_empty(), "{findings:#?}");
+    let uris: std::collections::BTreeSet<(String, bool)> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let location = &r["locations"][0]["physicalLocation"]["artifactLocation"];
+            (
+                location["uri"].as_str().unwrap().to_string(),
+                location.get("uriBaseId").is_some(),
+            )
+        })
+        .collect();
+    let far = format!(
+        "file://{}/far%20away%231.cluster.json",
+        outside.path().display()
+    );
+    assert!(
+        uris.contains(&("a%20b%23c%3F.cluster.json".to_string(), true)),
+        "{uris:?}"
+    );
+    assert!(
+        uris.contains(&("caf%C3%A9%2050%25.cluster.json".to_string(), true)),
+        "{uris:?}"
+    );
+    assert!(
+        uris.contains(&("x%3Ay.cluster.json".to_string(), true)),
+        "{uris:?}"
+    );
+    assert!(uris.contains(&(far, false)), "{uris:?}");
+}
+
+/// One finding's position, as each format states it.
+#[derive(Debug, PartialEq, Clone)]
+struct Position {
+    file: String,
+    line: u64,
+    column: u64,
+}
+
+fn positions(dir: &std::path::Path, args: &[&str]) -> [Vec<Position>; 4] {
+    let run = |format: &str| {
+        let mut all = args.to_vec();
+        all.extend(["--format", format]);
+        common::run_in(dir, &all).stdout
+    };
+    let json: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+    let from_json = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| Position {
+            file: d["location"]["file"].as_str().unwrap().to_string(),
+            line: d["location"]["start"]["line"].as_u64().unwrap(),
+            column: d["location"]["start"]["column"].as_u64().unwrap(),
+        })
+        .collect();
+    let sarif: serde_json::Value = serde_json::from_str(&run("sarif")).unwrap();
+    let from_sarif = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let l = &r["locations"][0]["physicalLocation"];
+            Position {
+                file: l["artifactLocation"]["uri"].as_str().unwrap().to_string(),
+                line: l["region"]["startLine"].as_u64().unwrap(),
+                column: l["region"]["startColumn"].as_u64().unwrap(),
+            }
+        })
+        .collect();
+    let field = |line: &str, name: &str| -> String {
+        let (_, rest) = line.trim_start_matches("::").split_once(' ').unwrap();
+        let (properties, _) = rest.split_once("::").unwrap();
+        properties
+            .split(',')
+            .find_map(|p| p.strip_prefix(&format!("{name}=")))
+            .unwrap()
+            .to_string()
+    };
+    let from_github = run("github")
+        .lines()
+        .map(|l| Position {
+            file: field(l, "file"),
+            line: field(l, "line").parse().unwrap(),
+            column: field(l, "col").parse().unwrap(),
+        })
+        .collect();
+    let from_human = run("human")
+        .lines()
+        .filter(|l| l.trim_start().starts_with("╭─["))
+        .map(|l| {
+            let inner = l
+                .trim_start()
+                .trim_start_matches("╭─[")
+                .trim_end_matches(']');
+            let mut parts = inner.rsplitn(3, ':');
+            let column = parts.next().unwrap().parse().unwrap();
+            let line = parts.next().unwrap().parse().unwrap();
+            Position {
+                file: parts.next().unwrap().to_string(),
+                line,
+                column,
+            }
+        })
+        .collect();
+    [from_json, from_sarif, from_github, from_human]
+}
+
+/// Every format states the same line and column for each finding: lines
+/// end at LF and CRLF (a lone CR is a character), columns count code
+/// points, whatever precedes the finding on its line.
+#[test]
+fn every_format_reports_the_same_positions() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = std::fs::read_to_string(
+        root().join("fixtures/clusters/broken/pools/master-size.cluster.json"),
+    )
+    .unwrap();
+    let variants = [
+        ("lf.cluster.json", spec.clone()),
+        ("crlf.cluster.json", spec.replace('\n', "\r\n")),
+        ("cr.cluster.json", spec.replace("\n", "\r")),
+        (
+            "wide.cluster.json",
+            spec.replace("\"size\": 2", "\"éé☕☕\": 0, \"size\": 2"),
+        ),
+    ];
+    for (name, text) in &variants {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let [json, sarif, github, human] = positions(dir.path(), &["lint", "."]);
+    assert!(json.len() >= variants.len());
+    assert_eq!(json, github);
+    let without_file =
+        |v: &[Position]| -> Vec<(u64, u64)> { v.iter().map(|p| (p.line, p.column)).collect() };
+    assert_eq!(without_file(&json), without_file(&sarif));
+    // The human format shows one header per finding with an excerpt.
+    let primaries: Vec<&Position> = json.iter().filter(|p| human.contains(p)).collect();
+    assert_eq!(primaries.len(), human.len(), "{human:?} vs {json:?}");
+    // The master pool's size, at the same place in LF and CRLF files; on
+    // line 1 of the file whose lines are broken by lone CRs.
+    let size = |file: &str| {
+        json.iter()
+            .filter(|p| p.file == file)
+            .map(|p| (p.line, p.column))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(size("lf.cluster.json"), size("crlf.cluster.json"));
+    assert!(size("cr.cluster.json").iter().all(|(line, _)| *line == 1));
+}

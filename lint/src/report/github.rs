@@ -5,6 +5,7 @@ use std::io;
 
 use super::Emitter;
 use crate::diagnostic::Severity;
+use crate::diagnostic::escape::escape;
 use crate::run::Outcome;
 
 pub struct Github;
@@ -19,15 +20,18 @@ impl Emitter for Github {
             };
             let label = d.primary();
             let (start, end) = (label.start(), label.end());
-            let mut message = d.message.clone();
+            // Control and bidirectional characters from the input are shown
+            // escaped (the log is read on a terminal, or rendered); the line
+            // break before the help is the annotation's own.
+            let mut message = escape(&d.message).into_owned();
             if let Some(help) = &d.help {
                 message.push_str("\nhelp: ");
-                message.push_str(help);
+                message.push_str(&escape(help));
             }
             writeln!(
                 out,
                 "::{command} file={},line={},endLine={},col={},endColumn={},title={}::{}",
-                property(&label.file.display_path()),
+                property(&escape(&label.file.display_path())),
                 start.line,
                 end.line,
                 start.column,
@@ -61,5 +65,37 @@ mod tests {
     fn escapes_as_the_actions_toolkit_does() {
         assert_eq!(data("100% done\r\nnext"), "100%25 done%0D%0Anext");
         assert_eq!(property("a:b,c%"), "a%3Ab%2Cc%25");
+    }
+
+    #[test]
+    fn input_cannot_inject_workflow_commands_or_terminal_sequences() {
+        use crate::diagnostic::{Diagnostic, SourceFile, Span};
+        let file = std::sync::Arc::new(SourceFile::new("a\u{1b}[31m.json", "x".repeat(10)));
+        let d = Diagnostic::new(
+            &crate::rules::spec::syntax::SYNTAX,
+            &file,
+            Span::new(1, 2),
+            "bad `\u{1b}]0;title\u{7}` and\n::error::fake and \u{202e}",
+        );
+        let outcome = crate::run::Outcome {
+            files: vec![file.path.clone()],
+            diagnostics: vec![d],
+            deny_warnings: false,
+            failures: Vec::new(),
+            skipped: None,
+            looked_for: String::new(),
+            cwd: std::path::PathBuf::from("."),
+        };
+        let mut out = Vec::new();
+        Github.emit(&outcome, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.lines().count(), 1, "{text}");
+        assert!(
+            !text
+                .chars()
+                .any(|c| crate::diagnostic::escape::needs_escape(c) && c != '\n')
+        );
+        assert!(text.contains("a\\u{1b}[31m.json"), "{text}");
+        assert!(text.contains("\\u{202e}"), "{text}");
     }
 }

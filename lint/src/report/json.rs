@@ -22,7 +22,22 @@ struct Report<'a> {
     version: u32,
     tool: Tool,
     summary: Summary,
-    diagnostics: Vec<JsonDiagnostic<'a>>,
+    diagnostics: Diagnostics<'a>,
+}
+
+/// The findings, serialized one by one as the writer takes them, so that
+/// a large run's report costs no memory of its own.
+struct Diagnostics<'a>(&'a [Diagnostic]);
+
+impl Serialize for Diagnostics<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+        for d in self.0 {
+            seq.serialize_element(&diagnostic(d))?;
+        }
+        seq.end()
+    }
 }
 
 #[derive(Serialize)]
@@ -46,6 +61,10 @@ struct Summary {
     errors: usize,
     warnings: usize,
     notes: usize,
+    /// Paths that could not be checked.
+    failures: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    skipped: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -137,8 +156,10 @@ impl Emitter for Json {
                 errors: outcome.count(Severity::Error),
                 warnings: outcome.count(Severity::Warning),
                 notes: outcome.count(Severity::Note),
+                failures: outcome.failures.len(),
+                skipped: outcome.skipped.map(|(n, _)| n),
             },
-            diagnostics: outcome.diagnostics.iter().map(diagnostic).collect(),
+            diagnostics: Diagnostics(&outcome.diagnostics),
         };
         serde_json::to_writer_pretty(&mut *out, &report)?;
         writeln!(out)

@@ -5,6 +5,7 @@ mod human;
 pub(crate) use human::{View, render as render_view};
 mod json;
 mod sarif;
+mod uri;
 
 use std::io;
 

@@ -1,12 +1,21 @@
 //! SARIF 2.1.0, for code scanning (GitHub and others). Every rule is listed
 //! with its documentation, so that viewers can explain a result offline.
+//!
+//! Results are written as they are produced, one at a time, so that the
+//! report of a large run needs no more memory than its findings do.
+//! Locations count columns and offsets in code points (`columnKind`); files
+//! under the current directory are relative URIs against `%SRCROOT%`,
+//! others absolute `file:` URIs; message strings double their braces, as
+//! SARIF's message format asks (§3.11.5).
 
 use std::io;
 
+use serde::ser::{Serialize, SerializeSeq, Serializer};
 use serde_json::{Value, json};
 
+use super::uri::artifact_uri;
 use super::{Emitter, INFORMATION_URI, TOOL, VERSION};
-use crate::diagnostic::{Label, Severity};
+use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::rules::{self, Rule};
 use crate::run::Outcome;
 
@@ -18,6 +27,11 @@ fn level(severity: Severity) -> &'static str {
         Severity::Warning => "warning",
         Severity::Note => "note",
     }
+}
+
+/// A SARIF message string: literal braces doubled.
+fn message(text: &str) -> String {
+    text.replace('{', "{{").replace('}', "}}")
 }
 
 /// `pools/master-size` → `MasterSize`: SARIF wants an identifier-like name.
@@ -37,94 +51,128 @@ fn pascal_name(rule: &Rule) -> String {
 }
 
 fn descriptor(rule: &Rule) -> Value {
-    let docs = rule.docs();
+    let docs = message(&rule.docs());
+    let summary = message(rule.summary());
     json!({
         "id": rule.code,
         "name": pascal_name(rule),
-        "shortDescription": {"text": rule.summary()},
+        "shortDescription": {"text": summary},
         "fullDescription": {"text": docs},
-        "help": {"text": docs, "markdown": format!("**{}**\n\n{docs}", rule.summary())},
+        "help": {"text": docs, "markdown": format!("**{summary}**\n\n{docs}")},
         "defaultConfiguration": {"level": level(rule.default_severity)},
         "properties": {"tags": [rule.group()]}
     })
 }
 
-fn physical(label: &Label) -> Value {
+fn physical(label: &Label, cwd: &std::path::Path) -> Value {
     let (start, end) = (label.start(), label.end());
+    let file = &label.file;
+    let (uri, relative) = artifact_uri(&file.path, cwd);
+    let mut artifact = json!({"uri": uri});
+    if relative {
+        artifact["uriBaseId"] = json!("%SRCROOT%");
+    }
+    let offset = file.char_offset(label.span.start);
     json!({
-        "artifactLocation": {"uri": label.file.display_path(), "uriBaseId": "%SRCROOT%"},
+        "artifactLocation": artifact,
         "region": {
             "startLine": start.line,
             "startColumn": start.column,
             "endLine": end.line,
             "endColumn": end.column,
-            "charOffset": label.span.start,
-            "charLength": label.span.end - label.span.start
+            "charOffset": offset,
+            "charLength": file.char_offset(label.span.end) - offset
         }
     })
 }
 
+fn result(d: &Diagnostic, cwd: &std::path::Path) -> Value {
+    let index = rules::all().iter().position(|r| r.code == d.rule.code);
+    let mut text = d.message.clone();
+    if let Some(help) = &d.help {
+        text.push_str("\nhelp: ");
+        text.push_str(help);
+    }
+    let mut result = json!({
+        "ruleId": d.rule.code,
+        "level": level(d.severity),
+        "message": {"text": message(&text)},
+        "locations": [{"physicalLocation": physical(d.primary(), cwd)}],
+    });
+    if let Some(i) = index {
+        result["ruleIndex"] = json!(i);
+    }
+    let related: Vec<Value> = d
+        .labels
+        .iter()
+        .skip(1)
+        .enumerate()
+        .map(|(i, l)| {
+            json!({
+                "id": i + 1,
+                "physicalLocation": physical(l, cwd),
+                "message": {"text": message(l.message.as_deref().unwrap_or("related location"))}
+            })
+        })
+        .collect();
+    if !related.is_empty() {
+        result["relatedLocations"] = Value::Array(related);
+    }
+    result
+}
+
+/// The run's results, serialized one by one as the writer takes them.
+struct Results<'a>(&'a Outcome);
+
+impl Serialize for Results<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.0.diagnostics.len()))?;
+        for d in &self.0.diagnostics {
+            seq.serialize_element(&result(d, &self.0.cwd))?;
+        }
+        seq.end()
+    }
+}
+
+#[derive(serde::Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Value,
+    column_kind: &'static str,
+    results: Results<'a>,
+    properties: Value,
+}
+
 impl Emitter for Sarif {
     fn emit(&self, outcome: &Outcome, out: &mut dyn io::Write) -> io::Result<()> {
-        let all = rules::all();
-        let results: Vec<Value> = outcome
-            .diagnostics
-            .iter()
-            .map(|d| {
-                let index = all.iter().position(|r| r.code == d.rule.code);
-                let mut text = d.message.clone();
-                if let Some(help) = &d.help {
-                    text.push_str("\nhelp: ");
-                    text.push_str(help);
-                }
-                let mut result = json!({
-                    "ruleId": d.rule.code,
-                    "level": level(d.severity),
-                    "message": {"text": text},
-                    "locations": [{"physicalLocation": physical(d.primary())}],
-                });
-                if let Some(i) = index {
-                    result["ruleIndex"] = json!(i);
-                }
-                let related: Vec<Value> = d
-                    .labels
-                    .iter()
-                    .skip(1)
-                    .enumerate()
-                    .map(|(i, l)| {
-                        json!({
-                            "id": i + 1,
-                            "physicalLocation": physical(l),
-                            "message": {"text": l.message.as_deref().unwrap_or("related location")}
-                        })
-                    })
-                    .collect();
-                if !related.is_empty() {
-                    result["relatedLocations"] = Value::Array(related);
-                }
-                result
-            })
-            .collect();
-        let log = json!({
-            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-            "version": "2.1.0",
-            "runs": [{
-                "tool": {"driver": {
+        let log = Log {
+            schema: "https://json.schemastore.org/sarif-2.1.0.json",
+            version: "2.1.0",
+            runs: [Run {
+                tool: json!({"driver": {
                     "name": TOOL,
                     "version": VERSION,
                     "semanticVersion": VERSION,
                     "informationUri": INFORMATION_URI,
-                    "rules": all.iter().map(|r| descriptor(r)).collect::<Vec<_>>(),
-                }},
-                "columnKind": "unicodeCodePoints",
-                "results": results,
-                "properties": {"catalogs": {
+                    "rules": rules::all().iter().map(|r| descriptor(r)).collect::<Vec<_>>(),
+                }}),
+                column_kind: "unicodeCodePoints",
+                results: Results(outcome),
+                properties: json!({"catalogs": {
                     "instanceTypes": crate::catalog::instance_catalog_source(),
                     "quotaDefaults": crate::catalog::quota_defaults_source(),
                     "iamActions": crate::iam::catalog::version(),
-                }},
-            }]
-        });
+                }}),
+            }],
+        };
         serde_json::to_writer_pretty(&mut *out, &log)?;
         writeln!(out)
     }

@@ -43,6 +43,8 @@ pub struct Outcome {
     pub skipped: Option<(usize, &'static str)>,
     /// What the run looks for, for the summary of a run that found none.
     pub looked_for: String,
+    /// Where the run was started: paths in reports are relative to it.
+    pub cwd: PathBuf,
 }
 
 impl Outcome {
@@ -75,6 +77,7 @@ pub struct Prepared {
     pub settings: Settings,
     pub deny_warnings: bool,
     pub limits: read::Limits,
+    pub cwd: PathBuf,
 }
 
 /// Loads the configuration and checks the command line's rule codes.
@@ -104,6 +107,7 @@ pub fn prepare(request: &Request, cwd: &Path) -> Result<Prepared, Error> {
         overrides,
         settings,
         limits,
+        cwd: cwd.to_path_buf(),
     })
 }
 
@@ -167,6 +171,7 @@ pub fn finish(
             "No spec files found (directories are searched for {}).",
             crate::config::DEFAULT_INCLUDE.join(", ")
         ),
+        cwd: prepared.cwd.clone(),
     }
 }
 

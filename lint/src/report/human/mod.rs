@@ -189,3 +189,120 @@ pub fn summary(outcome: &Outcome) -> String {
     };
     format!("Checked {}: {found}.{skipped}", plural(files, "file"))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::diagnostic::escape::needs_escape;
+    use crate::diagnostic::{Diagnostic, Span};
+    use crate::rules::spec::syntax::SYNTAX;
+
+    fn outcome(diagnostics: Vec<Diagnostic>) -> Outcome {
+        Outcome {
+            files: vec!["x".into()],
+            diagnostics,
+            deny_warnings: false,
+            failures: Vec::new(),
+            skipped: None,
+            looked_for: String::new(),
+            cwd: ".".into(),
+        }
+    }
+
+    fn render_all(outcome: &Outcome, width: usize) -> String {
+        let mut out = Vec::new();
+        Human {
+            style: Style {
+                color: false,
+                width,
+            },
+        }
+        .emit(outcome, &mut out)
+        .unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// Every control, C1 and bidirectional character, wherever it comes
+    /// from (file name, message, label, help, excerpt), is shown escaped.
+    #[test]
+    fn nothing_from_the_input_reaches_the_terminal_raw() {
+        let nasty = "\u{1b}[2J\u{9b}31m\u{202e}\u{2066}\u{7f}\u{0}\r\u{8}";
+        let text = format!("{{\"a\": \"{nasty}\",\n\t\"b\": \"{nasty}\"}}\n");
+        let file = Arc::new(SourceFile::new(format!("spec{nasty}.json"), text.clone()));
+        let at = text.find('\u{202e}').unwrap();
+        let mut d = Diagnostic::new(
+            &SYNTAX,
+            &file,
+            Span::new(at, at + 3),
+            format!("bad {nasty}"),
+        );
+        d.with_primary_label(format!("here {nasty}"))
+            .with_label(Span::new(text.rfind('\t').unwrap(), text.len() - 2), nasty)
+            .with_help(format!("fix {nasty}"));
+        let shown = render_all(&outcome(vec![d]), 100);
+        let raw: Vec<char> = shown
+            .chars()
+            .filter(|&c| needs_escape(c) && c != '\n')
+            .collect();
+        assert!(raw.is_empty(), "raw {raw:?} in\n{shown}");
+        assert!(shown.contains("spec\\u{1b}[2J"), "{shown}");
+        assert!(shown.contains("\\u{202e}"), "{shown}");
+    }
+
+    #[test]
+    fn invalid_bytes_show_as_hex() {
+        let file = Arc::new(SourceFile::from_bytes(
+            "x.json",
+            b"{\"a\": \"\xff\"}".to_vec(),
+        ));
+        let d = Diagnostic::new(&SYNTAX, &file, Span::new(7, 8), "not UTF-8");
+        let shown = render_all(&outcome(vec![d]), 100);
+        assert!(shown.contains(r#"{"a": "\xff"}"#), "{shown}");
+    }
+
+    /// A label over many lines shows its first lines and its last, and says
+    /// how many it leaves out; a file with many labels shows the first few.
+    #[test]
+    fn long_excerpts_are_capped() {
+        let text: String = (0..100).map(|i| format!("line {i}\n")).collect();
+        let file = Arc::new(SourceFile::new("x.json", text.clone()));
+        let d = Diagnostic::new(&SYNTAX, &file, Span::new(0, text.len() - 1), "all of it");
+        let shown = render_all(&outcome(vec![d]), 100);
+        assert!(shown.contains("… 95 more lines"), "{shown}");
+        assert!(shown.lines().count() < 20, "{shown}");
+
+        let mut d = Diagnostic::new(&SYNTAX, &file, Span::new(0, 4), "many places");
+        for i in 1..50 {
+            let at = text.find(&format!("line {i}\n")).unwrap();
+            d.with_label(Span::new(at, at + 4), "again");
+        }
+        let shown = render_all(&outcome(vec![d]), 100);
+        assert!(
+            shown.contains("… and 42 more places in this file"),
+            "{shown}"
+        );
+    }
+
+    /// Messages wrap to the width, but a code span is never broken: the
+    /// ARN in it can be copied whole.
+    #[test]
+    fn messages_wrap_without_breaking_code_spans() {
+        let file = Arc::new(SourceFile::new("x.json", "{}".to_string()));
+        let arn =
+            "arn:aws:iam::123456789012:role/aws-service-role/eks-fargate-pods.amazonaws.com/X";
+        let mut d = Diagnostic::new(
+            &SYNTAX,
+            &file,
+            Span::new(0, 1),
+            format!("a long message that goes on and on before it names `{arn}` and ends"),
+        );
+        d.with_help(format!("write `{arn}` instead of what is there now"));
+        let shown = render_all(&outcome(vec![d]), 60);
+        assert_eq!(shown.matches(arn).count(), 2, "{shown}");
+        for line in shown.lines().filter(|l| !l.contains(arn)) {
+            assert!(line.chars().count() <= 60, "{line}");
+        }
+    }
+}
