@@ -7,6 +7,11 @@
   moto/ec2/resources/instance_types.json.gz and
   moto/ec2/resources/instance_type_offerings/), which moto records from
   EC2's DescribeInstanceTypes and DescribeInstanceTypeOfferings.
+  Whether a type is of the current generation is decided by its family
+  against PREVIOUS_GENERATION_FAMILIES below, not by EC2's own
+  CurrentGeneration flag, which differs within one generation (m5 and m6i
+  are marked previous while m5a and c6i are not) and changes from month to
+  month.
 - lint/data/quotas.tsv: AWS's default quota values. The VPC ones come from the same
   moto wheel (moto/servicequotas/resources/default_quotas/vpc.py); moto has
   none for EC2 and Elastic Load Balancing, so those are transcribed below
@@ -32,6 +37,17 @@ import zipfile
 MOTO_VERSION = "5.2.5"
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "lint" / "data"
+
+# The families EC2's documentation lists as previous generation:
+# "Specifications for Amazon EC2 previous generation instances",
+# https://docs.aws.amazon.com/ec2/latest/instancetypes/pg.html, as published
+# in 2026 (the list grew from 13 families in 2024 by P2, P3 and P3dn).
+PREVIOUS_GENERATION_SOURCE = (
+    "previous-generation families from https://docs.aws.amazon.com/ec2/latest/instancetypes/pg.html (2026)"
+)
+PREVIOUS_GENERATION_FAMILIES = {
+    "a1", "c1", "c3", "c4", "g3", "i2", "m1", "m2", "m3", "m4", "p2", "p3", "p3dn", "r3", "r4", "t1",
+}
 
 # Quotas moto does not carry. (service, code, name, default, per, source)
 DOCUMENTED_QUOTAS = [
@@ -144,7 +160,7 @@ def generate(wheel):
         f"{prefix}instance_types.json.gz and {offering_dir}, on {today}. Do not edit.",
         "",
         "#[rustfmt::skip]",
-        f"pub const SOURCE: &str = \"{source}, EC2 instance types and offerings, generated on {today}\";",
+        f"pub const SOURCE: &str = \"{source}, EC2 instance types and offerings; {PREVIOUS_GENERATION_SOURCE}; generated on {today}\";",
         "",
         "use super::{InstanceType as T, RegionOfferings as R};",
         "",
@@ -160,7 +176,7 @@ def generate(wheel):
                 rust_str(name),
                 t["VCpuInfo"]["DefaultVCpus"],
                 t["MemoryInfo"]["SizeInMiB"],
-                "true" if t.get("CurrentGeneration") else "false",
+                "false" if name.split(".")[0] in PREVIOUS_GENERATION_FAMILIES else "true",
                 rust_str(",".join(t["ProcessorInfo"]["SupportedArchitectures"])),
                 "true" if "spot" in t.get("SupportedUsageClasses", []) else "false",
                 net.get("MaximumNetworkInterfaces", 0),

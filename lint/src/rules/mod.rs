@@ -266,6 +266,8 @@ pub fn registry() -> &'static [Entry] {
             &quota::classic_load_balancers::CLASSIC_LOAD_BALANCERS,
             Check::Spec(quota::classic_load_balancers::check),
         ),
+        Entry::new(&quota::near_limit::NEAR_LIMIT, Check::Loader),
+        Entry::new(&quota::unverified::UNVERIFIED, Check::Loader),
         Entry::new(&iam::invalid_element::INVALID_ELEMENT, Check::Loader),
         Entry::new(&iam::wrong_type::WRONG_TYPE, Check::Loader),
         Entry::new(&iam::missing_element::MISSING_ELEMENT, Check::Loader),

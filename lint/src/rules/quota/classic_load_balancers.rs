@@ -5,8 +5,9 @@ declare_rule! {
     ///
     /// ## What it checks
     /// Every cluster creates one classic load balancer for its API server.
-    /// Warns from 80% of "Classic Load Balancers per Region" (`L-E9E9831D`,
-    /// default 20) or of the value `awscluster.toml` gives.
+    /// An error when that is more than "Classic Load Balancers per Region"
+    /// (`L-E9E9831D`, AWS's default 20) as the value `awscluster.toml`'s `[quotas]` gives (`quota/near-limit` warns from 80% of it; without
+    /// a value, `quota/unverified` notes a need that reaches AWS's default).
     ///
     /// ## Why it matters
     /// The load balancer is created last: at the quota, the apply fails after
@@ -15,11 +16,11 @@ declare_rule! {
     /// ## Example
     /// ```toml
     /// [quotas]
-    /// "L-E9E9831D" = 1
+    /// "L-E9E9831D" = 0
     /// ```
     pub static CLASSIC_LOAD_BALANCERS = Rule {
         code: "quota/classic-load-balancers",
-        severity: Warning,
+        severity: Error,
     };
 }
 
@@ -42,8 +43,8 @@ mod tests {
     use crate::rules::testing::{base, quiet};
 
     #[test]
-    fn fires_when_the_quota_leaves_no_room() {
-        fires_with_quota(&CLASSIC_LOAD_BALANCERS, &base(), "L-E9E9831D", 1.0);
+    fn fires_past_the_accounts_quota() {
+        fires_with_quota(&CLASSIC_LOAD_BALANCERS, &base(), "L-E9E9831D", 0.0);
     }
 
     #[test]

@@ -6,8 +6,9 @@ declare_rule! {
     ///
     /// ## What it checks
     /// Dynamic placement allocates one Elastic IP per zone, for its NAT
-    /// gateway. Warns from 80% of "EC2-VPC Elastic IPs" (`L-0263D0A3`,
-    /// default 5) or of the value `awscluster.toml` gives.
+    /// gateway. An error when they are more than "EC2-VPC Elastic IPs"
+    /// (`L-0263D0A3`, AWS's default 5) as the value `awscluster.toml`'s `[quotas]` gives (`quota/near-limit` warns from 80% of it; without
+    /// a value, `quota/unverified` notes a need that reaches AWS's default).
     ///
     /// ## Why it matters
     /// Five Elastic IPs is the usual ceiling of a new account: one 3-zone
@@ -15,13 +16,13 @@ declare_rule! {
     /// 4- or 5-zone cluster alone nearly or fully exhausts it.
     ///
     /// ## Example
-    /// ```json
-    /// {"placement": {"dynamic": {"availabilityZones": ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d"]}}}
+    /// ```toml
+    /// [quotas]
+    /// "L-0263D0A3" = 2   # and three zones: three NAT gateways
     /// ```
-    /// 4 of 5 Elastic IPs.
     pub static ELASTIC_IPS = Rule {
         code: "quota/elastic-ips",
-        severity: Warning,
+        severity: Error,
     };
 }
 
@@ -38,23 +39,24 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::rules::quota::tests::fires_with_quota;
     use crate::rules::testing::{base, fires, quiet, with};
 
     #[test]
-    fn fires_from_four_zones() {
+    fn fires_past_the_accounts_quota() {
+        fires_with_quota(&ELASTIC_IPS, &base(), "L-0263D0A3", 2.0);
+    }
+
+    /// Four zones need 4 of a new account's 5: a note, not this error,
+    /// while the account's value is not known.
+    #[test]
+    fn quiet_without_the_accounts_value() {
+        quiet(&ELASTIC_IPS, &base());
         let spec = with(|s| {
             s["placement"]["dynamic"]["availabilityZones"] =
                 json!(["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d"]);
         });
-        let found = fires(&ELASTIC_IPS, &spec);
-        assert_eq!(
-            found[0].message,
-            "the cluster alone uses 4 of 5 Elastic IPs (80% of the quota, AWS's default)"
-        );
-    }
-
-    #[test]
-    fn quiet_with_three() {
-        quiet(&ELASTIC_IPS, &base());
+        quiet(&ELASTIC_IPS, &spec);
+        fires(&crate::rules::quota::unverified::UNVERIFIED, &spec);
     }
 }

@@ -5,9 +5,10 @@ declare_rule! {
     /// The cluster's internet gateway fits the Region's quota.
     ///
     /// ## What it checks
-    /// Dynamic placement creates one internet gateway. Warns from 80% of
-    /// "Internet gateways per Region" (`L-A4707A72`, default 5, or the value
-    /// `awscluster.toml` gives).
+    /// Dynamic placement creates one internet gateway. An error when that is
+    /// more than "Internet gateways per Region" (`L-A4707A72`, AWS's default
+    /// 5) as the value `awscluster.toml`'s `[quotas]` gives (`quota/near-limit` warns from 80% of it; without
+    /// a value, `quota/unverified` notes a need that reaches AWS's default).
     ///
     /// ## Why it matters
     /// Without its internet gateway the VPC has no route out: no NAT, no
@@ -16,11 +17,11 @@ declare_rule! {
     /// ## Example
     /// ```toml
     /// [quotas]
-    /// "L-A4707A72" = 1
+    /// "L-A4707A72" = 0
     /// ```
     pub static INTERNET_GATEWAYS = Rule {
         code: "quota/internet-gateways",
-        severity: Warning,
+        severity: Error,
     };
 }
 
@@ -45,8 +46,8 @@ mod tests {
     use crate::rules::testing::{base, quiet};
 
     #[test]
-    fn fires_when_the_quota_leaves_no_room() {
-        fires_with_quota(&INTERNET_GATEWAYS, &base(), "L-A4707A72", 1.0);
+    fn fires_past_the_accounts_quota() {
+        fires_with_quota(&INTERNET_GATEWAYS, &base(), "L-A4707A72", 0.0);
     }
 
     #[test]

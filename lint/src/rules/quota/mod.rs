@@ -1,18 +1,22 @@
-//! What the spec will use of the account's regional quotas, held against
-//! AWS's default quotas (or the values `awscluster.toml` gives). Offline,
-//! the account's current usage is unknown: these rules say when the cluster
-//! alone comes near a quota; the live preflight adds the usage.
+//! What the spec will use of the account's regional quotas. Against a
+//! quota's real value (from `awscluster.toml`), each kind's rule fails a
+//! need past it and `quota/near-limit` warns from 80%; without it,
+//! `quota/unverified` notes a need that reaches AWS's default for a new
+//! account, which says nothing certain about this account. Offline, the
+//! account's current usage is unknown; the live preflight adds it.
 
 pub mod classic_load_balancers;
 pub mod elastic_ips;
 pub mod internet_gateways;
 pub mod nat_gateways;
+pub mod near_limit;
 pub mod on_demand_vcpus;
 pub mod spot_vcpus;
+pub mod unverified;
 mod vcpus;
 pub mod vpcs;
 
-use crate::catalog::{self, Quota};
+use crate::catalog;
 use crate::diagnostic::Diagnostic;
 use crate::rules::{Context, Rule};
 use crate::source::Span;
@@ -20,17 +24,11 @@ use crate::source::Span;
 /// awslimitchecker's convention: warn from 80% of a quota.
 pub const WARN_RATIO: f64 = 0.8;
 
-/// The quota's value: the configured one, or AWS's default.
-pub fn limit(cx: &Context, quota: &Quota) -> (f64, bool) {
-    match cx.settings.quotas.get(quota.code) {
-        Some(&v) => (v, true),
-        None => (quota.default, false),
-    }
-}
-
-/// Reports `used` of the quota `code` at `span` when it reaches 80% of it.
-/// `what` names the unit ("Elastic IPs", "vCPUs"). Returns the finding, for
-/// extra labels.
+/// Reports what the cluster needs (`used`) of the quota `code` at `span`:
+/// with the quota's real value, `rule` past it and `quota/near-limit` from
+/// 80% of it; without, `quota/unverified` from 80% of AWS's default. `what`
+/// names the unit ("Elastic IPs", "vCPUs"). Returns the finding, for extra
+/// labels.
 pub fn report<'c>(
     cx: &'c mut Context,
     rule: &'static Rule,
@@ -40,35 +38,67 @@ pub fn report<'c>(
     span: Span,
 ) -> Option<&'c mut Diagnostic> {
     let quota = catalog::quota(code)?;
-    let (limit, configured) = limit(cx, quota);
-    if used <= 0.0 || used < WARN_RATIO * limit {
+    if used <= 0.0 {
         return None;
     }
-    let source = if configured {
-        "as configured"
-    } else {
-        "AWS's default"
+    let increase = format!(
+        "request an increase of `{}` ({}) in Service Quotas",
+        quota.code, quota.service
+    );
+    let d = match cx.settings.quotas.get(quota.code).copied() {
+        Some(limit) if used > limit => {
+            let d = cx.emit(
+                rule,
+                span,
+                format!(
+                    "the cluster needs {} {what}; the account's quota is {}",
+                    fmt_count(used),
+                    fmt_count(limit)
+                ),
+            );
+            d.with_help(format!(
+                "{increase}, then set the new value in awscluster.toml"
+            ));
+            d
+        }
+        Some(limit) if used >= WARN_RATIO * limit => {
+            let d = cx.emit(
+                &near_limit::NEAR_LIMIT,
+                span,
+                format!(
+                    "the cluster alone uses {} of {} {what} ({:.0}% of the account's quota `{}`)",
+                    fmt_count(used),
+                    fmt_count(limit),
+                    100.0 * used / limit,
+                    quota.code
+                ),
+            );
+            d.with_help(format!(
+                "{increase} before the cluster grows; the account's current usage counts too (`awscluster preflight` adds it)"
+            ));
+            d
+        }
+        Some(_) => return None,
+        None if used >= WARN_RATIO * quota.default => {
+            let d = cx.emit(
+                &unverified::UNVERIFIED,
+                span,
+                format!(
+                    "the cluster needs {} {what} of `{}`; this account's value is not known offline (AWS's default for a new account is {})",
+                    fmt_count(used),
+                    quota.code,
+                    fmt_count(quota.default)
+                ),
+            );
+            d.with_help(format!(
+                "give the account's value in awscluster.toml: [quotas] \"{}\" = <value> (the Service Quotas console shows it, or `aws service-quotas get-service-quota --service-code {} --quota-code {}`); `awscluster preflight` reads it from the account",
+                quota.code, quota.service, quota.code
+            ));
+            d
+        }
+        None => return None,
     };
-    let message = if used > limit {
-        format!(
-            "the cluster needs {} {what}; the quota is {} ({source})",
-            fmt_count(used),
-            fmt_count(limit)
-        )
-    } else {
-        format!(
-            "the cluster alone uses {} of {} {what} ({:.0}% of the quota, {source})",
-            fmt_count(used),
-            fmt_count(limit),
-            100.0 * used / limit
-        )
-    };
-    let d = cx.emit(rule, span, message);
     d.with_primary_label(format!("{} ({})", quota.name, quota.code));
-    d.with_help(format!(
-        "request an increase of `{}` ({}) in Service Quotas; if the account's quota is already higher, set it in awscluster.toml: [quotas] \"{}\" = <value>",
-        quota.code, quota.service, quota.code
-    ));
     Some(d)
 }
 

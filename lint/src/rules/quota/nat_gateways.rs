@@ -7,8 +7,9 @@ declare_rule! {
     /// ## What it checks
     /// Dynamic placement creates one NAT gateway in each zone. The quota
     /// "NAT gateways per Availability Zone" (`L-FE5A380F`, default 5) counts
-    /// per zone, not per Region. Warns from 80% of it or of the value
-    /// `awscluster.toml` gives.
+    /// per zone, not per Region. An error when a zone's NAT gateways are more
+    /// than it, as the value `awscluster.toml`'s `[quotas]` gives (`quota/near-limit` warns from 80% of it; without
+    /// a value, `quota/unverified` notes a need that reaches AWS's default).
     ///
     /// ## Why it matters
     /// Without its NAT gateway, a zone's nodes cannot reach the internet or
@@ -17,11 +18,11 @@ declare_rule! {
     /// ## Example
     /// ```toml
     /// [quotas]
-    /// "L-FE5A380F" = 1
+    /// "L-FE5A380F" = 0
     /// ```
     pub static NAT_GATEWAYS = Rule {
         code: "quota/nat-gateways",
-        severity: Warning,
+        severity: Error,
     };
 }
 
@@ -46,8 +47,8 @@ mod tests {
     use crate::rules::testing::{base, quiet};
 
     #[test]
-    fn fires_when_the_quota_leaves_no_room() {
-        fires_with_quota(&NAT_GATEWAYS, &base(), "L-FE5A380F", 1.0);
+    fn fires_past_the_accounts_quota() {
+        fires_with_quota(&NAT_GATEWAYS, &base(), "L-FE5A380F", 0.0);
     }
 
     #[test]

@@ -6,9 +6,9 @@ declare_rule! {
     /// ## What it checks
     /// The vCPUs of the spot pools at their peak (size plus one node of
     /// surge), per spot quota class: Standard (`L-34B43A08`), G and VT
-    /// (`L-3819A6DF`), P, X, F, Inf, DL and Trn. Warns from 80% of AWS's
-    /// default (5 vCPUs Standard, 0 for the others) or of the value
-    /// `awscluster.toml` gives.
+    /// (`L-3819A6DF`), P, X, F, Inf, DL and Trn. An error when they are more
+    /// than the quota as the value `awscluster.toml`'s `[quotas]` gives (`quota/near-limit` warns from 80% of it; without
+    /// a value, `quota/unverified` notes a need that reaches AWS's default).
     ///
     /// ## Why it matters
     /// Spot requests past the quota fail with `MaxSpotInstanceCountExceeded`
@@ -21,7 +21,7 @@ declare_rule! {
     /// ```
     pub static SPOT_VCPUS = Rule {
         code: "quota/spot-vcpus",
-        severity: Warning,
+        severity: Error,
     };
 }
 
@@ -34,6 +34,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::rules::quota::tests::fires_with_quota;
     use crate::rules::testing::{base, fires, quiet, with};
 
     #[test]
@@ -42,10 +43,15 @@ mod tests {
             s["nodePools"][1]["instanceType"] = json!("g4dn.xlarge");
             s["nodePools"][1]["capacity"] = json!({"spot": {"maxPricePercentOfOnDemand": 60}});
         });
-        let found = fires(&SPOT_VCPUS, &spec);
-        assert_eq!(
-            found[0].message,
-            "the cluster needs 16 spot vCPUs; the quota is 0 (AWS's default)"
+        fires_with_quota(&SPOT_VCPUS, &spec, "L-3819A6DF", 8.0);
+        // Without the account's value, the new-account default of 0 gives a
+        // note of another rule.
+        quiet(&SPOT_VCPUS, &spec);
+        let notes = fires(&crate::rules::quota::unverified::UNVERIFIED, &spec);
+        assert!(
+            notes
+                .iter()
+                .any(|d| d.message.contains("16 spot vCPUs of `L-3819A6DF`"))
         );
     }
 

@@ -5,9 +5,10 @@ declare_rule! {
     /// The cluster's VPC fits the Region's VPC quota.
     ///
     /// ## What it checks
-    /// Dynamic placement creates one VPC; static placement none. Warns from
-    /// 80% of "VPCs per Region" (`L-F678F1CE`, default 5, or the value
-    /// `awscluster.toml` gives).
+    /// Dynamic placement creates one VPC; static placement none. An error
+    /// when that is more than "VPCs per Region" (`L-F678F1CE`, AWS's default
+    /// 5) as the value `awscluster.toml`'s `[quotas]` gives (`quota/near-limit` warns from 80% of it; without
+    /// a value, `quota/unverified` notes a need that reaches AWS's default).
     ///
     /// ## Why it matters
     /// `CreateVpc` fails with `VpcLimitExceeded` once the Region holds as many
@@ -15,13 +16,13 @@ declare_rule! {
     ///
     /// ## Example
     /// ```toml
-    /// # awscluster.toml: an account whose quota was lowered to 1
+    /// # awscluster.toml: an account allowed none
     /// [quotas]
-    /// "L-F678F1CE" = 1
+    /// "L-F678F1CE" = 0
     /// ```
     pub static VPCS = Rule {
         code: "quota/vpcs",
-        severity: Warning,
+        severity: Error,
     };
 }
 
@@ -39,8 +40,8 @@ mod tests {
     use crate::rules::testing::{base, base_static, quiet};
 
     #[test]
-    fn fires_when_the_quota_leaves_no_room() {
-        fires_with_quota(&VPCS, &base(), "L-F678F1CE", 1.0);
+    fn fires_past_the_accounts_quota() {
+        fires_with_quota(&VPCS, &base(), "L-F678F1CE", 0.0);
     }
 
     #[test]
