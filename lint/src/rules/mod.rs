@@ -37,13 +37,81 @@ pub enum Check {
     Config,
     /// Runs on the parsed document, even one that does not match the schema.
     Tree(fn(&Node, &mut Sink)),
-    /// Runs on a spec that matches the schema.
-    Spec(fn(&mut Context)),
+    /// Runs on a spec, when the parts of it that it reads are well-formed
+    /// (a spec with schema findings elsewhere still gets it).
+    Spec(fn(&mut Context), &'static [Section]),
     /// Runs on an IAM policy document.
     Policy(fn(&mut iam::PolicyContext)),
     /// Reported while checking policies together: sizes that add up, how
     /// many are attached, and what they grant of the required permissions.
     PolicySet,
+}
+
+/// A top-level part of the spec. A spec rule declares the parts it reads,
+/// so that a spec with schema findings in some parts still gets the rules
+/// that read only the others.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Section {
+    Name,
+    Description,
+    Tags,
+    CloudAccount,
+    Region,
+    SshKeyName,
+    Placement,
+    Bastion,
+    Kubernetes,
+    NodePools,
+    Iam,
+}
+
+impl Section {
+    pub const ALL: [Section; 11] = [
+        Section::Name,
+        Section::Description,
+        Section::Tags,
+        Section::CloudAccount,
+        Section::Region,
+        Section::SshKeyName,
+        Section::Placement,
+        Section::Bastion,
+        Section::Kubernetes,
+        Section::NodePools,
+        Section::Iam,
+    ];
+
+    /// The spec's key for it.
+    pub fn key(self) -> &'static str {
+        match self {
+            Section::Name => "name",
+            Section::Description => "description",
+            Section::Tags => "tags",
+            Section::CloudAccount => "cloudAccount",
+            Section::Region => "region",
+            Section::SshKeyName => "sshKeyName",
+            Section::Placement => "placement",
+            Section::Bastion => "bastion",
+            Section::Kubernetes => "kubernetes",
+            Section::NodePools => "nodePools",
+            Section::Iam => "iam",
+        }
+    }
+
+    pub fn of_key(key: &str) -> Option<Section> {
+        Section::ALL.into_iter().find(|s| s.key() == key)
+    }
+
+    /// Whether the spec may leave it out.
+    pub fn optional(self) -> bool {
+        !matches!(
+            self,
+            Section::Name
+                | Section::Region
+                | Section::SshKeyName
+                | Section::Placement
+                | Section::NodePools
+        )
+    }
 }
 
 /// A rule with its check.
@@ -67,167 +135,218 @@ pub fn registry() -> &'static [Entry] {
         Entry::new(&spec::invalid_value::INVALID_VALUE, Check::Loader),
         Entry::new(
             &pools::master_count::MASTER_COUNT,
-            Check::Spec(pools::master_count::check),
+            Check::Spec(pools::master_count::check, pools::master_count::READS),
         ),
         Entry::new(
             &pools::master_size::MASTER_SIZE,
-            Check::Spec(pools::master_size::check),
+            Check::Spec(pools::master_size::check, pools::master_size::READS),
         ),
         Entry::new(
             &pools::single_master::SINGLE_MASTER,
-            Check::Spec(pools::single_master::check),
+            Check::Spec(pools::single_master::check, pools::single_master::READS),
         ),
         Entry::new(
             &pools::master_spread::MASTER_SPREAD,
-            Check::Spec(pools::master_spread::check),
+            Check::Spec(pools::master_spread::check, pools::master_spread::READS),
         ),
         Entry::new(
             &pools::invalid_name::INVALID_NAME,
-            Check::Spec(pools::invalid_name::check),
+            Check::Spec(pools::invalid_name::check, pools::invalid_name::READS),
         ),
         Entry::new(
             &pools::duplicate_name::DUPLICATE_NAME,
-            Check::Spec(pools::duplicate_name::check),
+            Check::Spec(pools::duplicate_name::check, pools::duplicate_name::READS),
         ),
         Entry::new(
             &pools::no_workload_capacity::NO_WORKLOAD_CAPACITY,
-            Check::Spec(pools::no_workload_capacity::check),
+            Check::Spec(
+                pools::no_workload_capacity::check,
+                pools::no_workload_capacity::READS,
+            ),
         ),
         Entry::new(
             &pools::worker_capability_on_worker::WORKER_CAPABILITY_ON_WORKER,
-            Check::Spec(pools::worker_capability_on_worker::check),
+            Check::Spec(
+                pools::worker_capability_on_worker::check,
+                pools::worker_capability_on_worker::READS,
+            ),
         ),
         Entry::new(
             &pools::az_not_in_placement::AZ_NOT_IN_PLACEMENT,
-            Check::Spec(pools::az_not_in_placement::check),
+            Check::Spec(
+                pools::az_not_in_placement::check,
+                pools::az_not_in_placement::READS,
+            ),
         ),
         Entry::new(
             &pools::spot_on_master::SPOT_ON_MASTER,
-            Check::Spec(pools::spot_on_master::check),
+            Check::Spec(pools::spot_on_master::check, pools::spot_on_master::READS),
         ),
         Entry::new(
             &pools::spot_price::SPOT_PRICE,
-            Check::Spec(pools::spot_price::check),
+            Check::Spec(pools::spot_price::check, pools::spot_price::READS),
         ),
         Entry::new(
             &instance::unknown_type::UNKNOWN_TYPE,
-            Check::Spec(instance::unknown_type::check),
+            Check::Spec(instance::unknown_type::check, instance::unknown_type::READS),
         ),
         Entry::new(
             &instance::previous_generation::PREVIOUS_GENERATION,
-            Check::Spec(instance::previous_generation::check),
+            Check::Spec(
+                instance::previous_generation::check,
+                instance::previous_generation::READS,
+            ),
         ),
         Entry::new(
             &instance::not_offered::NOT_OFFERED,
-            Check::Spec(instance::not_offered::check),
+            Check::Spec(instance::not_offered::check, instance::not_offered::READS),
         ),
         Entry::new(
             &instance::spot_unsupported::SPOT_UNSUPPORTED,
-            Check::Spec(instance::spot_unsupported::check),
+            Check::Spec(
+                instance::spot_unsupported::check,
+                instance::spot_unsupported::READS,
+            ),
         ),
         Entry::new(
             &network::unknown_region::UNKNOWN_REGION,
-            Check::Spec(network::unknown_region::check),
+            Check::Spec(
+                network::unknown_region::check,
+                network::unknown_region::READS,
+            ),
         ),
         Entry::new(
             &network::unknown_az::UNKNOWN_AZ,
-            Check::Spec(network::unknown_az::check),
+            Check::Spec(network::unknown_az::check, network::unknown_az::READS),
         ),
         Entry::new(
             &network::duplicate_az::DUPLICATE_AZ,
-            Check::Spec(network::duplicate_az::check),
+            Check::Spec(network::duplicate_az::check, network::duplicate_az::READS),
         ),
         Entry::new(
             &network::single_az::SINGLE_AZ,
-            Check::Spec(network::single_az::check),
+            Check::Spec(network::single_az::check, network::single_az::READS),
         ),
         Entry::new(
             &network::invalid_cidr::INVALID_CIDR,
-            Check::Spec(network::invalid_cidr::check),
+            Check::Spec(network::invalid_cidr::check, network::invalid_cidr::READS),
         ),
         Entry::new(
             &network::cidr_host_bits::CIDR_HOST_BITS,
-            Check::Spec(network::cidr_host_bits::check),
+            Check::Spec(
+                network::cidr_host_bits::check,
+                network::cidr_host_bits::READS,
+            ),
         ),
         Entry::new(
             &network::cidr_size::CIDR_SIZE,
-            Check::Spec(network::cidr_size::check),
+            Check::Spec(network::cidr_size::check, network::cidr_size::READS),
         ),
         Entry::new(
             &network::non_private_cidr::NON_PRIVATE_CIDR,
-            Check::Spec(network::non_private_cidr::check),
+            Check::Spec(
+                network::non_private_cidr::check,
+                network::non_private_cidr::READS,
+            ),
         ),
         Entry::new(
             &network::subnet_layout::SUBNET_LAYOUT,
-            Check::Spec(network::subnet_layout::check),
+            Check::Spec(network::subnet_layout::check, network::subnet_layout::READS),
         ),
         Entry::new(
             &network::subnet_capacity::SUBNET_CAPACITY,
-            Check::Spec(network::subnet_capacity::check),
+            Check::Spec(
+                network::subnet_capacity::check,
+                network::subnet_capacity::READS,
+            ),
         ),
         Entry::new(
             &network::cidr_overlap::CIDR_OVERLAP,
-            Check::Spec(network::cidr_overlap::check),
+            Check::Spec(network::cidr_overlap::check, network::cidr_overlap::READS),
         ),
         Entry::new(
             &network::invalid_id::INVALID_ID,
-            Check::Spec(network::invalid_id::check),
+            Check::Spec(network::invalid_id::check, network::invalid_id::READS),
         ),
         Entry::new(
             &network::duplicate_subnet::DUPLICATE_SUBNET,
-            Check::Spec(network::duplicate_subnet::check),
+            Check::Spec(
+                network::duplicate_subnet::check,
+                network::duplicate_subnet::READS,
+            ),
         ),
         Entry::new(
             &network::az_missing_subnet::AZ_MISSING_SUBNET,
-            Check::Spec(network::az_missing_subnet::check),
+            Check::Spec(
+                network::az_missing_subnet::check,
+                network::az_missing_subnet::READS,
+            ),
         ),
         Entry::new(
             &network::subnet_outside_vpc::SUBNET_OUTSIDE_VPC,
-            Check::Spec(network::subnet_outside_vpc::check),
+            Check::Spec(
+                network::subnet_outside_vpc::check,
+                network::subnet_outside_vpc::READS,
+            ),
         ),
         Entry::new(
             &network::subnet_overlap::SUBNET_OVERLAP,
-            Check::Spec(network::subnet_overlap::check),
+            Check::Spec(
+                network::subnet_overlap::check,
+                network::subnet_overlap::READS,
+            ),
         ),
         Entry::new(
             &subnets::missing_tags::MISSING_TAGS,
-            Check::Spec(subnets::missing_tags::check),
+            Check::Spec(subnets::missing_tags::check, subnets::missing_tags::READS),
         ),
         Entry::new(
             &subnets::foreign_cluster::FOREIGN_CLUSTER,
-            Check::Spec(subnets::foreign_cluster::check),
+            Check::Spec(
+                subnets::foreign_cluster::check,
+                subnets::foreign_cluster::READS,
+            ),
         ),
         Entry::new(
             &tags::too_many::TOO_MANY,
-            Check::Spec(tags::too_many::check),
+            Check::Spec(tags::too_many::check, tags::too_many::READS),
         ),
         Entry::new(
             &tags::invalid_key::INVALID_KEY,
-            Check::Spec(tags::invalid_key::check),
+            Check::Spec(tags::invalid_key::check, tags::invalid_key::READS),
         ),
         Entry::new(
             &tags::invalid_value::INVALID_VALUE,
-            Check::Spec(tags::invalid_value::check),
+            Check::Spec(tags::invalid_value::check, tags::invalid_value::READS),
         ),
         Entry::new(
             &tags::reserved_prefix::RESERVED_PREFIX,
-            Check::Spec(tags::reserved_prefix::check),
+            Check::Spec(tags::reserved_prefix::check, tags::reserved_prefix::READS),
         ),
         Entry::new(
             &tags::managed_key::MANAGED_KEY,
-            Check::Spec(tags::managed_key::check),
+            Check::Spec(tags::managed_key::check, tags::managed_key::READS),
         ),
         Entry::new(
             &names::invalid_cluster_name::INVALID_CLUSTER_NAME,
-            Check::Spec(names::invalid_cluster_name::check),
+            Check::Spec(
+                names::invalid_cluster_name::check,
+                names::invalid_cluster_name::READS,
+            ),
         ),
         Entry::new(
             &names::load_balancer_name::LOAD_BALANCER_NAME,
-            Check::Spec(names::load_balancer_name::check),
+            Check::Spec(
+                names::load_balancer_name::check,
+                names::load_balancer_name::READS,
+            ),
         ),
         Entry::new(
             &security::ssh_open_to_world::SSH_OPEN_TO_WORLD,
-            Check::Spec(security::ssh_open_to_world::check),
+            Check::Spec(
+                security::ssh_open_to_world::check,
+                security::ssh_open_to_world::READS,
+            ),
         ),
         Entry::new(
             &security::credentials_in_spec::CREDENTIALS_IN_SPEC,
@@ -235,36 +354,45 @@ pub fn registry() -> &'static [Entry] {
         ),
         Entry::new(
             &account::role_arn::ROLE_ARN,
-            Check::Spec(account::role_arn::check),
+            Check::Spec(account::role_arn::check, account::role_arn::READS),
         ),
         Entry::new(
             &account::external_id::EXTERNAL_ID,
-            Check::Spec(account::external_id::check),
+            Check::Spec(account::external_id::check, account::external_id::READS),
         ),
         Entry::new(
             &quota::on_demand_vcpus::ON_DEMAND_VCPUS,
-            Check::Spec(quota::on_demand_vcpus::check),
+            Check::Spec(quota::on_demand_vcpus::check, quota::on_demand_vcpus::READS),
         ),
         Entry::new(
             &quota::spot_vcpus::SPOT_VCPUS,
-            Check::Spec(quota::spot_vcpus::check),
+            Check::Spec(quota::spot_vcpus::check, quota::spot_vcpus::READS),
         ),
-        Entry::new(&quota::vpcs::VPCS, Check::Spec(quota::vpcs::check)),
+        Entry::new(
+            &quota::vpcs::VPCS,
+            Check::Spec(quota::vpcs::check, quota::vpcs::READS),
+        ),
         Entry::new(
             &quota::internet_gateways::INTERNET_GATEWAYS,
-            Check::Spec(quota::internet_gateways::check),
+            Check::Spec(
+                quota::internet_gateways::check,
+                quota::internet_gateways::READS,
+            ),
         ),
         Entry::new(
             &quota::nat_gateways::NAT_GATEWAYS,
-            Check::Spec(quota::nat_gateways::check),
+            Check::Spec(quota::nat_gateways::check, quota::nat_gateways::READS),
         ),
         Entry::new(
             &quota::elastic_ips::ELASTIC_IPS,
-            Check::Spec(quota::elastic_ips::check),
+            Check::Spec(quota::elastic_ips::check, quota::elastic_ips::READS),
         ),
         Entry::new(
             &quota::classic_load_balancers::CLASSIC_LOAD_BALANCERS,
-            Check::Spec(quota::classic_load_balancers::check),
+            Check::Spec(
+                quota::classic_load_balancers::check,
+                quota::classic_load_balancers::READS,
+            ),
         ),
         Entry::new(&quota::near_limit::NEAR_LIMIT, Check::Loader),
         Entry::new(&quota::unverified::UNVERIFIED, Check::Loader),
@@ -424,9 +552,12 @@ pub fn run_tree_rules(root: &Node, sink: &mut Sink) {
     }
 }
 
-pub fn run_spec_rules(cx: &mut Context) {
+/// Runs the spec rules that read none of the `damaged` parts.
+pub fn run_spec_rules(cx: &mut Context, damaged: &[Section]) {
     for entry in registry() {
-        if let Check::Spec(check) = entry.check {
+        if let Check::Spec(check, reads) = entry.check
+            && !reads.iter().any(|s| damaged.contains(s))
+        {
             check(cx);
         }
     }
@@ -472,6 +603,127 @@ mod tests {
             let docs = rule.docs();
             for section in ["## What it checks", "## Why it matters", "## Example"] {
                 assert!(docs.contains(section), "{} lacks `{section}`", rule.code);
+            }
+        }
+    }
+
+    /// A spec rule declares the parts of the spec it reads (so that it still
+    /// runs when other parts do not match the schema). This holds the
+    /// declarations to the truth: replacing a part a rule does not declare
+    /// with other valid values leaves the rule's findings (messages, help,
+    /// label texts) as they were, on every fixture and on the test bases.
+    #[test]
+    fn spec_rules_read_only_the_parts_they_declare() {
+        use serde_json::{Value, json};
+
+        let alternatives: Vec<(Section, Option<Value>)> = vec![
+            (Section::Name, Some(json!("other-cluster"))),
+            (Section::Name, Some(json!("abcdefghij-klmnopqrstu"))),
+            (Section::Description, None),
+            (Section::Description, Some(json!("changed"))),
+            (Section::Tags, None),
+            (Section::Tags, Some(json!({"team": "x", "aws:bad": "y"}))),
+            (Section::CloudAccount, None),
+            (
+                Section::CloudAccount,
+                Some(json!({"assumeRole": {"roleArn": "arn:aws:iam::123456789012:user/x"}})),
+            ),
+            (Section::Region, Some(json!("eu-west-1"))),
+            (Section::Region, Some(json!("mars-1"))),
+            (Section::SshKeyName, Some(json!("other"))),
+            (
+                Section::Placement,
+                Some(
+                    json!({"dynamic": {"vpcCidr": "10.1.0.0/24", "availabilityZones": ["us-east-1a"]}}),
+                ),
+            ),
+            (
+                Section::Placement,
+                testing::base_static().get("placement").cloned(),
+            ),
+            (Section::Bastion, None),
+            (
+                Section::Bastion,
+                Some(
+                    json!({"instanceType": "m3.large", "allowedCidrs": ["0.0.0.0/0", "10.0.0.1/8"]}),
+                ),
+            ),
+            (Section::Kubernetes, None),
+            (
+                Section::Kubernetes,
+                Some(json!({"podCidr": "10.0.0.0/16", "serviceCidr": "8.8.0.0/16"})),
+            ),
+            (
+                Section::NodePools,
+                Some(json!([
+                    {"name": "cp", "role": "master", "size": 2, "instanceType": "m3.large", "availabilityZones": ["us-east-1d"]},
+                    {"name": "Gpu", "role": "worker", "size": 9, "instanceType": "g4dn.xlarge",
+                     "capacity": {"spot": {"maxPricePercentOfOnDemand": 140}}}
+                ])),
+            ),
+        ];
+        let mut bases = vec![testing::base(), testing::base_static()];
+        let fixtures =
+            std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/clusters"));
+        let mut stack = vec![fixtures.to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let file = crate::diagnostic::SourceFile::new(
+                    &path,
+                    std::fs::read_to_string(&path).unwrap_or_default(),
+                );
+                if let Ok(root) = crate::source::parse(&file)
+                    && crate::spec::de::from_node::<ClusterSpec>(&root).is_ok()
+                {
+                    bases.push(root.to_json());
+                }
+            }
+        }
+        assert!(bases.len() > 40, "{} bases", bases.len());
+        type Seen = Vec<(String, Option<String>, Vec<Option<String>>)>;
+        let by_rule = |spec: &Value| -> std::collections::HashMap<&'static str, Seen> {
+            let mut out: std::collections::HashMap<&'static str, Seen> = Default::default();
+            for d in testing::lint(spec) {
+                out.entry(d.rule.code).or_default().push((
+                    d.message.clone(),
+                    d.help.clone(),
+                    d.labels.iter().map(|l| l.message.clone()).collect(),
+                ));
+            }
+            out
+        };
+        for mut base in bases {
+            base.as_object_mut().unwrap().remove("iam");
+            let before = by_rule(&base);
+            for (section, value) in &alternatives {
+                let mut changed = base.clone();
+                match value {
+                    Some(v) => changed[section.key()] = v.clone(),
+                    None => {
+                        changed.as_object_mut().unwrap().remove(section.key());
+                    }
+                }
+                let after = by_rule(&changed);
+                for entry in registry() {
+                    let Check::Spec(_, reads) = entry.check else {
+                        continue;
+                    };
+                    if reads.contains(section) {
+                        continue;
+                    }
+                    let code = entry.rule.code;
+                    assert_eq!(
+                        before.get(code),
+                        after.get(code),
+                        "{code} changes with `{}`, which it does not declare it reads",
+                        section.key()
+                    );
+                }
             }
         }
     }

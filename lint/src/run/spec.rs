@@ -4,9 +4,12 @@ use std::sync::Arc;
 
 use crate::diagnostic::Diagnostic;
 use crate::layout::Layout;
+use crate::rules::Section;
 use crate::rules::security::credentials_in_spec::secret_spans;
 use crate::rules::spec::invalid_value::INVALID_VALUE;
+use crate::rules::spec::schema::{self, ProblemKind};
 use crate::rules::{self, Context, Settings, Sink};
+use crate::source::Value;
 use crate::source::{self, SourceFile};
 use crate::spec::{self, ClusterSpec};
 
@@ -28,7 +31,7 @@ pub fn check_spec(file: &Arc<SourceFile>, settings: &Settings) -> Vec<Diagnostic
         return sink.into_diagnostics();
     };
     rules::run_tree_rules(&root, &mut sink);
-    let Some(spec) = read_spec(&root, &mut sink) else {
+    let Some((spec, damaged)) = read_spec(&root, &mut sink) else {
         return finish(file, &root, sink);
     };
     let layout = Layout::of(&spec);
@@ -39,8 +42,10 @@ pub fn check_spec(file: &Arc<SourceFile>, settings: &Settings) -> Vec<Diagnostic
         settings,
         sink: &mut sink,
     };
-    rules::run_spec_rules(&mut cx);
-    if let Some(iam) = spec.iam.as_ref().filter(|i| !i.policies.is_empty()) {
+    rules::run_spec_rules(&mut cx, &damaged);
+    if !damaged.contains(&Section::Iam)
+        && let Some(iam) = spec.iam.as_ref().filter(|i| !i.policies.is_empty())
+    {
         let list = root.key_span_at("/iam/policies").unwrap_or(iam.span);
         sink.extend(super::iam::check_spec_policies(
             file,
@@ -52,35 +57,151 @@ pub fn check_spec(file: &Arc<SourceFile>, settings: &Settings) -> Vec<Diagnostic
     finish(file, &root, sink)
 }
 
-/// Reads the typed spec, or reports why the spec does not match the schema.
+/// Reads the typed spec, reporting every way it does not match the schema;
+/// with the parts that do not match (`damaged`), for which the rules that
+/// read them are skipped.
 ///
 /// The model enforces everything the schema says but one thing (a
 /// placement has exactly one of its forms), so a spec it reads with a
 /// well-formed placement is valid: the schema's validator, slow to build,
 /// is only started to explain a spec that is not, with every problem at
 /// once and precise messages. A test holds the two to the same verdicts.
-pub fn read_spec(root: &source::Node, sink: &mut Sink) -> Option<ClusterSpec> {
+///
+/// A spec that does not match is repaired for the other rules: unknown
+/// fields are left out, a misspelt required field is read under the name
+/// it was meant to have (its value is then checked too), and each
+/// top-level part that still does not match is left out, or for a
+/// required part replaced by a placeholder no rule reads.
+pub fn read_spec(root: &source::Node, sink: &mut Sink) -> Option<(ClusterSpec, Vec<Section>)> {
     if let Ok(spec) = spec::de::from_node::<ClusterSpec>(root)
         && spec.placement.dynamic.is_some() != spec.placement.static_.is_some()
     {
-        return Some(spec);
+        return Some((spec, Vec::new()));
     }
-    if !crate::rules::spec::schema::validate(root, sink) {
-        return None;
-    }
-    match spec::de::from_node::<ClusterSpec>(root) {
-        Ok(spec) => Some(spec),
+    let problems = schema::validate(root, sink);
+    if problems.is_empty() {
         // The schema is generated from the model, so this means they
         // disagree; still a finding at the value, never a panic.
-        Err(error) => {
+        if let Err(error) = spec::de::from_node::<ClusterSpec>(root) {
             sink.emit(
                 &INVALID_VALUE,
                 error.span.unwrap_or(root.span),
                 error.message,
             );
-            None
+        }
+        return None;
+    }
+    let mut repaired = root.clone();
+    let mut renamed: Vec<String> = Vec::new();
+    let missing = |pointer: &str, field: &str| {
+        problems
+            .iter()
+            .any(|p| p.pointer == pointer && p.kind == ProblemKind::Missing(field.to_string()))
+    };
+    for p in &problems {
+        let ProblemKind::Unknown { key, suggestion } = &p.kind else {
+            continue;
+        };
+        let Some(Value::Object(members)) = repaired.pointer_mut(&p.pointer).map(|n| &mut n.value)
+        else {
+            continue;
+        };
+        match suggestion.as_deref().filter(|s| missing(&p.pointer, s)) {
+            Some(meant) => {
+                for m in members.iter_mut().filter(|m| m.key == *key) {
+                    m.key = meant.to_string();
+                }
+                renamed.push(format!("{}/{}", p.pointer, escape_pointer(meant)));
+            }
+            None => members.retain(|m| m.key != *key),
         }
     }
+    let mut damaged: Vec<Section> = Vec::new();
+    let mut damage = |pointer: &str, kind: &ProblemKind| {
+        let first = pointer
+            .trim_start_matches('/')
+            .split('/')
+            .next()
+            .unwrap_or("");
+        let section = match (first, kind) {
+            ("", ProblemKind::Missing(field)) => Section::of_key(field),
+            ("", ProblemKind::Unknown { .. }) => None,
+            ("", _) => {
+                damaged.extend(Section::ALL);
+                None
+            }
+            (_, ProblemKind::Unknown { .. }) => None,
+            (key, _) => Section::of_key(&key.replace("~1", "/").replace("~0", "~")),
+        };
+        damaged.extend(section);
+    };
+    let renamed_to = |pointer: &str, field: &str| {
+        problems.iter().any(|q| {
+            q.pointer == pointer
+                && matches!(&q.kind, ProblemKind::Unknown { suggestion: Some(s), .. } if s == field)
+        })
+    };
+    for p in &problems {
+        // A field read under its meant name is checked in the second round.
+        if let ProblemKind::Missing(field) = &p.kind
+            && renamed_to(&p.pointer, field)
+        {
+            continue;
+        }
+        damage(&p.pointer, &p.kind);
+    }
+    if !renamed.is_empty() {
+        // The values read under their meant names are checked now, not in
+        // the next run.
+        let inside_renamed =
+            |pointer: &str| renamed.iter().any(|r| pointer.starts_with(r.as_str()));
+        for p in schema::validate_where(&repaired, sink, &inside_renamed) {
+            damage(&p.pointer, &p.kind);
+        }
+    }
+    damaged.sort_unstable();
+    damaged.dedup();
+    if damaged.len() == Section::ALL.len() {
+        return None;
+    }
+    let Value::Object(members) = &mut repaired.value else {
+        return None;
+    };
+    let template = placeholder();
+    for section in &damaged {
+        members.retain(|m| m.key != section.key());
+        if !section.optional()
+            && let Some(value) = template.get(section.key())
+        {
+            members.push(source::Member {
+                key: section.key().to_string(),
+                key_span: source::Span::default(),
+                value: value.clone(),
+            });
+        }
+    }
+    let spec = spec::de::from_node::<ClusterSpec>(&repaired).ok()?;
+    (spec.placement.dynamic.is_some() != spec.placement.static_.is_some())
+        .then_some((spec, damaged))
+}
+
+/// Values for the required parts of a spec, standing in for parts that do
+/// not match the schema. No rule that runs reads them.
+fn placeholder() -> source::Node {
+    const TEMPLATE: &str = r#"{"name": "placeholder", "region": "us-east-1", "sshKeyName": "placeholder",
+        "placement": {"dynamic": {"availabilityZones": ["us-east-1a"]}},
+        "nodePools": [{"name": "placeholder", "role": "master", "size": 1, "instanceType": "m7i.large"}]}"#;
+    let mut node = source::parse(&SourceFile::new("placeholder.json", TEMPLATE.to_string()))
+        .unwrap_or(source::Node {
+            span: source::Span::default(),
+            value: Value::Null,
+        });
+    node.walk_mut(&mut |n| n.span = source::Span::default());
+    node
+}
+
+fn escape_pointer(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
 }
 
 /// Masks secrets in every excerpt and orders the findings.
@@ -195,12 +316,39 @@ mod tests {
             let model = spec::de::from_node::<ClusterSpec>(&root)
                 .is_ok_and(|s| s.placement.dynamic.is_some() != s.placement.static_.is_some());
             let schema =
-                crate::rules::spec::schema::validate(&root, &mut Sink::new(Arc::clone(&file)));
+                crate::rules::spec::schema::validate(&root, &mut Sink::new(Arc::clone(&file)))
+                    .is_empty();
             assert_eq!(
                 model, schema,
                 "model says {model}, schema says {schema} for {text}"
             );
         }
+    }
+
+    /// A schema finding in one part of the spec does not hold back the rules
+    /// about the others: one run shows everything.
+    #[test]
+    fn schema_findings_do_not_hide_the_other_parts_findings() {
+        let spec = crate::rules::testing::with(|s| {
+            s["tags"] = json!({"team": 7});
+            s["bastion"]["allowedCidrs"] = json!(["0.0.0.0/0"]);
+            s["nodePools"][0]["size"] = json!(2);
+            s["region"] = json!(42);
+        });
+        let codes: Vec<&str> = crate::rules::testing::lint(&spec)
+            .iter()
+            .map(|d| d.rule.code)
+            .collect();
+        for code in [
+            "spec/invalid-value",
+            "security/ssh-open-to-world",
+            "pools/master-size",
+        ] {
+            assert!(codes.contains(&code), "{code} missing from {codes:?}");
+        }
+        // The rules that read the broken parts wait for them.
+        assert!(!codes.contains(&"network/unknown-region"), "{codes:?}");
+        assert!(!codes.iter().any(|c| c.starts_with("tags/")), "{codes:?}");
     }
 
     /// Every prefix of a valid spec, and every single-byte corruption of its

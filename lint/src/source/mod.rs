@@ -116,6 +116,25 @@ impl Node {
         self.pointer_segments(pointer).and_then(|(_, key)| key)
     }
 
+    /// The node at an RFC 6901 JSON pointer, to change it.
+    pub fn pointer_mut(&mut self, pointer: &str) -> Option<&mut Node> {
+        if pointer.is_empty() {
+            return Some(self);
+        }
+        let mut node = self;
+        for raw in pointer.strip_prefix('/')?.split('/') {
+            let segment = raw.replace("~1", "/").replace("~0", "~");
+            node = match &mut node.value {
+                Value::Object(members) => {
+                    &mut members.iter_mut().rev().find(|m| m.key == segment)?.value
+                }
+                Value::Array(items) => items.get_mut(segment.parse::<usize>().ok()?)?,
+                _ => return None,
+            };
+        }
+        Some(node)
+    }
+
     fn pointer_segments(&self, pointer: &str) -> Option<(&Node, Option<Span>)> {
         if pointer.is_empty() {
             return Some((self, None));
@@ -163,6 +182,16 @@ impl Node {
     pub fn walk<'a>(&'a self, visit: &mut impl FnMut(Option<&'a Member>, &'a Node)) {
         visit(None, self);
         self.walk_children(visit);
+    }
+
+    /// Every node of the tree, depth first, to change it.
+    pub fn walk_mut(&mut self, visit: &mut impl FnMut(&mut Node)) {
+        visit(self);
+        match &mut self.value {
+            Value::Array(items) => items.iter_mut().for_each(|i| i.walk_mut(visit)),
+            Value::Object(members) => members.iter_mut().for_each(|m| m.value.walk_mut(visit)),
+            _ => {}
+        }
     }
 
     fn walk_children<'a>(&'a self, visit: &mut impl FnMut(Option<&'a Member>, &'a Node)) {

@@ -1,4 +1,4 @@
-use crate::rules::{Context, declare_rule};
+use crate::rules::{Context, Section, declare_rule};
 
 declare_rule! {
     /// An assumed role comes with a well-formed external ID.
@@ -23,6 +23,9 @@ declare_rule! {
         severity: Error,
     };
 }
+
+/// The parts of the spec the check reads.
+pub(crate) const READS: &[Section] = &[Section::CloudAccount];
 
 pub(crate) fn check(cx: &mut Context) {
     let Some(role) = cx.spec.assume_role() else {

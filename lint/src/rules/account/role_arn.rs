@@ -1,4 +1,4 @@
-use crate::rules::{Context, declare_rule};
+use crate::rules::{Context, Section, declare_rule};
 
 declare_rule! {
     /// The role to assume is a well-formed IAM role ARN.
@@ -68,6 +68,9 @@ pub fn role_arn_problem(arn: &str) -> Option<String> {
     }
     None
 }
+
+/// The parts of the spec the check reads.
+pub(crate) const READS: &[Section] = &[Section::CloudAccount];
 
 pub(crate) fn check(cx: &mut Context) {
     let Some(role) = cx.spec.assume_role() else {

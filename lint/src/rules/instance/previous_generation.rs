@@ -1,6 +1,6 @@
 use crate::catalog::{self, InstanceType};
 use crate::rules::instance::uses;
-use crate::rules::{Context, declare_rule};
+use crate::rules::{Context, Section, declare_rule};
 
 declare_rule! {
     /// Instance types are of the current generation.
@@ -31,6 +31,9 @@ declare_rule! {
         severity: Warning,
     };
 }
+
+/// The parts of the spec the check reads.
+pub(crate) const READS: &[Section] = &[Section::NodePools, Section::Bastion, Section::Placement];
 
 pub(crate) fn check(cx: &mut Context) {
     let catalog = catalog::instances();

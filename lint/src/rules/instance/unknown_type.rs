@@ -1,6 +1,6 @@
 use crate::catalog;
 use crate::rules::instance::uses;
-use crate::rules::{Context, declare_rule};
+use crate::rules::{Context, Section, declare_rule};
 use crate::suggest;
 
 declare_rule! {
@@ -26,6 +26,9 @@ declare_rule! {
         severity: Error,
     };
 }
+
+/// The parts of the spec the check reads.
+pub(crate) const READS: &[Section] = &[Section::NodePools, Section::Bastion, Section::Placement];
 
 pub(crate) fn check(cx: &mut Context) {
     let catalog = catalog::instances();

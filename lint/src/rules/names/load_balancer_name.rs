@@ -1,4 +1,4 @@
-use crate::rules::{Context, declare_rule};
+use crate::rules::{Context, Section, declare_rule};
 
 /// The longest name a classic load balancer can have.
 pub const MAX_ELB_NAME: usize = 32;
@@ -27,6 +27,9 @@ declare_rule! {
         severity: Error,
     };
 }
+
+/// The parts of the spec the check reads.
+pub(crate) const READS: &[Section] = &[Section::Name];
 
 pub(crate) fn check(cx: &mut Context) {
     let name = &cx.spec.name;

@@ -1,4 +1,4 @@
-use crate::rules::{Context, declare_rule};
+use crate::rules::{Context, Section, declare_rule};
 use crate::spec::SubnetKind;
 
 declare_rule! {
@@ -23,6 +23,9 @@ declare_rule! {
         severity: Error,
     };
 }
+
+/// The parts of the spec the check reads.
+pub(crate) const READS: &[Section] = &[Section::Placement, Section::NodePools];
 
 pub(crate) fn check(cx: &mut Context) {
     let Some(placement) = cx.spec.static_placement() else {

@@ -1,6 +1,6 @@
 use crate::cidr;
 use crate::rules::network::written_cidrs;
-use crate::rules::{Context, declare_rule};
+use crate::rules::{Context, Section, declare_rule};
 
 declare_rule! {
     /// CIDR blocks have no host bits set.
@@ -24,6 +24,9 @@ declare_rule! {
         severity: Error,
     };
 }
+
+/// The parts of the spec the check reads.
+pub(crate) const READS: &[Section] = &[Section::Placement, Section::Bastion, Section::Kubernetes];
 
 pub(crate) fn check(cx: &mut Context) {
     for field in written_cidrs(cx.spec) {

@@ -1,7 +1,7 @@
 use ipnet::Ipv4Net;
 
 use crate::cidr;
-use crate::rules::{Context, declare_rule};
+use crate::rules::{Context, Section, declare_rule};
 use crate::spec::Spanned;
 
 declare_rule! {
@@ -28,6 +28,9 @@ declare_rule! {
         severity: Error,
     };
 }
+
+/// The parts of the spec the check reads.
+pub(crate) const READS: &[Section] = &[Section::Placement, Section::Kubernetes];
 
 pub(crate) fn check(cx: &mut Context) {
     let parse =

@@ -1,5 +1,5 @@
 use crate::cidr;
-use crate::rules::{Context, declare_rule};
+use crate::rules::{Context, Section, declare_rule};
 use crate::spec::Spanned;
 
 /// The largest and smallest blocks a VPC or subnet can have.
@@ -26,6 +26,9 @@ declare_rule! {
         severity: Error,
     };
 }
+
+/// The parts of the spec the check reads.
+pub(crate) const READS: &[Section] = &[Section::Placement];
 
 pub(crate) fn check(cx: &mut Context) {
     let mut blocks: Vec<(String, Spanned<&str>)> = Vec::new();

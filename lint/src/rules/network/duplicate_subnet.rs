@@ -1,4 +1,4 @@
-use crate::rules::{Context, declare_rule};
+use crate::rules::{Context, Section, declare_rule};
 
 declare_rule! {
     /// A subnet is listed once.
@@ -20,6 +20,9 @@ declare_rule! {
         severity: Error,
     };
 }
+
+/// The parts of the spec the check reads.
+pub(crate) const READS: &[Section] = &[Section::Placement];
 
 pub(crate) fn check(cx: &mut Context) {
     let Some(placement) = cx.spec.static_placement() else {

@@ -1,4 +1,4 @@
-use crate::rules::{Context, declare_rule};
+use crate::rules::{Context, Section, declare_rule};
 
 declare_rule! {
     /// VPC and subnet IDs are well-formed.
@@ -32,6 +32,9 @@ pub fn is_resource_id(id: &str, prefix: &str) -> bool {
                     .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
         })
 }
+
+/// The parts of the spec the check reads.
+pub(crate) const READS: &[Section] = &[Section::Placement];
 
 pub(crate) fn check(cx: &mut Context) {
     let Some(placement) = cx.spec.static_placement() else {

@@ -1,5 +1,5 @@
 use crate::cidr;
-use crate::rules::{Context, declare_rule};
+use crate::rules::{Context, Section, declare_rule};
 use crate::spec::Spanned;
 
 declare_rule! {
@@ -25,6 +25,9 @@ declare_rule! {
         severity: Warning,
     };
 }
+
+/// The parts of the spec the check reads.
+pub(crate) const READS: &[Section] = &[Section::Placement, Section::Kubernetes];
 
 pub(crate) fn check(cx: &mut Context) {
     let mut blocks: Vec<(&str, Spanned<&str>)> = Vec::new();

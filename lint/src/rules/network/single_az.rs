@@ -1,5 +1,5 @@
 use crate::rules::network::zones_span;
-use crate::rules::{Context, declare_rule};
+use crate::rules::{Context, Section, declare_rule};
 
 declare_rule! {
     /// The cluster spans more than one Availability Zone.
@@ -21,6 +21,9 @@ declare_rule! {
         severity: Warning,
     };
 }
+
+/// The parts of the spec the check reads.
+pub(crate) const READS: &[Section] = &[Section::Placement, Section::NodePools];
 
 pub(crate) fn check(cx: &mut Context) {
     if let [zone] = cx.layout.zones.as_slice() {

@@ -1,6 +1,6 @@
 use crate::cidr;
 use crate::layout::PlannedSubnet;
-use crate::rules::{Context, declare_rule};
+use crate::rules::{Context, Section, declare_rule};
 use crate::source::Span;
 use crate::spec::SubnetKind;
 
@@ -40,6 +40,9 @@ declare_rule! {
         severity: Error,
     };
 }
+
+/// The parts of the spec the check reads.
+pub(crate) const READS: &[Section] = &[Section::Placement, Section::NodePools, Section::Bastion];
 
 pub(crate) fn check(cx: &mut Context) {
     let layout = cx.layout;

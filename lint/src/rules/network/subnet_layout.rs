@@ -1,4 +1,4 @@
-use crate::rules::{Context, declare_rule};
+use crate::rules::{Context, Section, declare_rule};
 
 declare_rule! {
     /// The VPC block is large enough to split into the zones' subnets.
@@ -28,6 +28,9 @@ declare_rule! {
         severity: Error,
     };
 }
+
+/// The parts of the spec the check reads.
+pub(crate) const READS: &[Section] = &[Section::Placement, Section::NodePools];
 
 pub(crate) fn check(cx: &mut Context) {
     let Some(too_small) = &cx.layout.too_small else {

@@ -1,5 +1,5 @@
 use crate::cidr;
-use crate::rules::{Context, declare_rule};
+use crate::rules::{Context, Section, declare_rule};
 
 declare_rule! {
     /// Static subnets do not overlap.
@@ -21,6 +21,9 @@ declare_rule! {
         severity: Error,
     };
 }
+
+/// The parts of the spec the check reads.
+pub(crate) const READS: &[Section] = &[Section::Placement];
 
 pub(crate) fn check(cx: &mut Context) {
     let Some(placement) = cx.spec.static_placement() else {

@@ -1,5 +1,5 @@
 use crate::catalog;
-use crate::rules::{Context, declare_rule};
+use crate::rules::{Context, Section, declare_rule};
 use crate::spec::Spanned;
 use crate::suggest;
 
@@ -24,6 +24,9 @@ declare_rule! {
         severity: Error,
     };
 }
+
+/// The parts of the spec the check reads.
+pub(crate) const READS: &[Section] = &[Section::Placement, Section::Region];
 
 pub(crate) fn check(cx: &mut Context) {
     let catalog = catalog::instances();

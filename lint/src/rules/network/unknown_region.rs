@@ -1,5 +1,5 @@
 use crate::catalog;
-use crate::rules::{Context, declare_rule};
+use crate::rules::{Context, Section, declare_rule};
 use crate::suggest;
 
 declare_rule! {
@@ -23,6 +23,9 @@ declare_rule! {
         severity: Error,
     };
 }
+
+/// The parts of the spec the check reads.
+pub(crate) const READS: &[Section] = &[Section::Region];
 
 pub(crate) fn check(cx: &mut Context) {
     let catalog = catalog::instances();

@@ -1,4 +1,4 @@
-use crate::rules::{Context, declare_rule};
+use crate::rules::{Context, Section, declare_rule};
 use crate::suggest;
 
 declare_rule! {
@@ -22,6 +22,9 @@ declare_rule! {
         severity: Error,
     };
 }
+
+/// The parts of the spec the check reads.
+pub(crate) const READS: &[Section] = &[Section::NodePools, Section::Placement];
 
 pub(crate) fn check(cx: &mut Context) {
     let layout = cx.layout;

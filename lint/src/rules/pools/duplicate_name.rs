@@ -1,4 +1,4 @@
-use crate::rules::{Context, declare_rule};
+use crate::rules::{Context, Section, declare_rule};
 
 declare_rule! {
     /// Pool names are unique.
@@ -21,6 +21,9 @@ declare_rule! {
         severity: Error,
     };
 }
+
+/// The parts of the spec the check reads.
+pub(crate) const READS: &[Section] = &[Section::NodePools];
 
 pub(crate) fn check(cx: &mut Context) {
     let pools: Vec<_> = cx.spec.pools().collect();

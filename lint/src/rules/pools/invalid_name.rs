@@ -1,5 +1,5 @@
 use crate::rules::names::dns_label_problem;
-use crate::rules::{Context, declare_rule};
+use crate::rules::{Context, Section, declare_rule};
 
 declare_rule! {
     /// Pool names are lowercase DNS labels.
@@ -23,6 +23,9 @@ declare_rule! {
         severity: Error,
     };
 }
+
+/// The parts of the spec the check reads.
+pub(crate) const READS: &[Section] = &[Section::NodePools];
 
 pub(crate) fn check(cx: &mut Context) {
     for pool in cx.spec.pools() {

@@ -1,4 +1,4 @@
-use crate::rules::{Context, declare_rule};
+use crate::rules::{Context, Section, declare_rule};
 
 declare_rule! {
     /// Master nodes are spread over as many zones as they can use.
@@ -24,6 +24,9 @@ declare_rule! {
         severity: Warning,
     };
 }
+
+/// The parts of the spec the check reads.
+pub(crate) const READS: &[Section] = &[Section::NodePools, Section::Placement];
 
 pub(crate) fn check(cx: &mut Context) {
     let available = cx.layout.zones.len();

@@ -1,4 +1,4 @@
-use crate::rules::{Context, declare_rule};
+use crate::rules::{Context, Section, declare_rule};
 
 declare_rule! {
     /// The API server's load balancer fits the Region's quota.
@@ -23,6 +23,9 @@ declare_rule! {
         severity: Error,
     };
 }
+
+/// The parts of the spec the check reads.
+pub(crate) const READS: &[Section] = &[Section::Name];
 
 pub(crate) fn check(cx: &mut Context) {
     let span = cx.spec.name.span;

@@ -1,5 +1,5 @@
 use crate::rules::network::zones_span;
-use crate::rules::{Context, declare_rule};
+use crate::rules::{Context, Section, declare_rule};
 
 declare_rule! {
     /// The cluster's internet gateway fits the Region's quota.
@@ -24,6 +24,9 @@ declare_rule! {
         severity: Error,
     };
 }
+
+/// The parts of the spec the check reads.
+pub(crate) const READS: &[Section] = &[Section::Placement];
 
 pub(crate) fn check(cx: &mut Context) {
     if cx.spec.dynamic().is_some() {

@@ -1,4 +1,4 @@
-use crate::rules::{Context, declare_rule};
+use crate::rules::{Context, Section, declare_rule};
 
 declare_rule! {
     /// On-demand vCPUs fit the Region's quota for each instance class.
@@ -28,6 +28,9 @@ declare_rule! {
         severity: Error,
     };
 }
+
+/// The parts of the spec the check reads.
+pub(crate) const READS: &[Section] = &[Section::NodePools, Section::Bastion, Section::Placement];
 
 pub(crate) fn check(cx: &mut Context) {
     super::vcpus::check(cx, &ON_DEMAND_VCPUS, false);

@@ -1,4 +1,4 @@
-use crate::rules::{Context, declare_rule};
+use crate::rules::{Context, Section, declare_rule};
 
 declare_rule! {
     /// Spot vCPUs fit the Region's spot quota for each instance class.
@@ -24,6 +24,9 @@ declare_rule! {
         severity: Error,
     };
 }
+
+/// The parts of the spec the check reads.
+pub(crate) const READS: &[Section] = &[Section::NodePools, Section::Bastion, Section::Placement];
 
 pub(crate) fn check(cx: &mut Context) {
     super::vcpus::check(cx, &SPOT_VCPUS, true);

@@ -1,7 +1,7 @@
 use ipnet::IpNet;
 
 use crate::cidr;
-use crate::rules::{Context, declare_rule};
+use crate::rules::{Context, Section, declare_rule};
 
 declare_rule! {
     /// The bastion does not accept SSH from the whole internet.
@@ -25,6 +25,9 @@ declare_rule! {
         severity: Warning,
     };
 }
+
+/// The parts of the spec the check reads.
+pub(crate) const READS: &[Section] = &[Section::Bastion];
 
 pub(crate) fn check(cx: &mut Context) {
     let Some(bastion) = &cx.spec.bastion else {

@@ -10,30 +10,129 @@ use crate::rules::Sink;
 use crate::source::{Node, Span, Value};
 use crate::suggest;
 
-/// Validates `root` against the schema and reports every way it does not
-/// match; returns whether it matched.
-pub fn validate(root: &Node, sink: &mut Sink) -> bool {
-    crate::spec::schema::validate(root, |schema, error| report(root, schema, error, sink))
+/// One way a spec does not match the schema, where: the JSON pointer of
+/// the object or value concerned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub pointer: String,
+    pub kind: ProblemKind,
 }
 
-fn report(root: &Node, schema: &Json, error: &jsonschema::ValidationError, sink: &mut Sink) {
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProblemKind {
+    /// A key the object does not define, and the field it most likely
+    /// meant.
+    Unknown {
+        key: String,
+        suggestion: Option<String>,
+    },
+    /// A YAML merge key (`<<`), which YAML 1.2 does not have.
+    MergeKey,
+    /// A required field the object lacks.
+    Missing(String),
+    /// A value of the wrong type or form.
+    Invalid,
+}
+
+/// Validates `root` against the schema and reports every way it does not
+/// match, once: a missing field is not reported when the object has an
+/// unknown key that is its misspelling (the unknown key's finding says
+/// so), nor in an object with a merge key. Returns the problems, reported
+/// or not; none when the spec matches.
+pub fn validate(root: &Node, sink: &mut Sink) -> Vec<Problem> {
+    validate_where(root, sink, &|_| true)
+}
+
+/// As [`validate`], reporting only the problems at pointers `report`
+/// accepts.
+pub fn validate_where(
+    root: &Node,
+    sink: &mut Sink,
+    report_at: &dyn Fn(&str) -> bool,
+) -> Vec<Problem> {
+    let mut found: Vec<(Problem, Option<crate::diagnostic::Diagnostic>)> = Vec::new();
+    let yaml = crate::source::Format::of(sink.file()) == crate::source::Format::Yaml;
+    crate::spec::schema::validate(root, |schema, error| {
+        let mut scratch = Sink::new(std::sync::Arc::clone(sink.file()));
+        let problems = report(root, schema, error, &mut scratch, yaml);
+        found.extend(
+            problems
+                .into_iter()
+                .zip(scratch.into_diagnostics().into_iter().map(Some)),
+        );
+    });
+    let explained = |pointer: &str, field: &str| {
+        found.iter().any(|(p, _)| {
+            p.pointer == pointer
+                && match &p.kind {
+                    ProblemKind::Unknown { suggestion, .. } => suggestion.as_deref() == Some(field),
+                    ProblemKind::MergeKey => true,
+                    _ => false,
+                }
+        })
+    };
+    let keep: Vec<bool> = found
+        .iter()
+        .map(|(p, _)| match &p.kind {
+            ProblemKind::Missing(field) => !explained(&p.pointer, field),
+            _ => true,
+        })
+        .collect();
+    let mut problems = Vec::with_capacity(found.len());
+    for ((problem, finding), keep) in found.into_iter().zip(keep) {
+        if keep
+            && report_at(&problem.pointer)
+            && let Some(d) = finding
+        {
+            sink.extend([d]);
+        }
+        problems.push(problem);
+    }
+    problems
+}
+
+/// Reports one validation error; returns one problem per finding, in order.
+fn report(
+    root: &Node,
+    schema: &Json,
+    error: &jsonschema::ValidationError,
+    sink: &mut Sink,
+    yaml: bool,
+) -> Vec<Problem> {
     let path = error.instance_path().as_str();
     let node = root.pointer(path);
     let span = root.span_at(path);
     let field = field_name(path);
+    let problem = |kind| Problem {
+        pointer: path.to_string(),
+        kind,
+    };
     match error.kind() {
         ValidationErrorKind::AdditionalProperties { unexpected } => {
             let known = known_properties(schema, error.schema_path().as_str());
+            let mut problems = Vec::new();
             for name in unexpected {
                 let key_path = format!("{path}/{}", escape(name));
                 let key_span = root.key_span_at(&key_path).unwrap_or(span);
+                if yaml && name == "<<" {
+                    sink.emit(
+                        &UNKNOWN_FIELD,
+                        key_span,
+                        "YAML merge keys (`<<`) are not supported",
+                    )
+                    .with_primary_label("a merge key")
+                    .with_help("write the merged fields out here: awscluster reads YAML 1.2, which has no merge keys (an alias `*name` of a whole value works)");
+                    problems.push(problem(ProblemKind::MergeKey));
+                    continue;
+                }
                 let d = sink.emit(
                     &UNKNOWN_FIELD,
                     key_span,
                     format!("unknown field `{name}`{}", in_object(path)),
                 );
                 d.with_primary_label("not a field here");
-                match suggest::closest(name, known.iter().map(String::as_str)) {
+                let suggestion = suggest::closest(name, known.iter().map(String::as_str));
+                match suggestion {
                     Some(best) => d.with_help(format!("did you mean `{best}`?")),
                     None if !known.is_empty() => d.with_help(format!(
                         "the fields here are {}",
@@ -41,7 +140,12 @@ fn report(root: &Node, schema: &Json, error: &jsonschema::ValidationError, sink:
                     )),
                     None => d,
                 };
+                problems.push(problem(ProblemKind::Unknown {
+                    key: name.clone(),
+                    suggestion: suggestion.map(str::to_string),
+                }));
             }
+            problems
         }
         ValidationErrorKind::Required { property } => {
             let name = property.as_str().unwrap_or_default();
@@ -52,7 +156,28 @@ fn report(root: &Node, schema: &Json, error: &jsonschema::ValidationError, sink:
                 format!("missing required field `{name}`{}", in_object(path)),
             )
             .with_primary_label(format!("`{name}` is required here"));
+            vec![problem(ProblemKind::Missing(name.to_string()))]
         }
+        other => {
+            report_invalid(root, schema, error, sink, other, node, span, &field);
+            vec![problem(ProblemKind::Invalid)]
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn report_invalid(
+    root: &Node,
+    schema: &Json,
+    error: &jsonschema::ValidationError,
+    sink: &mut Sink,
+    kind: &ValidationErrorKind,
+    node: Option<&Node>,
+    span: Span,
+    field: &str,
+) {
+    let path = error.instance_path().as_str();
+    match kind {
         ValidationErrorKind::Type { kind } => {
             let expected = match kind {
                 TypeKind::Single(t) => article(&t.to_string()),

@@ -1,4 +1,4 @@
-use crate::rules::{Context, declare_rule};
+use crate::rules::{Context, Section, declare_rule};
 use crate::spec::SubnetKind;
 use crate::tagging;
 
@@ -32,6 +32,9 @@ declare_rule! {
         severity: Error,
     };
 }
+
+/// The parts of the spec the check reads.
+pub(crate) const READS: &[Section] = &[Section::Name, Section::Placement];
 
 pub(crate) fn check(cx: &mut Context) {
     let Some(placement) = cx.spec.static_placement() else {

@@ -1,5 +1,5 @@
 use crate::rules::tags::allowed_char;
-use crate::rules::{Context, declare_rule};
+use crate::rules::{Context, Section, declare_rule};
 
 /// The longest tag key AWS accepts.
 pub const MAX_KEY: usize = 128;
@@ -24,6 +24,9 @@ declare_rule! {
         severity: Error,
     };
 }
+
+/// The parts of the spec the check reads.
+pub(crate) const READS: &[Section] = &[Section::Tags];
 
 pub(crate) fn check(cx: &mut Context) {
     let Some(tags) = &cx.spec.tags else { return };

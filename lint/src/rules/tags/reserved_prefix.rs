@@ -1,4 +1,4 @@
-use crate::rules::{Context, declare_rule};
+use crate::rules::{Context, Section, declare_rule};
 
 declare_rule! {
     /// Tag keys do not start with `aws:`.
@@ -19,6 +19,9 @@ declare_rule! {
         severity: Error,
     };
 }
+
+/// The parts of the spec the check reads.
+pub(crate) const READS: &[Section] = &[Section::Tags];
 
 pub(crate) fn check(cx: &mut Context) {
     let Some(tags) = &cx.spec.tags else { return };

@@ -1,4 +1,4 @@
-use crate::rules::{Context, declare_rule};
+use crate::rules::{Context, Section, declare_rule};
 use crate::tagging;
 
 /// Tags a resource can carry (tags with the `aws:` prefix do not count).
@@ -26,6 +26,9 @@ declare_rule! {
         severity: Error,
     };
 }
+
+/// The parts of the spec the check reads.
+pub(crate) const READS: &[Section] = &[Section::Name, Section::Tags];
 
 pub(crate) fn check(cx: &mut Context) {
     let Some(tags) = &cx.spec.tags else { return };
