@@ -209,7 +209,7 @@ fn finish(file: &Arc<SourceFile>, root: &source::Node, sink: Sink) -> Vec<Diagno
     let mut diagnostics = sink.into_diagnostics();
     // Reports quote the source; a secret in it must not travel further
     // (into CI logs), whichever finding's excerpt would show it.
-    let secrets = secret_spans(root);
+    let secrets = secret_spans(root, &file.text);
     if !secrets.is_empty() {
         let masked = Arc::new(file.masked(&secrets));
         for label in diagnostics.iter_mut().flat_map(|d| d.labels.iter_mut()) {

@@ -5,11 +5,17 @@ declare_rule! {
     /// A spec holds no AWS credentials.
     ///
     /// ## What it checks
-    /// Every key and string of the file, whatever its structure: an access key
-    /// ID (`AKIA…`, `ASIA…` and the other AWS key prefixes followed by 16
-    /// characters), a secret access key (40 base64 characters) or a field named
-    /// like one (`secretAccessKey`, `aws_session_token`, …). No report repeats
-    /// the secret: messages do not quote it, and source excerpts mask it.
+    /// Every key and string of the file, whatever its structure, and inside
+    /// every string (user data scripts, tag values): an access key ID
+    /// (`AKIA`, `ASIA`, `ABIA` or `ACCA` and 16 more letters and digits), a
+    /// secret access key (40 base64 characters as a whole value, or after a
+    /// name such as `aws_secret_access_key=` or `AWS_SECRET_ACCESS_KEY:`), a
+    /// session token (after `aws_session_token=` and its kin, or by the
+    /// prefix STS tokens start with), or a field named like one
+    /// (`secretAccessKey`, `aws_session_token`, …). Role and user IDs
+    /// (`AROA…`, `AIDA…`) are not credentials and pass. No report repeats
+    /// the secret: messages do not quote it, and every source excerpt of the
+    /// file, in every finding, masks it.
     ///
     /// ## Why it matters
     /// Specs live in repositories and CI logs. A committed key stays in the
@@ -28,8 +34,39 @@ declare_rule! {
     };
 }
 
-const ACCESS_KEY_PREFIXES: [&str; 10] = [
-    "AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "APKA", "ABIA",
+/// Prefixes of the access key IDs that are credentials: long-term keys
+/// (`AKIA`), temporary ones (`ASIA`), bearer tokens (`ABIA`) and
+/// context-specific credentials (`ACCA`). The other unique-ID prefixes
+/// (`AIDA` users, `AROA` roles, …) identify and grant nothing. AWS's IAM
+/// user guide, "Unique identifier prefixes".
+const ACCESS_KEY_PREFIXES: [&str; 4] = ["AKIA", "ASIA", "ABIA", "ACCA"];
+
+/// Names a secret access key goes by, in any case, with or without `_`,
+/// `-` or `.` between the words.
+const SECRET_KEY_NAMES: [&str; 5] = [
+    "awssecretaccesskey",
+    "secretaccesskey",
+    "awssecretkey",
+    "secretkey",
+    "awssecret",
+];
+
+/// Names a session token goes by.
+const SESSION_TOKEN_NAMES: [&str; 5] = [
+    "awssessiontoken",
+    "awssecuritytoken",
+    "xamzsecuritytoken",
+    "sessiontoken",
+    "securitytoken",
+];
+
+/// How STS session tokens start (their base64 decodes to a fixed header).
+const SESSION_TOKEN_PREFIXES: [&str; 5] = [
+    "IQoJb3JpZ2luX2Vj",
+    "FwoGZXIvYXdzE",
+    "FQoGZXIvYXdzE",
+    "FQoDYXdzE",
+    "AQoDYXdzE",
 ];
 
 const HELP: &str = "remove it and rotate the key; awscluster uses the default credential chain, or assumes the role in `cloudAccount.assumeRole`";
@@ -41,7 +78,7 @@ struct Leak {
     secret: Option<Span>,
 }
 
-fn leaks(root: &Node) -> Vec<Leak> {
+fn leaks(root: &Node, text: &str) -> Vec<Leak> {
     let mut found = Vec::new();
     root.walk(&mut |member, node| {
         if let Some(m) = member
@@ -54,21 +91,27 @@ fn leaks(root: &Node) -> Vec<Leak> {
             });
             return;
         }
-        if let Value::String(s) = &node.value {
-            let what = if is_access_key_id(s) {
-                Some("an AWS access key ID")
-            } else if is_secret_access_key(s) {
-                Some("what looks like an AWS secret access key")
-            } else {
-                None
-            };
-            if let Some(what) = what {
-                found.push(Leak {
-                    at: node.span,
-                    message: format!("the spec contains {what}"),
-                    secret: Some(node.span),
-                });
-            }
+        let Value::String(s) = &node.value else {
+            return;
+        };
+        for (what, range) in secrets_in(s) {
+            // Point at the secret in the file when it is there as it is (it
+            // has no character JSON or YAML would escape); else at the value.
+            let secret = &s[range];
+            let source = text
+                .get(node.span.start as usize..node.span.end as usize)
+                .unwrap_or("");
+            let at = memchr::memmem::find(source.as_bytes(), secret.as_bytes())
+                .map(|i| {
+                    let start = node.span.start as usize + i;
+                    Span::new(start, start + secret.len())
+                })
+                .unwrap_or(node.span);
+            found.push(Leak {
+                at,
+                message: format!("the spec contains {what}"),
+                secret: Some(at),
+            });
         }
     });
     found
@@ -76,48 +119,157 @@ fn leaks(root: &Node) -> Vec<Leak> {
 
 /// The spans of every secret in the document, so that reports can mask
 /// them wherever they show the source.
-pub fn secret_spans(root: &Node) -> Vec<Span> {
-    leaks(root).into_iter().filter_map(|l| l.secret).collect()
+pub fn secret_spans(root: &Node, text: &str) -> Vec<Span> {
+    leaks(root, text)
+        .into_iter()
+        .filter_map(|l| l.secret)
+        .collect()
 }
 
 pub(crate) fn check(root: &Node, sink: &mut Sink) {
-    for leak in leaks(root) {
+    let file = std::sync::Arc::clone(sink.file());
+    for leak in leaks(root, &file.text) {
         sink.emit(&CREDENTIALS_IN_SPEC, leak.at, leak.message)
             .with_help(HELP);
     }
 }
 
-fn is_credential_field(key: &str) -> bool {
-    let normalized: String = key
-        .chars()
+fn normalized(key: &str) -> String {
+    key.chars()
         .filter(|c| c.is_ascii_alphanumeric())
         .map(|c| c.to_ascii_lowercase())
-        .collect();
-    [
-        "accesskeyid",
-        "awsaccesskeyid",
-        "secretaccesskey",
-        "awssecretaccesskey",
-        "secretkey",
-        "sessiontoken",
-        "awssessiontoken",
-    ]
-    .contains(&normalized.as_str())
+        .collect()
 }
 
-fn is_access_key_id(s: &str) -> bool {
-    s.len() == 20
-        && ACCESS_KEY_PREFIXES.iter().any(|p| s.starts_with(p))
-        && s.bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+fn is_credential_field(key: &str) -> bool {
+    let key = normalized(key);
+    ["accesskeyid", "awsaccesskeyid"].contains(&key.as_str())
+        || SECRET_KEY_NAMES.contains(&key.as_str())
+        || SESSION_TOKEN_NAMES.contains(&key.as_str())
+}
+
+fn is_base64(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'/' || b == b'+'
+}
+
+/// The credentials inside a string, wherever they are in it (a script's
+/// `export AWS_ACCESS_KEY_ID=…`, a tag value `aws_secret_access_key=…`):
+/// what each is, and where. Linear in the string's length.
+fn secrets_in(s: &str) -> Vec<(&'static str, std::ops::Range<usize>)> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::new();
+    // Access key IDs: a prefix and 16 more of [A-Z0-9], delimited.
+    let mut i = 0;
+    while i + 20 <= bytes.len() {
+        let delimited_before = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
+        if delimited_before
+            && ACCESS_KEY_PREFIXES
+                .iter()
+                .any(|p| bytes[i..].starts_with(p.as_bytes()))
+            && bytes[i + 4..i + 20]
+                .iter()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+            && bytes.get(i + 20).is_none_or(|b| !b.is_ascii_alphanumeric())
+        {
+            out.push(("an AWS access key ID", i..i + 20));
+            i += 20;
+        } else {
+            i += 1;
+        }
+    }
+    // A whole value that is a secret access key (forty base64 characters
+    // with the mix a random key has).
+    if is_secret_access_key(s) {
+        out.push(("what looks like an AWS secret access key", 0..s.len()));
+        return out;
+    }
+    // `name = value`, `name: value`, `name="value"`: a secret key or a
+    // session token under one of its names.
+    for (name_end, value) in assignments(s) {
+        let name = &s[..name_end];
+        let value_text = &s[value.clone()];
+        let (is_secret, is_token) = named(name);
+        if is_secret && value_text.len() == 40 && is_secret_access_key(value_text) {
+            out.push(("an AWS secret access key", value));
+        } else if is_token && value_text.len() >= 100 {
+            out.push(("an AWS session token", value));
+        }
+    }
+    // Session tokens by their prefix, wherever they are.
+    for prefix in SESSION_TOKEN_PREFIXES {
+        for at in memchr::memmem::find_iter(bytes, prefix.as_bytes()) {
+            if at > 0 && is_base64(bytes[at - 1]) {
+                continue;
+            }
+            let end = at
+                + bytes[at..]
+                    .iter()
+                    .take_while(|&&b| is_base64(b) || b == b'=')
+                    .count();
+            if end - at >= 100 && !out.iter().any(|(_, r)| r.start <= at && at < r.end) {
+                out.push(("an AWS session token", at..end));
+            }
+        }
+    }
+    out
+}
+
+/// Whether the text before an assignment ends with the name of a secret
+/// key, or of a session token.
+fn named(before: &str) -> (bool, bool) {
+    // The name is the run of name characters just before the separator.
+    let start = before
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
+        .map_or(0, |i| i + 1);
+    let name = normalized(&before[start..]);
+    (
+        SECRET_KEY_NAMES.iter().any(|n| name.ends_with(n)),
+        SESSION_TOKEN_NAMES.iter().any(|n| name.ends_with(n)),
+    )
+}
+
+/// Each `name <sep> value` in the text: the end of the name (where the
+/// separator starts) and the value's range, the value a run of base64
+/// characters after `=`, `:`, `=>` or `:=` (with spaces and an opening
+/// quote allowed around the separator).
+fn assignments(s: &str) -> Vec<(usize, std::ops::Range<usize>)> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::new();
+    for (i, &b) in bytes.iter().enumerate() {
+        if b != b'=' && b != b':' {
+            continue;
+        }
+        // The name ends before the separator, a closing quote and spaces.
+        let mut name_end = i;
+        if name_end > 0 && matches!(bytes[name_end - 1], b':' | b'=') {
+            continue; // the second character of `:=` or `=>`-like pairs
+        }
+        while name_end > 0 && matches!(bytes[name_end - 1], b' ' | b'\t' | b'"' | b'\'') {
+            name_end -= 1;
+        }
+        let mut v = i + 1;
+        if bytes.get(v) == Some(&b'>') || bytes.get(v) == Some(&b'=') {
+            v += 1;
+        }
+        while matches!(bytes.get(v), Some(b' ' | b'\t' | b'"' | b'\'')) {
+            v += 1;
+        }
+        let len = bytes[v.min(bytes.len())..]
+            .iter()
+            .take_while(|&&c| is_base64(c) || c == b'=')
+            .count();
+        if len > 0 && name_end > 0 {
+            out.push((name_end, v..v + len));
+        }
+    }
+    out
 }
 
 /// Forty base64 characters with the mix a random key has; names, IDs and
 /// CIDRs never look like this.
 fn is_secret_access_key(s: &str) -> bool {
     s.len() == 40
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'/' || b == b'+')
+        && s.bytes().all(is_base64)
         && s.bytes().any(|b| b.is_ascii_uppercase())
         && s.bytes().any(|b| b.is_ascii_lowercase())
         && s.bytes()
@@ -169,6 +321,93 @@ mod tests {
                         .contains("\"accessKeyId\": \"********************\"")
                 );
             }
+        }
+    }
+
+    const KEY_ID: &str = "AKIAJ7Q3ZNW5EXAMPLE2";
+    const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+    /// Inside strings, where scripts and tags put them: a user data script,
+    /// a tag value, a session token.
+    #[test]
+    fn fires_on_credentials_inside_strings() {
+        let script = format!(
+            "#!/bin/bash\nexport AWS_ACCESS_KEY_ID={KEY_ID}\nexport AWS_SECRET_ACCESS_KEY=\"{SECRET}\"\n"
+        );
+        let found = fires(
+            &CREDENTIALS_IN_SPEC,
+            &with(|s| s["nodePools"][1]["userData"] = json!(script)),
+        );
+        let messages: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "the spec contains an AWS access key ID",
+                "the spec contains an AWS secret access key"
+            ]
+        );
+        // Each points at the secret itself, not at the whole script, and
+        // the excerpt shows it masked.
+        assert_eq!(crate::rules::testing::at(&found[0]), "*".repeat(20));
+        assert_eq!(crate::rules::testing::at(&found[1]), "*".repeat(40));
+
+        fires(
+            &CREDENTIALS_IN_SPEC,
+            &with(|s| s["tags"] = json!({"note": format!("aws_secret_access_key={SECRET}")})),
+        );
+        let token = format!("IQoJb3JpZ2luX2VjEJr{}", "x1Y2z3".repeat(30));
+        fires(
+            &CREDENTIALS_IN_SPEC,
+            &with(|s| s["description"] = json!(format!("token {token} here"))),
+        );
+        fires(
+            &CREDENTIALS_IN_SPEC,
+            &with(|s| {
+                s["description"] = json!(format!("AWS_SESSION_TOKEN: {}", "Ab+/9".repeat(30)))
+            }),
+        );
+    }
+
+    /// Every excerpt of the file masks the secrets, whichever finding shows
+    /// it: here an unknown field on the line of a key.
+    #[test]
+    fn every_excerpt_of_the_file_masks_secrets_found_inside_strings() {
+        let text = format!(
+            "{{\"name\": \"prod-east\", \"description\": \"key {KEY_ID} and aws_secret_access_key={SECRET}\", \"colour\": 1}}"
+        );
+        let found = crate::rules::testing::lint_text("s.json", &text);
+        assert!(found.len() >= 3, "{found:#?}");
+        for d in &found {
+            for label in &d.labels {
+                assert!(
+                    !label.file.text.contains(KEY_ID),
+                    "{} shows the key ID",
+                    d.rule.code
+                );
+                assert!(
+                    !label.file.text.contains(SECRET),
+                    "{} shows the secret",
+                    d.rule.code
+                );
+                assert!(!d.message.contains(KEY_ID) && !d.message.contains(SECRET));
+            }
+        }
+    }
+
+    /// IDs that are not credentials, and words that merely mention keys.
+    #[test]
+    fn quiet_on_identifiers_and_mentions() {
+        for text in [
+            "role AROAJ7Q3ZNW5EXAMPLE2 and user AIDAJ7Q3ZNW5EXAMPLE2",
+            "set AWS_SECRET_ACCESS_KEY in the environment",
+            "aws_session_token=short",
+            "XAKIAJ7Q3ZNW5EXAMPLE2",
+            "secret_key=10.0.0.0/16",
+        ] {
+            quiet(
+                &CREDENTIALS_IN_SPEC,
+                &with(|s| s["description"] = json!(text)),
+            );
         }
     }
 
