@@ -678,6 +678,7 @@ impl OutputArgs {
                 .collect(),
             deny_warnings: self.deny_warnings,
             max_file_size: self.max_file_size,
+            provisioning: None,
         };
         let color = match self.color {
             ColorArg::Always => true,

@@ -437,6 +437,7 @@ deny-warnings = true
 
 [rules]
 "pools/single-master" = "error"
+provision = "allow"
 
 [quotas]
 "L-1216C47A" = 256

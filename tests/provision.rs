@@ -339,8 +339,18 @@ fn a_spec_without_images_says_what_is_missing() {
     );
     let log = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{log}");
-    assert!(log.contains("bastion.image is missing"), "{log}");
-    assert!(log.contains("nodePools[0].image is missing"), "{log}");
+    // The lint gate says it, at the spec's lines, as errors: `lint` gives
+    // the same findings as notes.
+    assert!(log.contains("provision/missing-image"), "{log}");
+    assert!(
+        log.contains("× the bastion has no `image` to boot"),
+        "{log}"
+    );
+    assert!(
+        log.contains("× pool `control-plane` has no `image` to boot"),
+        "{log}"
+    );
+    assert!(log.contains("fix them before provisioning"), "{log}");
 }
 
 #[test]

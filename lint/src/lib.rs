@@ -11,6 +11,7 @@ pub mod diagnostic;
 pub mod error;
 pub mod iam;
 pub mod layout;
+pub mod naming;
 pub mod report;
 pub mod rules;
 pub mod run;

@@ -10,7 +10,13 @@ pub struct Settings {
     pub quotas: BTreeMap<String, f64>,
     /// The largest file read, in bytes, the policies a spec names included.
     pub max_file_size: u64,
+    /// On-demand prices per Region and instance type (USD per hour), when
+    /// `plan` or `apply` was given them.
+    pub on_demand_prices: Option<OnDemandPrices>,
 }
+
+/// `{"us-east-1": {"m7i.large": 0.1008}}`.
+pub type OnDemandPrices = BTreeMap<String, BTreeMap<String, f64>>;
 
 /// The largest input read unless configured otherwise: far above any spec
 /// or policy (IAM accepts documents of at most 131,072 characters), far
@@ -22,6 +28,7 @@ impl Default for Settings {
         Settings {
             quotas: BTreeMap::new(),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
+            on_demand_prices: None,
         }
     }
 }

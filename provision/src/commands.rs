@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use awscluster_lint::report::{self, Format as LintFormat, Style};
-use awscluster_lint::run::{Validated, validate};
+use awscluster_lint::run::{Provisioning, Validated, validate};
 
 use crate::apply::Outcome;
 use crate::clients::{AssumeRole, Clients};
@@ -94,7 +94,13 @@ fn load(
         Target::Spec(path) => path,
     };
     let cwd = std::env::current_dir()?;
-    let validated = validate(path, request.config.as_deref(), &cwd)?;
+    let prices: Option<Prices> = request.prices.as_deref().map(read_prices).transpose()?;
+    // Destroy needs only the name, the Region and the network to leave
+    // alone: a spec it cannot provision (no images yet) still names them.
+    let provisioning = (purpose == Purpose::Provision).then(|| Provisioning {
+        on_demand_prices: prices.clone(),
+    });
+    let validated = validate(path, request.config.as_deref(), &cwd, provisioning)?;
     let (spec, layout, outcome) = match validated {
         Validated::Refused(outcome) => {
             report::emitter(LintFormat::Human, request.style).emit(&outcome, err)?;
@@ -113,9 +119,6 @@ fn load(
     if !outcome.diagnostics.is_empty() {
         report::emitter(LintFormat::Human, request.style).emit(&outcome, err)?;
     }
-    let prices: Option<Prices> = request.prices.as_deref().map(read_prices).transpose()?;
-    // Destroy needs only the name, the Region and the network to leave
-    // alone: a spec it cannot provision (no images yet) still names them.
     let desired = match Desired::of(&spec, &layout, prices.as_ref()) {
         Ok(desired) => Some(desired),
         Err(_) if purpose == Purpose::Destroy => None,

@@ -3,10 +3,10 @@
 //! linter computed, so the provisioner and the rules cannot disagree on
 //! subnets or node placement.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use awscluster_lint::layout::Layout;
+use awscluster_lint::naming;
 use awscluster_lint::spec::{ClusterSpec, Role, SubnetKind};
 
 use crate::error::Error;
@@ -85,10 +85,10 @@ impl GroupRole {
 
     pub fn suffix(self) -> &'static str {
         match self {
-            GroupRole::Bastion => "bastion",
-            GroupRole::ApiServerLb => "apiserver-lb",
-            GroupRole::ControlPlane => "controlplane",
-            GroupRole::Node => "node",
+            GroupRole::Bastion => naming::BASTION_GROUP,
+            GroupRole::ApiServerLb => naming::API_SERVER_LB_GROUP,
+            GroupRole::ControlPlane => naming::CONTROL_PLANE_GROUP,
+            GroupRole::Node => naming::NODE_GROUP,
         }
     }
 
@@ -164,7 +164,7 @@ pub struct SpotPrice {
 
 /// On-demand prices per Region and instance type, USD per hour:
 /// `{"us-east-1": {"m7i.large": 0.1008}}`.
-pub type Prices = BTreeMap<String, BTreeMap<String, f64>>;
+pub type Prices = awscluster_lint::settings::OnDemandPrices;
 
 pub fn read_prices(path: &Path) -> Result<Prices, Error> {
     let text = std::fs::read_to_string(path)
@@ -235,7 +235,7 @@ impl Desired {
                 &mut problems,
             )?;
             Some(Machine {
-                name: format!("{cluster}-bastion"),
+                name: naming::bastion(&cluster),
                 pool: "bastion".into(),
                 instance_type: b.instance_type(b.span).to_string(),
                 image,
@@ -265,7 +265,7 @@ impl Desired {
                     for (zone, count) in placement.zones.iter().zip(&placement.nodes) {
                         for _ in 0..*count {
                             masters.push(Machine {
-                                name: format!("{cluster}-{}-{n}", *pool.name),
+                                name: naming::control_plane_instance(&cluster, &pool.name, n),
                                 pool: pool.name.to_string(),
                                 instance_type: pool.instance_type.to_string(),
                                 image: image.clone(),
@@ -309,7 +309,7 @@ impl Desired {
                         }
                     };
                     pools.push(WorkerPool {
-                        name: format!("{cluster}-{}", *pool.name),
+                        name: naming::worker_pool(&cluster, &pool.name),
                         pool: pool.name.to_string(),
                         instance_type: pool.instance_type.to_string(),
                         image,
@@ -377,31 +377,31 @@ impl Desired {
     }
 
     pub fn vpc_name(&self) -> String {
-        format!("{}-vpc", self.cluster)
+        naming::vpc(&self.cluster)
     }
 
     pub fn subnet_name(&self, kind: SubnetKind, zone: &str) -> String {
-        format!("{}-subnet-{kind}-{zone}", self.cluster)
+        naming::subnet(&self.cluster, &kind.to_string(), zone)
     }
 
     pub fn igw_name(&self) -> String {
-        format!("{}-igw", self.cluster)
+        naming::internet_gateway(&self.cluster)
     }
 
     pub fn eip_name(&self, zone: &str) -> String {
-        format!("{}-eip-{zone}", self.cluster)
+        naming::elastic_ip(&self.cluster, zone)
     }
 
     pub fn nat_name(&self, zone: &str) -> String {
-        format!("{}-nat-{zone}", self.cluster)
+        naming::nat_gateway(&self.cluster, zone)
     }
 
     pub fn public_route_table_name(&self) -> String {
-        format!("{}-rt-public", self.cluster)
+        naming::public_route_table(&self.cluster)
     }
 
     pub fn private_route_table_name(&self, zone: &str) -> String {
-        format!("{}-rt-private-{zone}", self.cluster)
+        naming::private_route_table(&self.cluster, zone)
     }
 
     pub fn load_balancer_name(&self) -> String {
@@ -414,7 +414,7 @@ impl Desired {
 }
 
 pub fn load_balancer_name(cluster: &str) -> String {
-    format!("{cluster}-apiserver")
+    naming::load_balancer(cluster)
 }
 
 fn image(value: Option<&str>, field: &str, problems: &mut Vec<String>) -> Option<String> {
@@ -464,7 +464,7 @@ fn groups(cluster: &str, bastion: bool, allowed: &[String]) -> Vec<GroupSpec> {
     if bastion {
         out.push(GroupSpec {
             role: Bastion,
-            name: format!("{cluster}-{}", Bastion.suffix()),
+            name: naming::security_group(cluster, Bastion.suffix()),
             ingress: allowed
                 .iter()
                 .map(|c| tcp(22, 22, Source::Cidr(c.clone()), "SSH"))
@@ -473,7 +473,7 @@ fn groups(cluster: &str, bastion: bool, allowed: &[String]) -> Vec<GroupSpec> {
     }
     out.push(GroupSpec {
         role: ApiServerLb,
-        name: format!("{cluster}-{}", ApiServerLb.suffix()),
+        name: naming::security_group(cluster, ApiServerLb.suffix()),
         ingress: vec![tcp(
             6443,
             6443,
@@ -507,12 +507,12 @@ fn groups(cluster: &str, bastion: bool, allowed: &[String]) -> Vec<GroupSpec> {
     }
     out.push(GroupSpec {
         role: ControlPlane,
-        name: format!("{cluster}-{}", ControlPlane.suffix()),
+        name: naming::security_group(cluster, ControlPlane.suffix()),
         ingress: control_plane,
     });
     out.push(GroupSpec {
         role: Node,
-        name: format!("{cluster}-{}", Node.suffix()),
+        name: naming::security_group(cluster, Node.suffix()),
         ingress: node,
     });
     for g in &mut out {
@@ -575,6 +575,7 @@ mod tests {
             &path,
             Some(Path::new("../fixtures/provision/awscluster.toml")),
             Path::new("."),
+            Some(awscluster_lint::run::Provisioning::default()),
         )
         .expect("reads");
         let awscluster_lint::run::Validated::Ready { spec, layout, .. } = validated else {

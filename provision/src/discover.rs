@@ -202,7 +202,7 @@ impl Existing {
         // A VPC the cluster created has the name it gave it; an existing
         // one a platform team tagged for the cluster does not, and is not
         // the cluster's to delete, even without a spec to say so.
-        let own_name = format!("{cluster}-vpc");
+        let own_name = awscluster_lint::naming::vpc(cluster);
         let vpcs: Vec<Vpc> = vpcs.into_iter().filter(|v| v.name == own_name).collect();
         // Subnets are only ever created in a VPC the cluster owns. The seed
         // guide has an existing network's public subnets carry the

@@ -664,6 +664,7 @@ mod tests {
             Path::new("../fixtures/provision/demo.cluster.json"),
             Some(Path::new("../fixtures/provision/awscluster.toml")),
             Path::new("."),
+            Some(awscluster_lint::run::Provisioning::default()),
         )
         .expect("the fixture reads");
         let Validated::Ready { spec, layout, .. } = validated else {

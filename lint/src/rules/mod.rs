@@ -22,6 +22,7 @@ pub mod instance;
 pub mod names;
 pub mod network;
 pub mod pools;
+pub mod provision;
 pub mod quota;
 pub mod security;
 pub mod spec;
@@ -335,6 +336,10 @@ pub fn registry() -> &'static [Entry] {
             ),
         ),
         Entry::new(
+            &names::derived_name::DERIVED_NAME,
+            Check::Spec(names::derived_name::check, names::derived_name::READS),
+        ),
+        Entry::new(
             &names::load_balancer_name::LOAD_BALANCER_NAME,
             Check::Spec(
                 names::load_balancer_name::check,
@@ -396,6 +401,27 @@ pub fn registry() -> &'static [Entry] {
         ),
         Entry::new(&quota::near_limit::NEAR_LIMIT, Check::Loader),
         Entry::new(&quota::unverified::UNVERIFIED, Check::Loader),
+        Entry::new(
+            &provision::missing_image::MISSING_IMAGE,
+            Check::Spec(
+                provision::missing_image::check,
+                provision::missing_image::READS,
+            ),
+        ),
+        Entry::new(
+            &provision::invalid_image::INVALID_IMAGE,
+            Check::Spec(
+                provision::invalid_image::check,
+                provision::invalid_image::READS,
+            ),
+        ),
+        Entry::new(
+            &provision::missing_on_demand_price::MISSING_ON_DEMAND_PRICE,
+            Check::Spec(
+                provision::missing_on_demand_price::check,
+                provision::missing_on_demand_price::READS,
+            ),
+        ),
         Entry::new(&iam::invalid_element::INVALID_ELEMENT, Check::Loader),
         Entry::new(&iam::wrong_type::WRONG_TYPE, Check::Loader),
         Entry::new(&iam::missing_element::MISSING_ELEMENT, Check::Loader),

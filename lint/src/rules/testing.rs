@@ -9,7 +9,7 @@ use crate::rules::{Rule, Settings};
 use crate::source::SourceFile;
 
 /// The seed guide's default cluster: three AZs, three masters, one worker
-/// pool. It passes every rule except the advisory vCPU quota ones.
+/// pool. It passes every rule (see the test below for its two notes).
 pub fn base() -> Value {
     json!({
         "name": "prod-east",
@@ -131,12 +131,15 @@ pub fn summarize(diagnostics: &[Diagnostic]) -> Vec<String> {
         .collect()
 }
 
+/// The bases are clean, but for two notes: the vCPUs they need of a new
+/// account's quota, and the images they do not name (provisioning needs
+/// them, linting does not).
 #[test]
-fn the_bases_are_clean_apart_from_quota_advice() {
+fn the_bases_are_clean_apart_from_notes_for_provisioning() {
     for spec in [base(), base_static()] {
         let found: Vec<_> = lint(&spec)
             .into_iter()
-            .filter(|d| d.rule.group() != "quota")
+            .filter(|d| !["quota/unverified", "provision/missing-image"].contains(&d.rule.code))
             .collect();
         assert!(found.is_empty(), "{:#?}", summarize(&found));
     }

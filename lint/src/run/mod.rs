@@ -27,6 +27,15 @@ pub struct Request {
     pub deny_warnings: bool,
     /// `--max-file-size`, over the configuration's.
     pub max_file_size: Option<u64>,
+    /// Set when the spec is linted to be provisioned (`plan`, `apply`):
+    /// what only provisioning needs is then an error.
+    pub provisioning: Option<Provisioning>,
+}
+
+/// What `plan` and `apply` add to the lint that gates them.
+#[derive(Debug, Default, Clone)]
+pub struct Provisioning {
+    pub on_demand_prices: Option<crate::settings::OnDemandPrices>,
 }
 
 /// What a run found.
@@ -83,7 +92,7 @@ pub struct Prepared {
 /// Loads the configuration and checks the command line's rule codes.
 pub fn prepare(request: &Request, cwd: &Path) -> Result<Prepared, Error> {
     let config = Config::discover(request.config.as_deref(), cwd)?;
-    let overrides = request
+    let mut overrides = request
         .overrides
         .iter()
         .map(|(code, level)| {
@@ -92,6 +101,14 @@ pub fn prepare(request: &Request, cwd: &Path) -> Result<Prepared, Error> {
                 .map_err(Error::Usage)
         })
         .collect::<Result<Vec<_>, _>>()?;
+    // Whatever the configuration says, what provisioning cannot do without
+    // stops plan and apply before any AWS call.
+    if request.provisioning.is_some() {
+        overrides.push((
+            Selector::Group("provision".to_string()),
+            Some(Severity::Error),
+        ));
+    }
     let max_file_size = request
         .max_file_size
         .or(config.max_file_size)
@@ -99,6 +116,10 @@ pub fn prepare(request: &Request, cwd: &Path) -> Result<Prepared, Error> {
     let settings = Settings {
         quotas: config.quotas.clone(),
         max_file_size,
+        on_demand_prices: request
+            .provisioning
+            .as_ref()
+            .and_then(|p| p.on_demand_prices.clone()),
     };
     let limits = read::Limits { max_file_size };
     Ok(Prepared {
@@ -220,10 +241,18 @@ pub enum Validated {
     Refused(Outcome),
 }
 
-pub fn validate(path: &Path, config: Option<&Path>, cwd: &Path) -> Result<Validated, Error> {
+/// `provisioning` is `None` for a command that only needs the spec's name
+/// and network (`destroy`), which a spec without images still gives.
+pub fn validate(
+    path: &Path,
+    config: Option<&Path>,
+    cwd: &Path,
+    provisioning: Option<Provisioning>,
+) -> Result<Validated, Error> {
     let request = Request {
         paths: vec![path.to_path_buf()],
         config: config.map(Path::to_path_buf),
+        provisioning,
         ..Request::default()
     };
     let mut outcome = lint(&request, cwd)?;

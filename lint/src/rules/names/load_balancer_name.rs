@@ -33,7 +33,7 @@ pub(crate) const READS: &[Section] = &[Section::Name];
 
 pub(crate) fn check(cx: &mut Context) {
     let name = &cx.spec.name;
-    let elb = format!("{}{APISERVER_SUFFIX}", name.as_str());
+    let elb = crate::naming::load_balancer(name.as_str());
     if elb.chars().count() > MAX_ELB_NAME {
         cx.emit(
             &LOAD_BALANCER_NAME,

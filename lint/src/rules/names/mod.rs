@@ -1,5 +1,6 @@
 //! Names that become AWS resource names.
 
+pub mod derived_name;
 pub mod invalid_cluster_name;
 pub mod load_balancer_name;
 
