@@ -563,7 +563,10 @@ mod tests {
         assert_eq!(format_price(0.5), "0.5");
     }
 
-    fn demo(edit: impl Fn(&mut serde_json::Value)) -> Result<Desired, Error> {
+    /// The demo spec changed by `edit`, through the lint gate as `plan`
+    /// runs it (with the same prices), then read as resources. `Err` holds
+    /// what the gate or the reading said.
+    fn demo(edit: impl Fn(&mut serde_json::Value)) -> Result<Desired, String> {
         let text =
             std::fs::read_to_string("../fixtures/provision/demo.cluster.json").expect("fixture");
         let mut spec: serde_json::Value = serde_json::from_str(&text).expect("json");
@@ -571,19 +574,28 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("demo.cluster.json");
         std::fs::write(&path, spec.to_string()).expect("write");
+        let prices: Prices =
+            serde_json::from_str(r#"{"us-east-1": {"m7i.large": 0.2}}"#).expect("prices");
         let validated = awscluster_lint::run::validate(
             &path,
             Some(Path::new("../fixtures/provision/awscluster.toml")),
             Path::new("."),
-            Some(awscluster_lint::run::Provisioning::default()),
+            Some(awscluster_lint::run::Provisioning {
+                on_demand_prices: Some(prices.clone()),
+            }),
         )
         .expect("reads");
-        let awscluster_lint::run::Validated::Ready { spec, layout, .. } = validated else {
-            panic!("lints clean");
-        };
-        let prices: Prices =
-            serde_json::from_str(r#"{"us-east-1": {"m7i.large": 0.2}}"#).expect("prices");
-        Desired::of(&spec, &layout, Some(&prices))
+        match validated {
+            awscluster_lint::run::Validated::Ready { spec, layout, .. } => {
+                Desired::of(&spec, &layout, Some(&prices)).map_err(|e| e.to_string())
+            }
+            awscluster_lint::run::Validated::Refused(outcome) => Err(outcome
+                .diagnostics
+                .iter()
+                .map(|d| format!("{}: {}", d.rule.code, d.message))
+                .collect::<Vec<_>>()
+                .join("\n")),
+        }
     }
 
     #[test]
@@ -619,10 +631,9 @@ mod tests {
                 .remove("onDemandPrice");
         })
         .expect_err("no price for m7i.2xlarge");
+        // The lint gate refuses it, at the spec's line, before any call.
         assert!(
-            unpriced
-                .to_string()
-                .contains("no on-demand price for m7i.2xlarge in us-east-1"),
+            unpriced.contains("provision/missing-on-demand-price"),
             "{unpriced}"
         );
 
