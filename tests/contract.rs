@@ -230,3 +230,38 @@ fn findings_past_column_65536_are_shown() {
         "lines are windowed"
     );
 }
+
+/// Every problem of `awscluster.toml` is reported in one run, each at its
+/// line, and the run stops (exit 2).
+#[test]
+fn every_configuration_problem_is_reported_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("awscluster.toml"),
+        "[rules]\n\"pools/single-master\" = \"off\"\n\"quota\" = \"loud\"\n[quotas]\n\"L-1\" = 5\n",
+    )
+    .unwrap();
+    let result = run_in(dir.path(), &["lint"]);
+    assert_eq!(result.code, 2, "{}", result.transcript());
+    assert_eq!(
+        result.stderr.matches("config/invalid").count(),
+        3,
+        "{}",
+        result.stderr
+    );
+    assert!(
+        result.stderr.contains("did you mean \"allow\"?"),
+        "{}",
+        result.stderr
+    );
+    assert!(
+        result.stderr.contains("awscluster.toml:2:"),
+        "{}",
+        result.stderr
+    );
+    assert!(
+        result.stderr.contains("awscluster.toml:5:"),
+        "{}",
+        result.stderr
+    );
+}

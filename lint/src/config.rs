@@ -93,17 +93,22 @@ struct RawIgnore {
 struct RawFiles {
     /// File name patterns to lint; default
     /// `["*.cluster.json", "*.cluster.yaml", "*.cluster.yml"]`.
-    include: Option<Vec<String>>,
+    #[cfg_attr(test, schemars(with = "Option<Vec<String>>"))]
+    include: Option<Vec<toml::Spanned<String>>>,
     /// Glob patterns, relative to this file's directory, to skip (on top of
-    /// what `.gitignore` skips).
-    exclude: Option<Vec<String>>,
+    /// what `.gitignore` skips): `archive/**` skips the `archive` directory
+    /// beside this file, `**/archive/**` every `archive` directory.
+    #[cfg_attr(test, schemars(with = "Option<Vec<String>>"))]
+    exclude: Option<Vec<toml::Spanned<String>>>,
     /// The largest file read, in bytes (default 16 MiB).
     #[serde(rename = "max-file-size")]
-    max_file_size: Option<u64>,
+    #[cfg_attr(test, schemars(with = "Option<u64>"))]
+    max_file_size: Option<toml::Spanned<u64>>,
     /// Glob patterns, relative to this file's directory, of the JSON files
     /// `awscluster iam lint` lints in a directory walk; by default, the JSON
     /// files with a top-level `Statement`.
-    policies: Option<Vec<String>>,
+    #[cfg_attr(test, schemars(with = "Option<Vec<String>>"))]
+    policies: Option<Vec<toml::Spanned<String>>>,
 }
 
 /// A loaded configuration, or the defaults.
@@ -174,16 +179,27 @@ impl Selector {
     }
 }
 
-/// Parses `error`, `warning`, `note` or `allow` (`None`).
+/// Parses `error`, `warning`, `note` or `allow` (`None`): exactly these,
+/// so that a value that means something elsewhere is never taken for one
+/// of them.
 pub fn parse_level(text: &str) -> Result<Option<Severity>, String> {
     match text {
         "error" => Ok(Some(Severity::Error)),
-        "warning" | "warn" => Ok(Some(Severity::Warning)),
+        "warning" => Ok(Some(Severity::Warning)),
         "note" => Ok(Some(Severity::Note)),
-        "allow" | "off" => Ok(None),
-        _ => Err(format!(
-            "`{text}` is not a severity: use \"error\", \"warning\", \"note\" or \"allow\""
-        )),
+        "allow" => Ok(None),
+        _ => {
+            let meant = match text.to_ascii_lowercase().as_str() {
+                "off" | "none" | "ignore" | "disable" | "disabled" => Some("allow"),
+                "warn" => Some("warning"),
+                "info" | "hint" => Some("note"),
+                other => suggest::closest(other, ["error", "warning", "note", "allow"]),
+            };
+            let hint = meant.map_or(String::new(), |m| format!("; did you mean \"{m}\"?"));
+            Err(format!(
+                "`{text}` is not a severity: use \"error\", \"warning\", \"note\" or \"allow\"{hint}"
+            ))
+        }
     }
 }
 
@@ -234,29 +250,43 @@ impl Config {
         }
     }
 
+    /// Parses a configuration; every problem in it is reported at its line,
+    /// all of them in one run.
     pub fn parse(file: Arc<SourceFile>, root: PathBuf) -> Result<Config, Error> {
-        let invalid = |span: Option<std::ops::Range<usize>>, message: String| Error::Config {
-            file: Arc::clone(&file),
-            span: span.map_or(Span::new(0, 0), |r| Span::new(r.start, r.end)),
-            message,
+        let mut problems: Vec<(Span, String)> = Vec::new();
+        let at = |range: std::ops::Range<usize>| Span::new(range.start, range.end);
+        let raw: RawConfig = match toml::from_str(&file.text) {
+            Ok(raw) => raw,
+            Err(e) => {
+                // toml's message repeats the location; keep its first line.
+                let message = e
+                    .message()
+                    .lines()
+                    .next()
+                    .unwrap_or("invalid configuration")
+                    .to_string();
+                return Err(Error::Config {
+                    file: Arc::clone(&file),
+                    problems: vec![(e.span().map_or(Span::new(0, 0), at), message)],
+                });
+            }
         };
-        let raw: RawConfig = toml::from_str(&file.text).map_err(|e| {
-            // toml's message repeats the location; keep its first line.
-            let message = e
-                .message()
-                .lines()
-                .next()
-                .unwrap_or("invalid configuration")
-                .to_string();
-            invalid(e.span(), message)
-        })?;
 
         let mut levels = Vec::new();
         for (selector, level) in &raw.rules {
-            let parsed = Selector::parse(selector.get_ref())
-                .map_err(|m| invalid(Some(selector.span()), m))?;
-            let level = parse_level(level.get_ref()).map_err(|m| invalid(Some(level.span()), m))?;
-            levels.push((parsed, level));
+            let parsed = Selector::parse(selector.get_ref());
+            let severity = parse_level(level.get_ref());
+            match (parsed, severity) {
+                (Ok(parsed), Ok(severity)) => levels.push((parsed, severity)),
+                (parsed, severity) => {
+                    if let Err(m) = parsed {
+                        problems.push((at(selector.span()), m));
+                    }
+                    if let Err(m) = severity {
+                        problems.push((at(level.span()), m));
+                    }
+                }
+            }
         }
         levels.sort_by_key(|(s, _)| s.specificity());
 
@@ -264,19 +294,16 @@ impl Config {
         for entry in &raw.ignore {
             let mut selectors = Vec::new();
             for rule in &entry.get_ref().rules {
-                selectors.push(
-                    Selector::parse(rule.get_ref()).map_err(|m| invalid(Some(rule.span()), m))?,
-                );
+                match Selector::parse(rule.get_ref()) {
+                    Ok(selector) => selectors.push(selector),
+                    Err(m) => problems.push((at(rule.span()), m)),
+                }
             }
-            let paths = match &entry.get_ref().paths {
-                None => None,
-                Some(patterns) => Some(glob_set(
-                    patterns
-                        .iter()
-                        .map(|p| (p.get_ref().as_str(), Some(p.span()))),
-                    &invalid,
-                )?),
-            };
+            let paths = entry
+                .get_ref()
+                .paths
+                .as_ref()
+                .map(|patterns| glob_set(patterns, &mut problems));
             let span = entry.span();
             ignores.push(Ignore {
                 selectors,
@@ -291,36 +318,41 @@ impl Config {
                 let known = crate::catalog::quotas().iter().map(|q| q.code);
                 let hint = suggest::closest(code.get_ref(), known)
                     .map_or(String::new(), |b| format!("; did you mean `{b}`?"));
-                return Err(invalid(
-                    Some(code.span()),
+                problems.push((
+                    at(code.span()),
                     format!("unknown quota code `{}`{hint}", code.get_ref()),
                 ));
+            } else if !value.get_ref().is_finite() || *value.get_ref() < 0.0 {
+                problems.push((at(value.span()), "a quota is a number of at least 0".into()));
+            } else {
+                quotas.insert(code.get_ref().clone(), *value.get_ref());
             }
-            if *value.get_ref() < 0.0 {
-                return Err(invalid(
-                    Some(value.span()),
-                    "a quota cannot be negative".into(),
-                ));
-            }
-            quotas.insert(code.get_ref().clone(), *value.get_ref());
         }
 
-        let (include, exclude) = match &raw.files {
-            None => (None, None),
-            Some(files) => (
-                files
-                    .include
-                    .as_ref()
-                    .map(|p| glob_set(p.iter().map(|s| (s.as_str(), None)), &invalid))
-                    .transpose()?,
-                files
-                    .exclude
-                    .as_ref()
-                    .map(|p| glob_set(p.iter().map(|s| (s.as_str(), None)), &invalid))
-                    .transpose()?,
-            ),
-        };
+        let files = raw.files.as_ref();
+        let include = files
+            .and_then(|f| f.include.as_ref())
+            .map(|p| glob_set(p, &mut problems));
+        let exclude = files
+            .and_then(|f| f.exclude.as_ref())
+            .map(|p| glob_set(p, &mut problems));
+        let policies = files
+            .and_then(|f| f.policies.as_ref())
+            .map(|p| glob_set(p, &mut problems));
+        let max_file_size = files.and_then(|f| f.max_file_size.as_ref());
+        if let Some(size) = max_file_size
+            && *size.get_ref() == 0
+        {
+            problems.push((
+                at(size.span()),
+                "the largest file must be at least 1 byte".into(),
+            ));
+        }
 
+        if !problems.is_empty() {
+            problems.sort_by_key(|(span, _)| *span);
+            return Err(Error::Config { file, problems });
+        }
         Ok(Config {
             file: Some(file.clone()),
             deny_warnings: raw.deny_warnings.unwrap_or(false),
@@ -329,13 +361,8 @@ impl Config {
             quotas,
             include,
             exclude,
-            max_file_size: raw.files.as_ref().and_then(|f| f.max_file_size),
-            policies: raw
-                .files
-                .as_ref()
-                .and_then(|f| f.policies.as_ref())
-                .map(|p| glob_set(p.iter().map(|s| (s.as_str(), None)), &invalid))
-                .transpose()?,
+            max_file_size: max_file_size.map(|s| *s.get_ref()),
+            policies,
             root,
         })
     }
@@ -433,21 +460,28 @@ pub(crate) fn normalize(path: &Path) -> PathBuf {
     out
 }
 
-fn glob_set<'a>(
-    patterns: impl Iterator<Item = (&'a str, Option<std::ops::Range<usize>>)>,
-    invalid: &dyn Fn(Option<std::ops::Range<usize>>, String) -> Error,
-) -> Result<GlobSet, Error> {
+/// The patterns as one set; a pattern that does not parse is a problem at
+/// its place, and left out.
+fn glob_set(patterns: &[toml::Spanned<String>], problems: &mut Vec<(Span, String)>) -> GlobSet {
     let mut builder = GlobSetBuilder::new();
-    for (pattern, span) in patterns {
-        let glob = globset::GlobBuilder::new(pattern)
+    for pattern in patterns {
+        match globset::GlobBuilder::new(pattern.get_ref())
             .literal_separator(false)
             .build()
-            .map_err(|e| invalid(span, format!("invalid glob `{pattern}`: {}", e.kind())))?;
-        builder.add(glob);
+        {
+            Ok(glob) => {
+                builder.add(glob);
+            }
+            Err(e) => {
+                let span = pattern.span();
+                problems.push((
+                    Span::new(span.start, span.end),
+                    format!("invalid glob `{}`: {}", pattern.get_ref(), e.kind()),
+                ));
+            }
+        }
     }
-    builder
-        .build()
-        .map_err(|e| invalid(None, format!("invalid glob: {e}")))
+    builder.build().unwrap_or_else(|_| GlobSet::empty())
 }
 
 #[cfg(test)]
@@ -463,11 +497,10 @@ mod tests {
 
     fn error_at(text: &str) -> (String, String) {
         match parse(text) {
-            Err(Error::Config {
-                message,
-                span,
-                file,
-            }) => (message, file.text_at(span).to_string()),
+            Err(Error::Config { problems, file }) => {
+                let (span, message) = &problems[0];
+                (message.clone(), file.text_at(*span).to_string())
+            }
             other => panic!("expected a config error, got {other:?}"),
         }
     }
@@ -512,6 +545,46 @@ mod tests {
         assert!(message.starts_with("`fatal` is not a severity"));
         let (message, _) = error_at("[quotas]\n\"L-1216C47\" = 10\n");
         assert!(message.contains("did you mean `L-1216C47A`?"), "{message}");
+    }
+
+    /// Every problem of the file is reported in one run, at its place; a
+    /// severity is exactly one of the four, `off` included in the refused.
+    #[test]
+    fn every_problem_is_reported_at_its_line_at_once() {
+        let text = "[rules]\n\"pools/master-sise\" = \"error\"\n\"pools\" = \"off\"\n\"quota\" = \"warn\"\n\
+            [quotas]\n\"L-1216C47\" = 1\n\"L-1216C47A\" = -3\n\
+            [files]\nexclude = [\"[\"]\n";
+        let Err(Error::Config { problems, file }) = parse(text) else {
+            panic!("refused");
+        };
+        let found: Vec<(&str, &str)> = problems
+            .iter()
+            .map(|(span, m)| (file.text_at(*span), m.as_str()))
+            .collect();
+        assert_eq!(found.len(), 6, "{found:#?}");
+        assert_eq!(found[0].0, "\"pools/master-sise\"");
+        assert_eq!(
+            found[1],
+            (
+                "\"off\"",
+                "`off` is not a severity: use \"error\", \"warning\", \"note\" or \"allow\"; did you mean \"allow\"?"
+            )
+        );
+        assert!(found[2].1.contains("did you mean \"warning\"?"));
+        assert_eq!(found[3].0, "\"L-1216C47\"");
+        assert_eq!(found[4].0, "-3");
+        assert_eq!(found[5].0, "\"[\"");
+    }
+
+    /// `exclude` patterns are relative to the configuration's directory:
+    /// `archive/**` is the `archive` beside it, `**/archive/**` any.
+    #[test]
+    fn exclude_patterns_are_relative_to_the_configuration() {
+        let config = parse("[files]\nexclude = [\"archive/**\", \"**/old/**\"]\n").unwrap();
+        assert!(!config.includes(Path::new("/repo/archive/a.cluster.json")));
+        assert!(config.includes(Path::new("/repo/specs/archive/a.cluster.json")));
+        assert!(!config.includes(Path::new("/repo/specs/old/a.cluster.json")));
+        assert!(config.includes(Path::new("/repo/live/a.cluster.json")));
     }
 
     #[test]

@@ -26,11 +26,11 @@ pub enum Error {
     )]
     TooLarge { path: PathBuf, limit: u64 },
 
-    #[error("{message}")]
+    /// Every problem of a configuration file, each at its place.
+    #[error("{}", problems.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>().join("; "))]
     Config {
         file: Arc<SourceFile>,
-        span: Span,
-        message: String,
+        problems: Vec<(Span, String)>,
     },
 
     #[error("{0}")]

@@ -58,27 +58,26 @@ pub fn report_outcome(
 /// has one (a bad `awscluster.toml`), else as one line.
 pub fn print_error(error: &Error, style: Style, err: &mut dyn Write) -> io::Result<()> {
     match error {
-        Error::Config {
-            file,
-            span,
-            message,
-        } => {
-            let labels = [crate::diagnostic::Label {
-                file: std::sync::Arc::clone(file),
-                span: *span,
-                message: None,
-            }];
-            let text = report::render_view(
-                &report::View {
-                    code: Some("config/invalid"),
-                    severity: crate::diagnostic::Severity::Error,
-                    message,
-                    labels: &labels,
-                    help: None,
-                },
-                style,
-            );
-            err.write_all(text.as_bytes())
+        Error::Config { file, problems } => {
+            for (span, message) in problems {
+                let labels = [crate::diagnostic::Label {
+                    file: std::sync::Arc::clone(file),
+                    span: file.clamp(*span),
+                    message: None,
+                }];
+                let text = report::render_view(
+                    &report::View {
+                        code: Some("config/invalid"),
+                        severity: crate::diagnostic::Severity::Error,
+                        message,
+                        labels: &labels,
+                        help: None,
+                    },
+                    style,
+                );
+                err.write_all(text.as_bytes())?;
+            }
+            Ok(())
         }
         other => writeln!(
             err,
