@@ -265,3 +265,52 @@ fn every_configuration_problem_is_reported_at_once() {
         result.stderr
     );
 }
+
+/// `iam lint` in a directory takes the JSON files that are policies (a
+/// top-level `Statement`, or a broken file that mentions one), says how
+/// many others it skipped, and takes exactly the configured ones when
+/// `[files] policies` names them; a file named on the command line is
+/// linted whatever it holds.
+#[test]
+fn iam_lint_takes_policies_from_directories_and_says_what_it_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "iam/policy.json",
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ec2:DescribeVpcs", "Resource": "*"}]}"#,
+    );
+    write("iam/broken.json", r#"{"Statement": [ }"#);
+    write("package.json", r#"{"name": "x", "version": "1.0.0"}"#);
+    write("tsconfig.json", r#"{"compilerOptions": {}}"#);
+    let result = run_in(dir.path(), &["iam", "lint"]);
+    assert_eq!(result.code, 1, "{}", result.transcript());
+    assert!(
+        result.stdout.contains(
+            "Checked 2 files: 1 error. Skipped 2 JSON files without a top-level `Statement`."
+        ),
+        "{}",
+        result.stdout
+    );
+    let result = run_in(dir.path(), &["iam", "lint", "package.json"]);
+    assert_eq!(result.code, 1, "{}", result.transcript());
+    assert!(
+        result.stdout.contains("iam/missing-element"),
+        "{}",
+        result.stdout
+    );
+    write(
+        "awscluster.toml",
+        "[files]\npolicies = [\"iam/policy.json\"]\n",
+    );
+    let result = run_in(dir.path(), &["iam", "lint"]);
+    assert_eq!(result.code, 0, "{}", result.transcript());
+    assert!(
+        result.stdout.contains("Checked 1 file: no problems."),
+        "{}",
+        result.stdout
+    );
+}
