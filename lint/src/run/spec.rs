@@ -75,6 +75,7 @@ pub fn check_spec(file: &Arc<SourceFile>, settings: &Settings) -> Vec<Diagnostic
 pub fn read_spec(root: &source::Node, sink: &mut Sink) -> Option<(ClusterSpec, Vec<Section>)> {
     if let Ok(spec) = spec::de::from_node::<ClusterSpec>(root)
         && spec.placement.dynamic.is_some() != spec.placement.static_.is_some()
+        && !spec.exceeds_limits()
     {
         return Some((spec, Vec::new()));
     }
@@ -313,8 +314,10 @@ mod tests {
             let Ok(root) = source::parse(&file) else {
                 continue;
             };
-            let model = spec::de::from_node::<ClusterSpec>(&root)
-                .is_ok_and(|s| s.placement.dynamic.is_some() != s.placement.static_.is_some());
+            let model = spec::de::from_node::<ClusterSpec>(&root).is_ok_and(|s| {
+                s.placement.dynamic.is_some() != s.placement.static_.is_some()
+                    && !s.exceeds_limits()
+            });
             let schema =
                 crate::rules::spec::schema::validate(&root, &mut Sink::new(Arc::clone(&file)))
                     .is_empty();

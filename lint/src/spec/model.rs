@@ -21,6 +21,24 @@ pub const DEFAULT_SERVICE_CIDR: &str = "10.96.0.0/12";
 /// Default bastion instance type.
 pub const DEFAULT_BASTION_INSTANCE_TYPE: &str = "t3.micro";
 
+/// The most items of each list, from AWS's own limits, so that no list in
+/// a spec is larger than any cluster can use: the schema says so too
+/// (`maxItems`), and no rule's work grows with a list past them.
+pub mod limits {
+    /// Zones of a placement or a pool; no Region has more than six.
+    pub const ZONES: usize = 32;
+    /// Node pools: each worker pool is an Auto Scaling group.
+    pub const NODE_POOLS: usize = 100;
+    /// Existing subnets: "Subnets per VPC" defaults to 200.
+    pub const SUBNETS: usize = 200;
+    /// The bastion's SSH sources: "Inbound rules per security group"
+    /// defaults to 60.
+    pub const ALLOWED_CIDRS: usize = 60;
+    /// Policies of the provisioning role: at most 20 managed policies per
+    /// role, with the quota raised.
+    pub const POLICIES: usize = 20;
+}
+
 /// A Kubernetes cluster on AWS: where it runs, how its network is laid out,
 /// and which node pools it has.
 #[derive(Debug, Deserialize)]
@@ -58,6 +76,7 @@ pub struct ClusterSpec {
     pub kubernetes: Option<Spanned<Kubernetes>>,
     /// Node pools: exactly one with role `master` (the control plane) and any
     /// number of `worker` pools.
+    #[cfg_attr(test, schemars(length(max = 100)))]
     pub node_pools: Spanned<Vec<Spanned<NodePool>>>,
     /// IAM policies the account grants to the provisioning role.
     pub iam: Option<Spanned<Iam>>,
@@ -111,6 +130,7 @@ pub struct DynamicPlacement {
     /// Availability Zones of the Region to spread the cluster over, such as
     /// `["us-east-1a", "us-east-1b", "us-east-1c"]`. Each gets a public and
     /// a private subnet and a NAT gateway.
+    #[cfg_attr(test, schemars(length(max = 32)))]
     pub availability_zones: Spanned<Vec<Spanned<String>>>,
 }
 
@@ -125,6 +145,7 @@ pub struct StaticPlacement {
     pub vpc_cidr: Spanned<String>,
     /// The VPC's subnets the cluster uses: a public and a private one in each
     /// Availability Zone it runs in.
+    #[cfg_attr(test, schemars(length(max = 200)))]
     pub subnets: Spanned<Vec<Spanned<Subnet>>>,
 }
 
@@ -174,6 +195,7 @@ pub struct Bastion {
     pub instance_type: Option<Spanned<String>>,
     /// IPv4 blocks allowed to reach the bastion by SSH, such as
     /// `["203.0.113.0/24"]`.
+    #[cfg_attr(test, schemars(length(max = 60)))]
     pub allowed_cidrs: Spanned<Vec<Spanned<String>>>,
     /// Machine image of the bastion: an AMI id (`ami-…`) or the path of an
     /// SSM parameter that holds one (`/aws/service/…`). Needed to provision.
@@ -212,6 +234,7 @@ pub struct NodePool {
     pub instance_type: Spanned<String>,
     /// Availability Zones the pool's nodes are spread over, among the
     /// placement's. Default: all of them.
+    #[cfg_attr(test, schemars(length(max = 32)))]
     pub availability_zones: Option<Spanned<Vec<Spanned<String>>>>,
     /// How the nodes are bought. Default on-demand.
     pub capacity: Option<Spanned<Capacity>>,
@@ -273,6 +296,7 @@ pub struct Iam {
     /// Paths (relative to this file) of the IAM policy documents attached to
     /// the provisioning role.
     #[serde(default)]
+    #[cfg_attr(test, schemars(length(max = 20)))]
     pub policies: Vec<Spanned<String>>,
 }
 
@@ -341,6 +365,28 @@ impl schemars::JsonSchema for Tags {
 }
 
 impl ClusterSpec {
+    /// Whether some list is longer than [`limits`] allows (the schema's
+    /// `maxItems`, which the model does not enforce by itself).
+    pub fn exceeds_limits(&self) -> bool {
+        let zones = |z: &Vec<Spanned<String>>| z.len() > limits::ZONES;
+        self.node_pools.len() > limits::NODE_POOLS
+            || self
+                .pools()
+                .any(|p| p.availability_zones.as_ref().is_some_and(|z| zones(z)))
+            || self.dynamic().is_some_and(|d| zones(&d.availability_zones))
+            || self
+                .static_placement()
+                .is_some_and(|p| p.subnets.len() > limits::SUBNETS)
+            || self
+                .bastion
+                .as_ref()
+                .is_some_and(|b| b.allowed_cidrs.len() > limits::ALLOWED_CIDRS)
+            || self
+                .iam
+                .as_ref()
+                .is_some_and(|i| i.policies.len() > limits::POLICIES)
+    }
+
     pub fn dynamic(&self) -> Option<&Spanned<DynamicPlacement>> {
         self.placement.dynamic.as_ref()
     }

@@ -52,7 +52,17 @@ pub fn validate_where(
 ) -> Vec<Problem> {
     let mut found: Vec<(Problem, Option<crate::diagnostic::Diagnostic>)> = Vec::new();
     let yaml = crate::source::Format::of(sink.file()) == crate::source::Format::Yaml;
+    let mut unreported = 0;
     crate::spec::schema::validate(root, |schema, error| {
+        // Past the first hundred, a problem is counted, not described:
+        // describing one looks the value up, and thousands of them would
+        // cost the document's size squared.
+        if found.len() >= MAX_REPORTED {
+            let bare = bare_problems(error);
+            unreported += bare.len();
+            found.extend(bare.into_iter().map(|p| (p, None)));
+            return;
+        }
         let mut scratch = Sink::new(std::sync::Arc::clone(sink.file()));
         let problems = report(root, schema, error, &mut scratch, yaml);
         found.extend(
@@ -61,6 +71,20 @@ pub fn validate_where(
                 .zip(scratch.into_diagnostics().into_iter().map(Some)),
         );
     });
+    if unreported > 0 {
+        let anchor = match &root.value {
+            Value::Object(members) if !members.is_empty() => members[0].key_span,
+            _ => Span::new(root.span.start as usize, root.span.start as usize + 1),
+        };
+        sink.emit(
+            &INVALID_VALUE,
+            anchor,
+            format!("and {unreported} more values do not match the schema"),
+        )
+        .with_help(format!(
+            "the first {MAX_REPORTED} are reported; fix them and lint again"
+        ));
+    }
     let explained = |pointer: &str, field: &str| {
         found.iter().any(|(p, _)| {
             p.pointer == pointer
@@ -89,6 +113,33 @@ pub fn validate_where(
         problems.push(problem);
     }
     problems
+}
+
+/// Schema findings described per file; the rest are counted.
+const MAX_REPORTED: usize = 100;
+
+/// The problems of an error, without their findings.
+fn bare_problems(error: &jsonschema::ValidationError) -> Vec<Problem> {
+    let pointer = error.instance_path().as_str().to_string();
+    let problem = |kind| Problem {
+        pointer: pointer.clone(),
+        kind,
+    };
+    match error.kind() {
+        ValidationErrorKind::AdditionalProperties { unexpected } => unexpected
+            .iter()
+            .map(|key| {
+                problem(ProblemKind::Unknown {
+                    key: key.clone(),
+                    suggestion: None,
+                })
+            })
+            .collect(),
+        ValidationErrorKind::Required { property } => vec![problem(ProblemKind::Missing(
+            property.as_str().unwrap_or_default().to_string(),
+        ))],
+        _ => vec![problem(ProblemKind::Invalid)],
+    }
 }
 
 /// Reports one validation error; returns one problem per finding, in order.
@@ -245,6 +296,18 @@ fn report_invalid(
                     if *limit == 1 { "" } else { "s" }
                 ),
             );
+        }
+        ValidationErrorKind::MaxItems { limit } => {
+            let count = match node.map(|n| &n.value) {
+                Some(Value::Array(items)) => items.len(),
+                _ => 0,
+            };
+            sink.emit(
+                &INVALID_VALUE,
+                object_span(root, path),
+                format!("{field} has {count} items; a spec takes at most {limit}"),
+            )
+            .with_help("the most is from AWS's own limits: no cluster can use more");
         }
         ValidationErrorKind::MinLength { limit } => {
             sink.emit(
@@ -426,6 +489,29 @@ mod tests {
             "`nodePools[1].role` must be one of `master`, `worker`"
         );
         assert_eq!(found[0].help.as_deref(), Some("did you mean `worker`?"));
+    }
+
+    /// Lists longer than AWS's limits allow are one finding at the list,
+    /// and thousands of wrong values are reported a hundred at a time.
+    #[test]
+    fn long_lists_and_many_problems_are_bounded() {
+        let zones: Vec<String> = (0..40).map(|i| format!("us-east-1{i}")).collect();
+        let spec = with(|s| s["placement"]["dynamic"]["availabilityZones"] = json!(zones));
+        let found = fires(&INVALID_VALUE, &spec);
+        assert_eq!(
+            found[0].message,
+            "`placement.dynamic.availabilityZones` has 40 items; a spec takes at most 32"
+        );
+        let tags: serde_json::Map<String, serde_json::Value> =
+            (0..5000).map(|i| (format!("k{i}"), json!(i))).collect();
+        let spec = with(|s| s["tags"] = serde_json::Value::Object(tags));
+        let found = fires(&INVALID_VALUE, &spec);
+        assert_eq!(found.len(), 101);
+        assert!(
+            found
+                .iter()
+                .any(|d| d.message == "and 4900 more values do not match the schema")
+        );
     }
 
     #[test]
