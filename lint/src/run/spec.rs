@@ -1,5 +1,6 @@
 //! Linting one spec file, from text to findings.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::diagnostic::Diagnostic;
@@ -94,27 +95,47 @@ pub fn read_spec(root: &source::Node, sink: &mut Sink) -> Option<(ClusterSpec, V
     }
     let mut repaired = root.clone();
     let mut renamed: Vec<String> = Vec::new();
-    let missing = |pointer: &str, field: &str| {
-        problems
-            .iter()
-            .any(|p| p.pointer == pointer && p.kind == ProblemKind::Missing(field.to_string()))
-    };
+    // Looked up, not searched: a file may hold thousands of problems.
+    let missing: HashSet<(&str, &str)> = problems
+        .iter()
+        .filter_map(|p| match &p.kind {
+            ProblemKind::Missing(field) => Some((p.pointer.as_str(), field.as_str())),
+            _ => None,
+        })
+        .collect();
+    // Per object: keys to leave out, and keys to read under the name meant.
+    type Edit<'p> = (HashSet<&'p str>, Vec<(&'p str, &'p str)>);
+    let mut edits: HashMap<&str, Edit> = HashMap::new();
     for p in &problems {
         let ProblemKind::Unknown { key, suggestion } = &p.kind else {
             continue;
         };
-        let Some(Value::Object(members)) = repaired.pointer_mut(&p.pointer).map(|n| &mut n.value)
+        let edit = edits.entry(p.pointer.as_str()).or_default();
+        match suggestion
+            .as_deref()
+            .filter(|s| missing.contains(&(p.pointer.as_str(), *s)))
+        {
+            Some(meant) => {
+                edit.1.push((key.as_str(), meant));
+                renamed.push(format!("{}/{}", p.pointer, escape_pointer(meant)));
+            }
+            None => {
+                edit.0.insert(key.as_str());
+            }
+        }
+    }
+    for (pointer, (remove, rename)) in edits {
+        let Some(Value::Object(members)) = repaired.pointer_mut(pointer).map(|n| &mut n.value)
         else {
             continue;
         };
-        match suggestion.as_deref().filter(|s| missing(&p.pointer, s)) {
-            Some(meant) => {
-                for m in members.iter_mut().filter(|m| m.key == *key) {
-                    m.key = meant.to_string();
-                }
-                renamed.push(format!("{}/{}", p.pointer, escape_pointer(meant)));
+        if !remove.is_empty() {
+            members.retain(|m| !remove.contains(m.key.as_str()));
+        }
+        for (key, meant) in rename {
+            for m in members.iter_mut().filter(|m| m.key == key) {
+                m.key = meant.to_string();
             }
-            None => members.retain(|m| m.key != *key),
         }
     }
     let mut damaged: Vec<Section> = Vec::new();
@@ -136,12 +157,17 @@ pub fn read_spec(root: &source::Node, sink: &mut Sink) -> Option<(ClusterSpec, V
         };
         damaged.extend(section);
     };
-    let renamed_to = |pointer: &str, field: &str| {
-        problems.iter().any(|q| {
-            q.pointer == pointer
-                && matches!(&q.kind, ProblemKind::Unknown { suggestion: Some(s), .. } if s == field)
+    let suggested: HashSet<(&str, &str)> = problems
+        .iter()
+        .filter_map(|q| match &q.kind {
+            ProblemKind::Unknown {
+                suggestion: Some(s),
+                ..
+            } => Some((q.pointer.as_str(), s.as_str())),
+            _ => None,
         })
-    };
+        .collect();
+    let renamed_to = |pointer: &str, field: &str| suggested.contains(&(pointer, field));
     for p in &problems {
         // A field read under its meant name is checked in the second round.
         if let ProblemKind::Missing(field) = &p.kind

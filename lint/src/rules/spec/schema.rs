@@ -64,11 +64,17 @@ pub fn validate_where(
             return;
         }
         let mut scratch = Sink::new(std::sync::Arc::clone(sink.file()));
-        let problems = report(root, schema, error, &mut scratch, yaml);
+        let room = MAX_REPORTED - found.len();
+        let problems = report(root, schema, error, &mut scratch, yaml, room);
+        let findings = scratch.into_diagnostics();
+        unreported += problems.len() - findings.len();
         found.extend(
-            problems
-                .into_iter()
-                .zip(scratch.into_diagnostics().into_iter().map(Some)),
+            problems.into_iter().zip(
+                findings
+                    .into_iter()
+                    .map(Some)
+                    .chain(std::iter::repeat_with(|| None)),
+            ),
         );
     });
     if unreported > 0 {
@@ -85,15 +91,26 @@ pub fn validate_where(
             "the first {MAX_REPORTED} are reported; fix them and lint again"
         ));
     }
+    // A missing field explained by an unknown key that is its misspelling,
+    // or by a merge key: looked up, not searched.
+    let mut suggested: std::collections::HashSet<(String, String)> = Default::default();
+    let mut merged: std::collections::HashSet<String> = Default::default();
+    for (p, _) in &found {
+        match &p.kind {
+            ProblemKind::Unknown {
+                suggestion: Some(s),
+                ..
+            } => {
+                suggested.insert((p.pointer.clone(), s.clone()));
+            }
+            ProblemKind::MergeKey => {
+                merged.insert(p.pointer.clone());
+            }
+            _ => {}
+        }
+    }
     let explained = |pointer: &str, field: &str| {
-        found.iter().any(|(p, _)| {
-            p.pointer == pointer
-                && match &p.kind {
-                    ProblemKind::Unknown { suggestion, .. } => suggestion.as_deref() == Some(field),
-                    ProblemKind::MergeKey => true,
-                    _ => false,
-                }
-        })
+        merged.contains(pointer) || suggested.contains(&(pointer.to_string(), field.to_string()))
     };
     let keep: Vec<bool> = found
         .iter()
@@ -143,12 +160,15 @@ fn bare_problems(error: &jsonschema::ValidationError) -> Vec<Problem> {
 }
 
 /// Reports one validation error; returns one problem per finding, in order.
+/// `room` is how many more findings the file may have: the problems past
+/// it come back without one, after those with.
 fn report(
     root: &Node,
     schema: &Json,
     error: &jsonschema::ValidationError,
     sink: &mut Sink,
     yaml: bool,
+    room: usize,
 ) -> Vec<Problem> {
     let path = error.instance_path().as_str();
     let node = root.pointer(path);
@@ -162,9 +182,18 @@ fn report(
         ValidationErrorKind::AdditionalProperties { unexpected } => {
             let known = known_properties(schema, error.schema_path().as_str());
             let mut problems = Vec::new();
-            for name in unexpected {
-                let key_path = format!("{path}/{}", escape(name));
-                let key_span = root.key_span_at(&key_path).unwrap_or(span);
+            // The keys' places, found once for the object (the last of a
+            // duplicated key, as the schema reads it).
+            let key_spans: std::collections::HashMap<&str, Span> = match node.map(|n| &n.value) {
+                Some(Value::Object(members)) => members
+                    .iter()
+                    .map(|m| (m.key.as_str(), m.key_span))
+                    .collect(),
+                _ => Default::default(),
+            };
+            let (described, counted) = unexpected.split_at(unexpected.len().min(room));
+            for name in described {
+                let key_span = key_spans.get(name.as_str()).copied().unwrap_or(span);
                 if yaml && name == "<<" {
                     sink.emit(
                         &UNKNOWN_FIELD,
@@ -196,6 +225,12 @@ fn report(
                     suggestion: suggestion.map(str::to_string),
                 }));
             }
+            problems.extend(counted.iter().map(|name| {
+                problem(ProblemKind::Unknown {
+                    key: name.clone(),
+                    suggestion: None,
+                })
+            }));
             problems
         }
         ValidationErrorKind::Required { property } => {
@@ -351,10 +386,6 @@ fn in_object(pointer: &str) -> String {
     } else {
         format!(" in {}", field_name(pointer))
     }
-}
-
-fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
 }
 
 fn article(t: &str) -> String {
