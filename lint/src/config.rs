@@ -384,14 +384,19 @@ impl Config {
     /// root) by its name.
     pub fn includes(&self, path: &Path) -> bool {
         let name = path.file_name().map(Path::new).unwrap_or(path);
-        let included = match &self.include {
-            Some(set) => set.is_match(name),
-            None => DEFAULT_INCLUDE.iter().any(|p| {
-                Glob::new(p)
-                    .map(|g| g.compile_matcher().is_match(name))
-                    .unwrap_or(false)
-            }),
+        static DEFAULT: std::sync::OnceLock<GlobSet> = std::sync::OnceLock::new();
+        let default = || {
+            DEFAULT.get_or_init(|| {
+                let mut builder = GlobSetBuilder::new();
+                for p in DEFAULT_INCLUDE {
+                    if let Ok(glob) = Glob::new(p) {
+                        builder.add(glob);
+                    }
+                }
+                builder.build().unwrap_or_else(|_| GlobSet::empty())
+            })
         };
+        let included = self.include.as_ref().unwrap_or_else(default).is_match(name);
         included && !self.excludes(path)
     }
 

@@ -74,7 +74,7 @@ pub fn refusal(kind: NameKind, name: &str) -> Option<String> {
         // CreateSecurityGroup, GroupName: up to 255 characters, a-z, A-Z,
         // 0-9, spaces and ._-:/()#,@[]+=&;{}!$*, not starting with `sg-`.
         NameKind::SecurityGroup => {
-            if name.to_ascii_lowercase().starts_with("sg-") {
+            if name.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("sg-")) {
                 Some("starts with `sg-`, which EC2 keeps for group IDs".into())
             } else if len > 255 {
                 Some(format!("has {len} characters; EC2 takes 255"))

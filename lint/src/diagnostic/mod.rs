@@ -141,11 +141,19 @@ impl Diagnostic {
 
     /// Orders findings by file, position, then code, so output is stable
     /// whatever order the rules ran in.
-    pub fn sort_key(&self) -> (String, Span, &'static str) {
-        (
-            self.file().display_path(),
-            self.primary().span,
-            self.rule.code,
-        )
+    pub fn order(&self, other: &Diagnostic) -> std::cmp::Ordering {
+        let file = |d: &Diagnostic| {
+            let path = d.file().path.as_os_str().as_encoded_bytes();
+            path.strip_prefix(b"./").unwrap_or(path).to_vec()
+        };
+        let (a, b) = (self.file(), other.file());
+        let by_file = if Arc::ptr_eq(a, b) || a.path == b.path {
+            std::cmp::Ordering::Equal
+        } else {
+            file(self).cmp(&file(other))
+        };
+        by_file
+            .then(self.primary().span.cmp(&other.primary().span))
+            .then(self.rule.code.cmp(other.rule.code))
     }
 }

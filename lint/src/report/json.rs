@@ -1,7 +1,7 @@
 //! For programs: one JSON document, described by
 //! `schemas/report.schema.json`.
 
-use std::io;
+use std::io::{self, Write};
 
 use serde::Serialize;
 
@@ -161,7 +161,11 @@ impl Emitter for Json {
             },
             diagnostics: Diagnostics(&outcome.diagnostics),
         };
-        serde_json::to_writer_pretty(&mut *out, &report)?;
-        writeln!(out)
+        // Serialized through a buffer of its own: serde's many small writes
+        // are then plain copies, not calls through `dyn Write`.
+        let mut buffered = io::BufWriter::with_capacity(64 * 1024, &mut *out);
+        serde_json::to_writer_pretty(&mut buffered, &report)?;
+        writeln!(buffered)?;
+        buffered.flush()
     }
 }

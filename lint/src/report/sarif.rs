@@ -8,7 +8,7 @@
 //! others absolute `file:` URIs; message strings double their braces, as
 //! SARIF's message format asks (§3.11.5).
 
-use std::io;
+use std::io::{self, Write};
 
 use serde::ser::{Serialize, SerializeSeq, Serializer};
 use serde_json::{Value, json};
@@ -173,7 +173,11 @@ impl Emitter for Sarif {
                 }}),
             }],
         };
-        serde_json::to_writer_pretty(&mut *out, &log)?;
-        writeln!(out)
+        // Serialized through a buffer of its own: serde's many small writes
+        // are then plain copies, not calls through `dyn Write`.
+        let mut buffered = io::BufWriter::with_capacity(64 * 1024, &mut *out);
+        serde_json::to_writer_pretty(&mut buffered, &log)?;
+        writeln!(buffered)?;
+        buffered.flush()
     }
 }

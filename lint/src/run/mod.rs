@@ -148,11 +148,11 @@ pub fn finish(
             return false;
         };
         d.severity = severity;
-        let relative = config.relative(&d.file().path);
-        let ignored_by = config
-            .ignores
-            .iter()
-            .position(|i| i.applies_to(&relative) && i.selectors.iter().any(|s| s.matches(d.rule)));
+        let mut relative = None;
+        let ignored_by = config.ignores.iter().position(|i| {
+            i.selectors.iter().any(|s| s.matches(d.rule))
+                && i.applies_to(relative.get_or_insert_with(|| config.relative(&d.file().path)))
+        });
         match ignored_by {
             Some(i) => {
                 used[i] = true;
@@ -179,9 +179,9 @@ pub fn finish(
             }
         }
     }
-    diagnostics.sort_by_cached_key(Diagnostic::sort_key);
+    diagnostics.sort_by(Diagnostic::order);
     // Specs that share a policy file report its findings once.
-    diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.message == b.message);
+    diagnostics.dedup_by(|a, b| a.order(b).is_eq() && a.message == b.message);
     Outcome {
         files,
         diagnostics,

@@ -245,7 +245,7 @@ fn finish(file: &Arc<SourceFile>, root: &source::Node, sink: Sink) -> Vec<Diagno
             }
         }
     }
-    diagnostics.sort_by_cached_key(Diagnostic::sort_key);
+    diagnostics.sort_by(Diagnostic::order);
     diagnostics
 }
 

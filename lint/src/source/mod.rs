@@ -123,7 +123,7 @@ impl Node {
         }
         let mut node = self;
         for raw in pointer.strip_prefix('/')?.split('/') {
-            let segment = raw.replace("~1", "/").replace("~0", "~");
+            let segment = unescape_segment(raw);
             node = match &mut node.value {
                 Value::Object(members) => {
                     &mut members.iter_mut().rev().find(|m| m.key == segment)?.value
@@ -142,7 +142,7 @@ impl Node {
         let mut node = self;
         let mut key_span = None;
         for raw in pointer.strip_prefix('/')?.split('/') {
-            let segment = raw.replace("~1", "/").replace("~0", "~");
+            let segment = unescape_segment(raw);
             match &node.value {
                 Value::Object(members) => {
                     let member = members.iter().rev().find(|m| m.key == segment)?;
@@ -210,6 +210,16 @@ impl Node {
             }
             _ => {}
         }
+    }
+}
+
+/// An RFC 6901 pointer segment, `~1` and `~0` unescaped (without copying
+/// the segment when it has neither).
+fn unescape_segment(raw: &str) -> std::borrow::Cow<'_, str> {
+    if raw.contains('~') {
+        std::borrow::Cow::Owned(raw.replace("~1", "/").replace("~0", "~"))
+    } else {
+        std::borrow::Cow::Borrowed(raw)
     }
 }
 

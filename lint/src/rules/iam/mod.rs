@@ -149,7 +149,7 @@ pub fn check_policy(file: &Arc<SourceFile>, usage: Usage, settings: &Settings) -
         policy
     });
     let mut diagnostics = sink.into_diagnostics();
-    diagnostics.sort_by_cached_key(Diagnostic::sort_key);
+    diagnostics.sort_by(Diagnostic::order);
     Checked {
         file: Arc::clone(file),
         policy,

@@ -41,10 +41,12 @@ pub fn report<'c>(
     if used <= 0.0 {
         return None;
     }
-    let increase = format!(
-        "request an increase of `{}` ({}) in Service Quotas",
-        quota.code, quota.service
-    );
+    let increase = || {
+        format!(
+            "request an increase of `{}` ({}) in Service Quotas",
+            quota.code, quota.service
+        )
+    };
     let d = match cx.settings.quotas.get(quota.code).copied() {
         Some(limit) if used > limit => {
             let d = cx.emit(
@@ -57,7 +59,8 @@ pub fn report<'c>(
                 ),
             );
             d.with_help(format!(
-                "{increase}, then set the new value in awscluster.toml"
+                "{}, then set the new value in awscluster.toml",
+                increase()
             ));
             d
         }
@@ -74,7 +77,8 @@ pub fn report<'c>(
                 ),
             );
             d.with_help(format!(
-                "{increase} before the cluster grows; the account's current usage counts too (`awscluster preflight` adds it)"
+                "{} before the cluster grows; the account's current usage counts too (`awscluster preflight` adds it)",
+                increase()
             ));
             d
         }

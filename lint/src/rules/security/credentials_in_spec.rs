@@ -142,6 +142,11 @@ fn normalized(key: &str) -> String {
 }
 
 fn is_credential_field(key: &str) -> bool {
+    // Every name it could be has one of these letters: most keys are ruled
+    // out without building the normalized form.
+    if key.len() > 64 || !key.bytes().any(|b| matches!(b | 0x20, b'k' | b't')) {
+        return false;
+    }
     let key = normalized(key);
     ["accesskeyid", "awsaccesskeyid"].contains(&key.as_str())
         || SECRET_KEY_NAMES.contains(&key.as_str())
@@ -158,23 +163,22 @@ fn is_base64(b: u8) -> bool {
 fn secrets_in(s: &str) -> Vec<(&'static str, std::ops::Range<usize>)> {
     let bytes = s.as_bytes();
     let mut out = Vec::new();
-    // Access key IDs: a prefix and 16 more of [A-Z0-9], delimited.
-    let mut i = 0;
-    while i + 20 <= bytes.len() {
-        let delimited_before = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
-        if delimited_before
-            && ACCESS_KEY_PREFIXES
-                .iter()
-                .any(|p| bytes[i..].starts_with(p.as_bytes()))
-            && bytes[i + 4..i + 20]
-                .iter()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-            && bytes.get(i + 20).is_none_or(|b| !b.is_ascii_alphanumeric())
-        {
-            out.push(("an AWS access key ID", i..i + 20));
-            i += 20;
-        } else {
-            i += 1;
+    // Access key IDs: a prefix and 16 more of [A-Z0-9], delimited. Every
+    // prefix starts with `A`.
+    if bytes.len() >= 20 {
+        for i in memchr::memchr_iter(b'A', &bytes[..=bytes.len() - 20]) {
+            let delimited_before = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
+            if delimited_before
+                && ACCESS_KEY_PREFIXES
+                    .iter()
+                    .any(|p| bytes[i..].starts_with(p.as_bytes()))
+                && bytes[i + 4..i + 20]
+                    .iter()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+                && bytes.get(i + 20).is_none_or(|b| !b.is_ascii_alphanumeric())
+            {
+                out.push(("an AWS access key ID", i..i + 20));
+            }
         }
     }
     // A whole value that is a secret access key (forty base64 characters
@@ -195,9 +199,21 @@ fn secrets_in(s: &str) -> Vec<(&'static str, std::ops::Range<usize>)> {
             out.push(("an AWS session token", value));
         }
     }
-    // Session tokens by their prefix, wherever they are.
-    for prefix in SESSION_TOKEN_PREFIXES {
-        for at in memchr::memmem::find_iter(bytes, prefix.as_bytes()) {
+    // Session tokens by their prefix, wherever they are (a token is over a
+    // hundred characters: shorter strings hold none).
+    if bytes.len() < 100 {
+        return out;
+    }
+    static FINDERS: std::sync::OnceLock<Vec<memchr::memmem::Finder<'static>>> =
+        std::sync::OnceLock::new();
+    let finders = FINDERS.get_or_init(|| {
+        SESSION_TOKEN_PREFIXES
+            .iter()
+            .map(|p| memchr::memmem::Finder::new(p.as_bytes()))
+            .collect()
+    });
+    for finder in finders {
+        for at in finder.find_iter(bytes) {
             if at > 0 && is_base64(bytes[at - 1]) {
                 continue;
             }
@@ -235,10 +251,7 @@ fn named(before: &str) -> (bool, bool) {
 fn assignments(s: &str) -> Vec<(usize, std::ops::Range<usize>)> {
     let bytes = s.as_bytes();
     let mut out = Vec::new();
-    for (i, &b) in bytes.iter().enumerate() {
-        if b != b'=' && b != b':' {
-            continue;
-        }
+    for i in memchr::memchr2_iter(b'=', b':', bytes) {
         // The name ends before the separator, a closing quote and spaces.
         let mut name_end = i;
         if name_end > 0 && matches!(bytes[name_end - 1], b':' | b'=') {
