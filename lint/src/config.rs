@@ -235,10 +235,7 @@ impl Config {
                 ..Config::default()
             }),
             Some(path) => {
-                let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
-                    path: path.clone(),
-                    source,
-                })?;
+                let text = crate::input::read(&path, true, crate::input::Limits::default())?.text;
                 let absolute = normalize(&cwd.join(&path));
                 let root = absolute
                     .parent()

@@ -10,6 +10,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod error;
 pub mod iam;
+pub mod input;
 pub mod layout;
 pub mod naming;
 pub mod report;

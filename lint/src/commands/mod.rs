@@ -38,18 +38,22 @@ pub fn report_outcome(
     let outcome = match outcome {
         Ok(outcome) => outcome,
         Err(e) => {
-            print_error(&e, style, err)?;
+            // Said if stderr is still there; the status is 2 either way.
+            let _ = print_error(&e, style, err);
             return Ok(EXIT_FAILURE);
         }
     };
     // The status is the findings', whatever happens to the output: a
-    // reader that stopped reading (`| head`) does not turn errors into 0.
+    // reader that stopped reading (`| head`), on stdout or stderr, does not
+    // turn errors into 0.
     match report::emitter(format, style).emit(&outcome, out) {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => return Err(e),
         _ => {}
     }
     for failure in &outcome.failures {
-        print_error(failure, style, err)?;
+        if print_error(failure, style, err).is_err() {
+            break;
+        }
     }
     Ok(outcome.exit_code())
 }

@@ -142,15 +142,15 @@ impl Diagnostic {
     /// Orders findings by file, position, then code, so output is stable
     /// whatever order the rules ran in.
     pub fn order(&self, other: &Diagnostic) -> std::cmp::Ordering {
-        let file = |d: &Diagnostic| {
-            let path = d.file().path.as_os_str().as_encoded_bytes();
-            path.strip_prefix(b"./").unwrap_or(path).to_vec()
-        };
+        fn shown(file: &SourceFile) -> &[u8] {
+            let path = file.path.as_os_str().as_encoded_bytes();
+            path.strip_prefix(b"./").unwrap_or(path)
+        }
         let (a, b) = (self.file(), other.file());
-        let by_file = if Arc::ptr_eq(a, b) || a.path == b.path {
+        let by_file = if Arc::ptr_eq(a, b) {
             std::cmp::Ordering::Equal
         } else {
-            file(self).cmp(&file(other))
+            shown(a).cmp(shown(b))
         };
         by_file
             .then(self.primary().span.cmp(&other.primary().span))

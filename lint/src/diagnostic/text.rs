@@ -71,6 +71,8 @@ impl SourceFile {
                 out.push(count);
                 count += lead_bytes(chunk);
             }
+            // The end of a text whose length is a multiple of the step.
+            out.push(count);
             out
         });
         SourceFile {
@@ -284,6 +286,16 @@ mod tests {
                 text[..offset].chars().count()
             );
         }
+    }
+
+    /// The end of a text of exactly 4,096 bytes, past its last checkpoint.
+    #[test]
+    fn positions_at_the_end_of_a_text_of_whole_checkpoints() {
+        let text = format!("é{}", "x".repeat(4094));
+        assert_eq!(text.len(), 4096);
+        let file = SourceFile::new("x", text);
+        assert_eq!(file.line_col(4096).column, 4096);
+        assert_eq!(file.char_offset(4096), 4095);
     }
 
     #[test]

@@ -29,8 +29,21 @@ fn has_wildcard(s: &str) -> bool {
     s.bytes().any(|b| b == b'*' || b == b'?')
 }
 
+/// The longest pattern or name matched as a pattern. Matching backtracks,
+/// so two long strings made to backtrack would cost the product of their
+/// lengths; nothing longer is an IAM action or ARN (IAM takes ARNs of up to
+/// 2,048 characters), and longer strings are compared as they are.
+const MAX_MATCHED: usize = 2048;
+
+fn too_long(a: &str, b: &str) -> bool {
+    a.len() > MAX_MATCHED || b.len() > MAX_MATCHED
+}
+
 /// Whether `text` matches `pattern`, letter case included.
 pub fn matches(pattern: &str, text: &str) -> bool {
+    if too_long(pattern, text) {
+        return pattern == text;
+    }
     if pattern.is_ascii() && text.is_ascii() {
         return glob(pattern.as_bytes(), text.as_bytes(), |p, t| p == t);
     }
@@ -41,6 +54,9 @@ pub fn matches(pattern: &str, text: &str) -> bool {
 
 /// Whether `text` matches `pattern` in any letter case (actions, keys).
 pub fn matches_ignore_case(pattern: &str, text: &str) -> bool {
+    if too_long(pattern, text) {
+        return pattern.eq_ignore_ascii_case(text);
+    }
     if pattern.is_ascii() && text.is_ascii() {
         return glob(pattern.as_bytes(), text.as_bytes(), |p, t| {
             p.eq_ignore_ascii_case(&t)
@@ -133,6 +149,9 @@ pub fn intersects(a: &str, b: &str, fold_case: bool) -> bool {
 /// `*`, maybe with `?`) matches: the usual one-backtrack-point match, where
 /// a `?` on either side matches any one character.
 fn star_matches_fixed(pattern: &str, fixed: &str, compatible: &dyn Fn(char, char) -> bool) -> bool {
+    if too_long(pattern, fixed) {
+        return pattern == fixed;
+    }
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = fixed.chars().collect();
     let (mut pi, mut ti) = (0, 0);
@@ -161,6 +180,13 @@ fn star_matches_fixed(pattern: &str, fixed: &str, compatible: &dyn Fn(char, char
 /// `general`, and its `?` by a `?` or a `*`. "Yes" is always right; "no" may
 /// be wrong only for contrived pairs such as `a*` against `a*b*`.
 pub fn covers(general: &str, specific: &str, fold_case: bool) -> bool {
+    if too_long(general, specific) {
+        return if fold_case {
+            general.eq_ignore_ascii_case(specific)
+        } else {
+            general == specific
+        };
+    }
     if !has_wildcard(general) {
         // A literal covers only itself.
         return if fold_case {

@@ -121,19 +121,27 @@ impl Index {
         index
     }
 
-    /// Items that may cover `item` (the same name, or a wildcard of its
-    /// service or of any service), in policy order, at most `limit`.
-    fn candidates(&self, item: &str, limit: usize) -> Vec<(usize, usize)> {
+    /// Items of other statements than `own` that may cover `item` (the same
+    /// name, or a wildcard of its service or of any service), in policy
+    /// order, at most `limit`.
+    fn candidates(&self, item: &str, own: usize, limit: usize) -> Vec<(usize, usize)> {
+        let others = |list: &Vec<(usize, usize)>| {
+            list.iter()
+                .filter(|(st, _)| *st != own)
+                .take(limit)
+                .copied()
+                .collect::<Vec<_>>()
+        };
         let mut out: Vec<(usize, usize)> = Vec::new();
         if let Some(same) = self.literals.get(&item.to_ascii_lowercase()) {
-            out.extend(same.iter().take(limit));
+            out.extend(others(same));
         }
         if let Some(service) = service_of(item)
             && let Some(w) = self.wildcards.get(&service)
         {
-            out.extend(w.iter().take(limit));
+            out.extend(others(w));
         }
-        out.extend(self.any_service.iter().take(limit));
+        out.extend(others(&self.any_service));
         out.sort_unstable();
         out.truncate(limit);
         out
@@ -208,9 +216,8 @@ pub fn analyze(policy: &Policy) -> Redundancy {
                 continue;
             }
             let by = index
-                .candidates(item, MAX_CANDIDATES)
+                .candidates(item, a.index, MAX_CANDIDATES)
                 .into_iter()
-                .filter(|&(b, _)| b != a.index)
                 .find(|&(b, y)| {
                     let Some(b_actions) = plain(&statements[b]) else {
                         return false;

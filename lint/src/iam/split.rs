@@ -198,17 +198,18 @@ pub fn split(policies: &[Policy], limit: usize) -> Result<Vec<Value>, SplitError
     }
     // Sids must stay unique within a document; chunks of one statement
     // share theirs, so number them.
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut next: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for piece in &mut pieces {
         if let Some(sid) = piece.get("Sid").and_then(Value::as_str).map(String::from) {
             let mut candidate = sid.clone();
-            let mut n = 2;
             while seen.contains(&candidate) {
+                let n = next.entry(sid.clone()).or_insert(2);
                 candidate = format!("{sid}{n}");
-                n += 1;
+                *n += 1;
             }
             piece["Sid"] = json!(candidate);
-            seen.push(candidate);
+            seen.insert(candidate);
         }
     }
 

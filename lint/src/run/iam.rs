@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use super::read::{self, Limits};
 use super::walk::{Found, walk};
 use super::{Outcome, Request, finish, pool, prepare, roots};
 use crate::diagnostic::Diagnostic;
@@ -13,6 +12,7 @@ use crate::error::Error;
 use crate::iam::Usage;
 use crate::iam::policy::{Policy, read_unchecked};
 use crate::iam::required::{self, Requirement};
+use crate::input::{self as read, Limits};
 use crate::rules::Settings;
 use crate::rules::iam::coverage::{self, Anchor};
 use crate::rules::iam::policy_not_found::POLICY_NOT_FOUND;

@@ -5,13 +5,13 @@ use std::path::{Path, PathBuf};
 
 pub mod iam;
 pub mod pool;
-pub mod read;
 pub mod spec;
 pub mod walk;
 
 use crate::config::{Config, Selector};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::error::Error;
+use crate::input as read;
 use crate::rules::Settings;
 use crate::rules::config::unused_ignore::UNUSED_IGNORE;
 

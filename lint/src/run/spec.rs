@@ -180,8 +180,13 @@ pub fn read_spec(root: &source::Node, sink: &mut Sink) -> Option<(ClusterSpec, V
     if !renamed.is_empty() {
         // The values read under their meant names are checked now, not in
         // the next run.
-        let inside_renamed =
-            |pointer: &str| renamed.iter().any(|r| pointer.starts_with(r.as_str()));
+        let inside_renamed = |pointer: &str| {
+            renamed.iter().any(|r| {
+                pointer
+                    .strip_prefix(r.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+            })
+        };
         for p in schema::validate_where(&repaired, sink, &inside_renamed) {
             damage(&p.pointer, &p.kind);
         }

@@ -68,6 +68,13 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
             Event::Alias(id) => {
                 let node = builder.alias(id, span)?;
                 if let Some(collection) = node.pending {
+                    if stack.last().is_some_and(Frame::awaits_key) {
+                        return Err(SyntaxError {
+                            message: "mapping keys must be plain strings".into(),
+                            span,
+                            help: Some("an alias of a list or a mapping cannot be a key".into()),
+                        });
+                    }
                     // Copied once the tree is complete: until then the
                     // anchored collection is being filled in.
                     let path = child_path(&stack);
@@ -173,6 +180,11 @@ struct Frame {
 }
 
 impl Frame {
+    /// Whether the next node completed in this frame is a mapping key.
+    fn awaits_key(&self) -> bool {
+        self.kind == Kind::Map && self.pending_key.is_none()
+    }
+
     /// The index the next completed node takes in this frame.
     fn next_index(&self) -> usize {
         match self.kind {
@@ -300,9 +312,19 @@ impl Builder<'_> {
     /// is copied with them resolved.
     fn resolve_aliases(&mut self, root: &mut Node) -> Result<(), SyntaxError> {
         for (at, anchored, span) in std::mem::take(&mut self.aliases) {
-            let Some(mut copy) = node_at(root, &anchored).cloned() else {
+            let Some(original) = node_at(root, &anchored) else {
                 continue;
             };
+            // Copies of copies nest: the result stays within the depth the
+            // parser allows, so that nothing later recurses too deep.
+            if at.len() + depth(original) > MAX_DEPTH {
+                return Err(SyntaxError {
+                    message: format!("aliases nest deeper than {MAX_DEPTH} levels"),
+                    span,
+                    help: Some("write the repeated values out, or use fewer nested aliases".into()),
+                });
+            }
+            let mut copy = original.clone();
             self.charge(&copy, span)?;
             copy.span = span;
             if let Some(place) = node_at_mut(root, &at) {
@@ -311,6 +333,25 @@ impl Builder<'_> {
         }
         Ok(())
     }
+}
+
+/// How many levels a node has, counted without recursion (a tree may be
+/// deeper than a recursion could go before this says so).
+fn depth(node: &Node) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(node, 1usize)];
+    while let Some((n, d)) = stack.pop() {
+        deepest = deepest.max(d);
+        if d > MAX_DEPTH {
+            break;
+        }
+        match &n.value {
+            Value::Array(items) => stack.extend(items.iter().map(|i| (i, d + 1))),
+            Value::Object(members) => stack.extend(members.iter().map(|m| (&m.value, d + 1))),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 fn node_at<'n>(root: &'n Node, path: &[usize]) -> Option<&'n Node> {
@@ -549,9 +590,8 @@ mod tests {
         );
     }
 
-    /// Anchors cost nothing until an alias copies them: nested anchors on
-    /// every level of a deep document read in time and memory linear in
-    /// its size.
+    /// Anchors on every level of a deep document: anchoring copies
+    /// nothing (the mutation test measures the memory), and it reads.
     #[test]
     fn nested_anchors_on_every_level_read() {
         let mut text = String::new();
@@ -565,6 +605,19 @@ mod tests {
         }
         let root = parse(&text).unwrap();
         assert!(root.get("k0").is_some());
+    }
+
+    /// Aliases of aliases nest no deeper than the parser would; a list's
+    /// alias is no mapping key.
+    #[test]
+    fn aliases_stay_within_the_depth_limit_and_out_of_keys() {
+        let mut text = String::from("a0: &a0 [[[[[[[[[[x]]]]]]]]]]\n");
+        for i in 1..40 {
+            text.push_str(&format!("a{i}: &a{i} [[[[[[[[[[*a{}]]]]]]]]]]\n", i - 1));
+        }
+        let message = parse(&text).unwrap_err().message;
+        assert!(message.contains("nest deeper"), "{message}");
+        assert!(parse("a: &a [1]\n? *a\n: 2\n").is_err());
     }
 
     #[test]

@@ -180,8 +180,9 @@ impl Shown {
     }
 }
 
-fn cells(file: &SourceFile, byte: usize, c: char) -> usize {
-    if is_invalid(file, byte) {
+/// The columns the character at `byte` takes as shown.
+fn shown_width(file: &SourceFile, byte: usize, c: char) -> usize {
+    if invalid_byte(file, byte).is_some() {
         4
     } else if c == '\t' {
         TAB
@@ -192,12 +193,22 @@ fn cells(file: &SourceFile, byte: usize, c: char) -> usize {
     }
 }
 
-fn is_invalid(file: &SourceFile, byte: usize) -> bool {
+/// What a character costs of a window: its width, and at least one, so
+/// that a line of zero-width characters is cut like any other.
+fn cells(file: &SourceFile, byte: usize, c: char) -> usize {
+    shown_width(file, byte, c).max(1)
+}
+
+/// The byte at `byte` when it is not UTF-8.
+fn invalid_byte(file: &SourceFile, byte: usize) -> Option<u8> {
     let invalid = file.invalid_bytes();
-    !invalid.is_empty()
-        && invalid
-            .binary_search_by_key(&(byte as u32), |&(at, _)| at)
-            .is_ok()
+    if invalid.is_empty() {
+        return None;
+    }
+    invalid
+        .binary_search_by_key(&(byte as u32), |&(at, _)| at)
+        .ok()
+        .map(|i| invalid[i].1)
 }
 
 /// Whether the text between two offsets fits in `width` columns; reads no
@@ -276,12 +287,7 @@ impl Window {
         for (i, c) in file.text[self.from..self.to].char_indices() {
             let byte = self.from + i;
             columns.push((byte, column));
-            if is_invalid(file, byte) {
-                let raw = file
-                    .invalid_bytes()
-                    .iter()
-                    .find(|&&(at, _)| at as usize == byte)
-                    .map_or(0, |&(_, b)| b);
+            if let Some(raw) = invalid_byte(file, byte) {
                 let _ = write!(text, "\\x{raw:02x}");
                 column += 4;
             } else if c == '\t' {

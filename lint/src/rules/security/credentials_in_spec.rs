@@ -69,6 +69,10 @@ const SESSION_TOKEN_PREFIXES: [&str; 5] = [
     "AQoDYXdzE",
 ];
 
+/// The longest credential looked for: session tokens are capped at 4,096
+/// bytes; twice that is read of a value before it is given up on.
+const MAX_SECRET: usize = 8192;
+
 const HELP: &str = "remove it and rotate the key; awscluster uses the default credential chain, or assumes the role in `cloudAccount.assumeRole`";
 
 /// A credential in the document: where to point, and the secret itself.
@@ -91,30 +95,45 @@ fn leaks(root: &Node, text: &str) -> Vec<Leak> {
             });
             return;
         }
-        let Value::String(s) = &node.value else {
-            return;
-        };
-        for (what, range) in secrets_in(s) {
-            // Point at the secret in the file when it is there as it is (it
-            // has no character JSON or YAML would escape); else at the value.
-            let secret = &s[range];
-            let source = text
-                .get(node.span.start as usize..node.span.end as usize)
-                .unwrap_or("");
-            let at = memchr::memmem::find(source.as_bytes(), secret.as_bytes())
-                .map(|i| {
-                    let start = node.span.start as usize + i;
-                    Span::new(start, start + secret.len())
-                })
-                .unwrap_or(node.span);
-            found.push(Leak {
-                at,
-                message: format!("the spec contains {what}"),
-                secret: Some(at),
-            });
+        // A key may hold one too (it is text like any other).
+        if let Some(m) = member {
+            locate(&m.key, m.key_span, text, &mut found);
+        }
+        if let Value::String(s) = &node.value {
+            locate(s, node.span, text, &mut found);
         }
     });
     found
+}
+
+/// The credentials in `value`, which was read from `span` of the file:
+/// each found where it stands in the file when it is there as it is (it has
+/// no character JSON or YAML would escape), else at the whole value. Each
+/// is looked for after the one before, so that a key given twice is found
+/// (and masked) twice.
+fn locate(value: &str, span: Span, text: &str, found: &mut Vec<Leak>) {
+    let source = text
+        .get(span.start as usize..span.end as usize)
+        .unwrap_or("");
+    let mut from = 0;
+    for (what, range) in secrets_in(value) {
+        let secret = &value[range];
+        let at = memchr::memmem::find(
+            &source.as_bytes()[from.min(source.len())..],
+            secret.as_bytes(),
+        )
+        .map(|i| {
+            let start = from + i;
+            from = start + secret.len();
+            Span::new(span.start as usize + start, span.start as usize + from)
+        })
+        .unwrap_or(span);
+        found.push(Leak {
+            at,
+            message: format!("the spec contains {what}"),
+            secret: Some(at),
+        });
+    }
 }
 
 /// The spans of every secret in the document, so that reports can mask
@@ -213,15 +232,21 @@ fn secrets_in(s: &str) -> Vec<(&'static str, std::ops::Range<usize>)> {
             .collect()
     });
     for finder in finders {
+        let mut covered = 0;
         for at in finder.find_iter(bytes) {
             if at > 0 && is_base64(bytes[at - 1]) {
+                continue;
+            }
+            if at < covered {
                 continue;
             }
             let end = at
                 + bytes[at..]
                     .iter()
+                    .take(MAX_SECRET)
                     .take_while(|&&b| is_base64(b) || b == b'=')
                     .count();
+            covered = end;
             if end - at >= 100 && !out.iter().any(|(_, r)| r.start <= at && at < r.end) {
                 out.push(("an AWS session token", at..end));
             }
@@ -251,7 +276,14 @@ fn named(before: &str) -> (bool, bool) {
 fn assignments(s: &str) -> Vec<(usize, std::ops::Range<usize>)> {
     let bytes = s.as_bytes();
     let mut out = Vec::new();
+    let mut scanned = 0;
     for i in memchr::memchr2_iter(b'=', b':', bytes) {
+        // A separator inside the value just read is part of it (`a=b=c`),
+        // and no credential is longer than a session token: each byte is
+        // read once.
+        if i < scanned {
+            continue;
+        }
         // The name ends before the separator, a closing quote and spaces.
         let mut name_end = i;
         if name_end > 0 && matches!(bytes[name_end - 1], b':' | b'=') {
@@ -269,8 +301,10 @@ fn assignments(s: &str) -> Vec<(usize, std::ops::Range<usize>)> {
         }
         let len = bytes[v.min(bytes.len())..]
             .iter()
+            .take(MAX_SECRET)
             .take_while(|&&c| is_base64(c) || c == b'=')
             .count();
+        scanned = v + len;
         if len > 0 && name_end > 0 {
             out.push((name_end, v..v + len));
         }
@@ -422,6 +456,40 @@ mod tests {
                 &with(|s| s["description"] = json!(text)),
             );
         }
+    }
+
+    /// The same key twice in one string: both found, both masked.
+    #[test]
+    fn a_key_given_twice_is_masked_twice() {
+        let text = format!("{{\"name\": \"x\", \"description\": \"{KEY_ID} and again {KEY_ID}\"}}");
+        let found = crate::rules::testing::lint_text("s.json", &text);
+        let leaks: Vec<_> = found
+            .iter()
+            .filter(|d| d.rule.code == CREDENTIALS_IN_SPEC.code)
+            .collect();
+        assert_eq!(leaks.len(), 2);
+        assert_ne!(leaks[0].primary().span, leaks[1].primary().span);
+        assert!(!leaks[0].file().text.contains(KEY_ID));
+        // A key that is itself a key ID is found too.
+        let text = format!("{{\"name\": \"x\", \"tags\": {{\"{KEY_ID}\": \"x\"}}}}");
+        let found = crate::rules::testing::lint_text("s.json", &text);
+        assert!(
+            found
+                .iter()
+                .any(|d| d.rule.code == CREDENTIALS_IN_SPEC.code)
+        );
+        assert!(found.iter().all(|d| !d.file().text.contains(KEY_ID)));
+    }
+
+    /// Separators on separators (`a=a=a=…`) and prefixes on prefixes are
+    /// each read once (were they not, a megabyte of them would take hours
+    /// here): one token in a run of prefixes, nothing in the rest.
+    #[test]
+    fn hostile_strings_are_read_once() {
+        assert!(secrets_in(&"a=".repeat(500_000)).is_empty());
+        assert!(secrets_in(&":".repeat(1_000_000)).is_empty());
+        let tokens = secrets_in(&"IQoJb3JpZ2luX2Vj".repeat(60_000));
+        assert_eq!(tokens.len(), 1);
     }
 
     #[test]

@@ -59,7 +59,7 @@ pub fn validate_where(
         // cost the document's size squared.
         if found.len() >= MAX_REPORTED {
             let bare = bare_problems(error);
-            unreported += bare.len();
+            unreported += bare.iter().filter(|p| report_at(&p.pointer)).count();
             found.extend(bare.into_iter().map(|p| (p, None)));
             return;
         }
@@ -67,7 +67,10 @@ pub fn validate_where(
         let room = MAX_REPORTED - found.len();
         let problems = report(root, schema, error, &mut scratch, yaml, room);
         let findings = scratch.into_diagnostics();
-        unreported += problems.len() - findings.len();
+        unreported += problems[findings.len()..]
+            .iter()
+            .filter(|p| report_at(&p.pointer))
+            .count();
         found.extend(
             problems.into_iter().zip(
                 findings

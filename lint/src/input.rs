@@ -29,7 +29,7 @@ impl Default for Limits {
 /// are refused before anything is read, and no read goes past the limit,
 /// so that `/dev/zero` or an endless pipe cannot exhaust memory.
 pub fn read(path: &Path, named: bool, limits: Limits) -> Result<SourceFile, Error> {
-    let meta = std::fs::metadata(path).map_err(|source| match source.kind() {
+    let failed = |source: std::io::Error| match source.kind() {
         std::io::ErrorKind::NotFound => Error::NotFound {
             path: path.to_path_buf(),
         },
@@ -37,7 +37,11 @@ pub fn read(path: &Path, named: bool, limits: Limits) -> Result<SourceFile, Erro
             path: path.to_path_buf(),
             source,
         },
-    })?;
+    };
+    let file = open(path).map_err(failed)?;
+    // What was opened, not what the path named a moment before: a pipe put
+    // in a file's place in between is seen for what it is.
+    let meta = file.metadata().map_err(failed)?;
     if let Some(kind) = not_a_file(&meta, named) {
         return Err(Error::NotAFile {
             path: path.to_path_buf(),
@@ -47,21 +51,56 @@ pub fn read(path: &Path, named: bool, limits: Limits) -> Result<SourceFile, Erro
     if meta.is_file() && meta.len() > limits.max_file_size {
         return Err(too_large(path, limits));
     }
-    let file = std::fs::File::open(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let file = if meta.is_file() {
+        blocking(file).map_err(failed)?
+    } else {
+        // A pipe the user named: opened again the usual way, which waits for
+        // its writer as any reader would.
+        drop(file);
+        std::fs::File::open(path).map_err(failed)?
+    };
     let mut bytes = Vec::new();
     file.take(limits.max_file_size.saturating_add(1))
         .read_to_end(&mut bytes)
-        .map_err(|source| Error::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        .map_err(failed)?;
     if bytes.len() as u64 > limits.max_file_size {
         return Err(too_large(path, limits));
     }
     Ok(SourceFile::from_bytes(path, bytes))
+}
+
+/// Opens without blocking: opening a pipe waits for its writer, and the
+/// type is only known once it is open.
+#[cfg(unix)]
+fn open(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::File::open(path)
+}
+
+/// Reads of a file block again, as reads of files do.
+#[cfg(unix)]
+fn blocking(file: std::fs::File) -> std::io::Result<std::fs::File> {
+    use std::os::fd::AsRawFd;
+    let fd = file.as_raw_fd();
+    // SAFETY: fcntl on a descriptor this function owns, with valid flags.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    if flags < 0 || unsafe { libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(file)
+}
+
+#[cfg(not(unix))]
+fn blocking(file: std::fs::File) -> std::io::Result<std::fs::File> {
+    Ok(file)
 }
 
 fn too_large(path: &Path, limits: Limits) -> Error {
