@@ -314,3 +314,186 @@ fn iam_lint_takes_policies_from_directories_and_says_what_it_skipped() {
         result.stdout
     );
 }
+
+/// The inputs that crashed, exhausted memory or took minutes, each in a
+/// file of its own: every one ends with findings, within a memory bound,
+/// and far within a minute (the bound is a hang's, not a benchmark's:
+/// `scripts/bench.py` gives the figures).
+#[cfg(unix)]
+#[test]
+fn hostile_sizes_end_in_findings_within_bounds() {
+    use serde_json::{Value, json};
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: String| std::fs::write(dir.path().join(name), text).unwrap();
+    let spec: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("fixtures/clusters/default.cluster.json")).unwrap(),
+    )
+    .unwrap();
+    let with = |edit: &dyn Fn(&mut Value)| {
+        let mut s = spec.clone();
+        s.as_object_mut().unwrap().remove("iam");
+        edit(&mut s);
+        s.to_string()
+    };
+    // 100,000 tags (duplicate-key and tag checks were quadratic).
+    write(
+        "tags.cluster.json",
+        with(&|s| {
+            s["tags"] = Value::Object(
+                (0..100_000)
+                    .map(|i| (format!("key-{i:06}"), json!("v")))
+                    .collect(),
+            )
+        }),
+    );
+    // A 1 MB value where a did-you-mean is looked for.
+    write(
+        "value.cluster.json",
+        with(&|s| s["nodePools"][1]["instanceType"] = json!("x".repeat(1_000_000))),
+    );
+    // 10,000 pools on one line (the human format aborted).
+    write(
+        "pools.cluster.json",
+        with(&|s| {
+            s["nodePools"] = Value::Array(
+                (0..10_000)
+                    .map(|i| json!({"name": format!("p{i}"), "role": "worker", "size": 1, "instanceType": "m7i.large"}))
+                    .collect(),
+            )
+        }),
+    );
+    // Anchors nested on every level, and no alias (memory grew without
+    // bound).
+    let mut yaml = String::new();
+    for depth in 0..120 {
+        yaml.push_str(&"  ".repeat(depth));
+        yaml.push_str(&format!("k{depth}: &a{depth}\n"));
+        for i in 0..300 {
+            yaml.push_str(&"  ".repeat(depth + 1));
+            yaml.push_str(&format!("v{i}: {i}\n"));
+        }
+    }
+    write("anchors.cluster.yaml", yaml);
+    // 10,000 statements (the redundancy analysis was quadratic or worse).
+    let statements: Vec<Value> = (0..10_000)
+        .map(|i| {
+            json!({"Effect": "Allow", "Action": ["ec2:DescribeVpcs", format!("s3:Get{}*", i % 50)],
+                   "Resource": format!("arn:aws:s3:::bucket-{}/*", i % 100)})
+        })
+        .collect();
+    write(
+        "statements.json",
+        json!({"Version": "2012-10-17", "Statement": statements}).to_string(),
+    );
+    // Two long wildcard patterns against each other (iam check allocated
+    // gigabytes).
+    let long = format!("arn:aws:s3:::{}*", "a?".repeat(1_000));
+    write(
+        "granted.json",
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": long}]})
+            .to_string(),
+    );
+    write(
+        "required.txt",
+        format!("s3:GetObject arn:aws:s3:::*{}\n", "?b".repeat(1_000)),
+    );
+    // A policy that is not UTF-8.
+    std::fs::write(
+        dir.path().join("latin1.json"),
+        b"{\"Version\": \"2012-10-17\", \"Id\": \"caf\xe9\"}",
+    )
+    .unwrap();
+
+    let cases: &[&[&str]] = &[
+        &["lint", "tags.cluster.json"],
+        &["lint", "value.cluster.json"],
+        &["lint", "pools.cluster.json"],
+        &["lint", "anchors.cluster.yaml"],
+        &["iam", "lint", "statements.json"],
+        &[
+            "iam",
+            "check",
+            "--granted",
+            "granted.json",
+            "--required",
+            "required.txt",
+        ],
+        &["iam", "lint", "latin1.json"],
+    ];
+    for args in cases {
+        for format in ["human", "json", "sarif", "github"] {
+            let mut all = args.to_vec();
+            all.extend(["--format", format]);
+            let (code, took, peak) = common::run_measured(&all, dir.path());
+            assert!([0, 1].contains(&code), "{all:?}: exit {code}");
+            assert!(
+                took < std::time::Duration::from_secs(30),
+                "{all:?}: {took:?}"
+            );
+            assert!(peak < 400 << 20, "{all:?}: {} MiB", peak >> 20);
+        }
+    }
+    // The policy's bad byte is a finding at it, not silently replaced.
+    let result = run_in(
+        dir.path(),
+        &["iam", "lint", "latin1.json", "--format", "json"],
+    );
+    let report: Value = serde_json::from_str(&result.stdout).unwrap();
+    let first = &report["diagnostics"][0];
+    assert_eq!(first["code"], "spec/syntax", "{}", result.stdout);
+    assert_eq!(first["location"]["offset"], 36);
+    assert_eq!(first["location"]["length"], 1);
+}
+
+/// The human format wraps to `COLUMNS`.
+#[test]
+fn the_human_format_wraps_to_columns() {
+    let output = binary()
+        .args([
+            "lint",
+            "fixtures/clusters/broken/pools/master-size.cluster.json",
+        ])
+        .env("COLUMNS", "50")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let help = stdout
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with("help:"));
+    // A word or code span longer than a line stands alone on its line.
+    for line in help.take_while(|l| !l.is_empty()) {
+        let unbreakable = !line.trim_start().trim_start_matches("help: ").contains(' ');
+        assert!(
+            line.chars().count() <= 50 || unbreakable,
+            "{line:?} in\n{stdout}"
+        );
+    }
+    assert!(stdout.lines().any(|l| l.trim_start().starts_with("help:")));
+}
+
+/// SARIF is written as it is made: a large run needs about the memory of
+/// its JSON report, not many times it.
+#[cfg(unix)]
+#[test]
+fn sarif_of_many_files_needs_no_more_memory_than_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = std::fs::read_to_string(
+        root().join("fixtures/clusters/broken/pools/master-size.cluster.json"),
+    )
+    .unwrap();
+    for i in 0..3000 {
+        std::fs::write(dir.path().join(format!("s{i}.cluster.json")), &spec).unwrap();
+    }
+    let peak = |format: &str| {
+        let (code, _, peak) = common::run_measured(&["lint", ".", "--format", format], dir.path());
+        assert_eq!(code, 1);
+        peak
+    };
+    let (json, sarif) = (peak("json"), peak("sarif"));
+    assert!(
+        sarif < json + json / 2 + (8 << 20),
+        "SARIF {} MiB, JSON {} MiB",
+        sarif >> 20,
+        json >> 20
+    );
+}

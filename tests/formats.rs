@@ -355,4 +355,33 @@ fn every_format_reports_the_same_positions() {
     };
     assert_eq!(size("lf.cluster.json"), size("crlf.cluster.json"));
     assert!(size("cr.cluster.json").iter().all(|(line, _)| *line == 1));
+    // SARIF's offsets count code points, as its `columnKind` says: on the
+    // line with `éé☕☕` before the finding, they are the bytes' count less
+    // what the multibyte characters take beyond one each.
+    let sarif = common::run_in(
+        dir.path(),
+        &["lint", "wide.cluster.json", "--format", "sarif"],
+    )
+    .stdout;
+    let json = common::run_in(
+        dir.path(),
+        &["lint", "wide.cluster.json", "--format", "json"],
+    )
+    .stdout;
+    let sarif: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let text = &variants[3].1;
+    for (r, d) in sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(json["diagnostics"].as_array().unwrap())
+    {
+        let bytes = d["location"]["offset"].as_u64().unwrap() as usize;
+        let chars = text[..bytes].chars().count() as u64;
+        assert_eq!(
+            r["locations"][0]["physicalLocation"]["region"]["charOffset"],
+            chars
+        );
+    }
 }

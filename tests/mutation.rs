@@ -23,7 +23,7 @@ use awscluster_lint::report::{self, Format, Style};
 use awscluster_lint::run::{self, Outcome, Request};
 use serde_json::{Value, json};
 
-use common::root;
+use common::{root, run_measured};
 
 /// xorshift64*: the same mutants on every run.
 struct Rng(u64);
@@ -295,33 +295,6 @@ fn check_reports(outcome: &Outcome, what: &str, sarif_schema: Option<&jsonschema
     }
 }
 
-/// The binary's run of `args`, with its peak memory.
-#[expect(
-    clippy::zombie_processes,
-    reason = "wait4 reaps the child, to read its peak memory"
-)]
-fn run_measured(args: &[&str], dir: &Path) -> (i32, u64) {
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_awscluster"))
-        .args(args)
-        .current_dir(dir)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: waits for our own child, with valid pointers.
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(waited, pid);
-    let code = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else {
-        -libc::WTERMSIG(status)
-    };
-    (code, usage.ru_maxrss as u64 * 1024)
-}
-
 #[test]
 fn mutated_inputs_keep_the_contract_in_every_format() {
     let budget = Duration::from_secs(60);
@@ -419,7 +392,7 @@ fn mutated_inputs_keep_the_contract_in_every_format() {
                 "iam lint",
             ),
         ] {
-            let (code, peak) = run_measured(&args, dir.path());
+            let (code, _, peak) = run_measured(&args, dir.path());
             assert!(
                 [0, 1, 2].contains(&code),
                 "{what} --format {format}: exit {code}"

@@ -54,3 +54,35 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Run {
 pub fn run(args: &[&str]) -> Run {
     run_in(&root(), args)
 }
+
+/// Runs `awscluster args...` in `dir`, its output thrown away, and returns
+/// its exit status (a negative signal number if killed), its wall time and
+/// its peak memory in bytes.
+#[cfg(unix)]
+#[expect(
+    clippy::zombie_processes,
+    reason = "wait4 reaps the child, to read its peak memory"
+)]
+pub fn run_measured(args: &[&str], dir: &Path) -> (i32, std::time::Duration, u64) {
+    let started = std::time::Instant::now();
+    let child = Command::new(env!("CARGO_BIN_EXE_awscluster"))
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary runs");
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is valid, and wait4 is given our own
+    // child and valid pointers.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(waited, pid);
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -libc::WTERMSIG(status)
+    };
+    (code, started.elapsed(), usage.ru_maxrss as u64 * 1024)
+}
