@@ -59,7 +59,14 @@ pub fn read(path: &Path, named: bool, limits: Limits) -> Result<SourceFile, Erro
         drop(file);
         std::fs::File::open(path).map_err(failed)?
     };
-    let mut bytes = Vec::new();
+    // Sized from fstat, so a file is read in one call rather than in
+    // doubling chunks; a pipe's size is unknown.
+    let expected = if meta.is_file() {
+        meta.len() as usize
+    } else {
+        0
+    };
+    let mut bytes = Vec::with_capacity(expected.saturating_add(1));
     file.take(limits.max_file_size.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(failed)?;

@@ -6,6 +6,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// `work` applied to every item, on as many threads as there are cores
 /// (and items). A panic in a worker is raised again here.
 pub fn map<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    // One item, the usual pre-commit call, needs no thread and no look at
+    // the cgroup's CPU quota.
+    if items.len() <= 1 {
+        return items.iter().map(work).collect();
+    }
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(items.len());
