@@ -7,6 +7,8 @@ use super::{Diagnostic, Rule, SourceFile, Span};
 pub struct Sink {
     file: Arc<SourceFile>,
     out: Vec<Diagnostic>,
+    /// Where the file holds secrets: no excerpt of it may show them.
+    secrets: Vec<Span>,
 }
 
 impl Sink {
@@ -14,6 +16,7 @@ impl Sink {
         Sink {
             file,
             out: Vec::new(),
+            secrets: Vec::new(),
         }
     }
 
@@ -46,8 +49,26 @@ impl Sink {
         &self.out
     }
 
+    /// Marks a secret in the file: every excerpt of the file, in every
+    /// finding and every format, shows it masked.
+    pub fn mask(&mut self, secret: Span) {
+        self.secrets.push(secret);
+    }
+
+    /// The findings, their excerpts of this file masked where it holds
+    /// secrets (reports quote the source, and a secret must not travel
+    /// further, into CI logs, whichever finding's excerpt would show it).
     pub fn into_diagnostics(self) -> Vec<Diagnostic> {
-        self.out
+        let mut out = self.out;
+        if !self.secrets.is_empty() {
+            let masked = Arc::new(self.file.masked(&self.secrets));
+            for label in out.iter_mut().flat_map(|d| d.labels.iter_mut()) {
+                if Arc::ptr_eq(&label.file, &self.file) {
+                    label.file = Arc::clone(&masked);
+                }
+            }
+        }
+        out
     }
 
     /// Adds findings made elsewhere (in other files, say).

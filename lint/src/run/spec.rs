@@ -6,7 +6,6 @@ use std::sync::Arc;
 use crate::diagnostic::Diagnostic;
 use crate::layout::Layout;
 use crate::rules::Section;
-use crate::rules::security::credentials_in_spec::secret_spans;
 use crate::rules::spec::invalid_value::INVALID_VALUE;
 use crate::rules::spec::schema::{self, ProblemKind};
 use crate::rules::{self, Context, Settings, Sink};
@@ -22,10 +21,10 @@ pub fn check_bytes(path: &std::path::Path, bytes: Vec<u8>, settings: &Settings) 
 
 /// Every finding for one spec file, sorted by position.
 ///
-/// The stages stop early where going on would only produce noise: a file
-/// that does not parse gets one syntax finding; a spec that does not match
-/// the schema gets its schema findings (and the checks that work on any
-/// document), not the semantic rules, which assume a well-formed spec.
+/// A file that does not parse gets one syntax finding. Otherwise every
+/// rule runs: the ones that read the document as it is, and the ones that
+/// read the typed spec on every part of it that is well-formed (see
+/// [`read_spec`]), so that one run shows everything.
 pub fn check_spec(file: &Arc<SourceFile>, settings: &Settings) -> Vec<Diagnostic> {
     let mut sink = Sink::new(Arc::clone(file));
     let Some(root) = crate::rules::spec::read_document(file, &mut sink) else {
@@ -33,7 +32,7 @@ pub fn check_spec(file: &Arc<SourceFile>, settings: &Settings) -> Vec<Diagnostic
     };
     rules::run_tree_rules(&root, &mut sink);
     let Some((spec, damaged)) = read_spec(&root, &mut sink) else {
-        return finish(file, &root, sink);
+        return finish(sink);
     };
     let layout = Layout::of(&spec);
     let mut cx = Context {
@@ -55,7 +54,7 @@ pub fn check_spec(file: &Arc<SourceFile>, settings: &Settings) -> Vec<Diagnostic
             settings,
         ));
     }
-    finish(file, &root, sink)
+    finish(sink)
 }
 
 /// Reads the typed spec, reporting every way it does not match the schema;
@@ -236,20 +235,9 @@ fn escape_pointer(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
-/// Masks secrets in every excerpt and orders the findings.
-fn finish(file: &Arc<SourceFile>, root: &source::Node, sink: Sink) -> Vec<Diagnostic> {
+/// Orders the findings (the sink has masked the secrets in their excerpts).
+fn finish(sink: Sink) -> Vec<Diagnostic> {
     let mut diagnostics = sink.into_diagnostics();
-    // Reports quote the source; a secret in it must not travel further
-    // (into CI logs), whichever finding's excerpt would show it.
-    let secrets = secret_spans(root, &file.text);
-    if !secrets.is_empty() {
-        let masked = Arc::new(file.masked(&secrets));
-        for label in diagnostics.iter_mut().flat_map(|d| d.labels.iter_mut()) {
-            if Arc::ptr_eq(&label.file, file) {
-                label.file = Arc::clone(&masked);
-            }
-        }
-    }
     diagnostics.sort_by(Diagnostic::order);
     diagnostics
 }

@@ -136,40 +136,52 @@ fn locate(value: &str, span: Span, text: &str, found: &mut Vec<Leak>) {
     }
 }
 
-/// The spans of every secret in the document, so that reports can mask
-/// them wherever they show the source.
-pub fn secret_spans(root: &Node, text: &str) -> Vec<Span> {
-    leaks(root, text)
-        .into_iter()
-        .filter_map(|l| l.secret)
-        .collect()
-}
-
+/// Reports each credential and masks it in every excerpt of the file,
+/// whatever else is reported there (and whether or not this rule is on).
 pub(crate) fn check(root: &Node, sink: &mut Sink) {
     let file = std::sync::Arc::clone(sink.file());
     for leak in leaks(root, &file.text) {
+        if let Some(secret) = leak.secret {
+            sink.mask(secret);
+        }
         sink.emit(&CREDENTIALS_IN_SPEC, leak.at, leak.message)
             .with_help(HELP);
     }
 }
 
-fn normalized(key: &str) -> String {
-    key.chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
+/// The longest name looked for, normalized (`awssecretaccesskey`).
+const LONGEST_NAME: usize = 18;
+
+/// The last [`LONGEST_NAME`] letters and digits of `name`, lowercase, on
+/// the stack: every key of the document goes through here. `None` when
+/// `name` has more letters and digits than that and `whole` is asked for.
+fn normalized(name: &str, whole: bool) -> Option<([u8; LONGEST_NAME], usize)> {
+    let mut out = [0u8; LONGEST_NAME];
+    let mut len = 0;
+    for b in name.bytes().rev().filter(u8::is_ascii_alphanumeric) {
+        if len == LONGEST_NAME {
+            return if whole { None } else { Some((out, len)) };
+        }
+        len += 1;
+        out[LONGEST_NAME - len] = b.to_ascii_lowercase();
+    }
+    out.copy_within(LONGEST_NAME - len.., 0);
+    Some((out, len))
 }
 
 fn is_credential_field(key: &str) -> bool {
     // Every name it could be has one of these letters: most keys are ruled
     // out without building the normalized form.
-    if key.len() > 64 || !key.bytes().any(|b| matches!(b | 0x20, b'k' | b't')) {
+    if !key.bytes().any(|b| matches!(b | 0x20, b'k' | b't')) {
         return false;
     }
-    let key = normalized(key);
-    ["accesskeyid", "awsaccesskeyid"].contains(&key.as_str())
-        || SECRET_KEY_NAMES.contains(&key.as_str())
-        || SESSION_TOKEN_NAMES.contains(&key.as_str())
+    let Some((buffer, len)) = normalized(key, true) else {
+        return false;
+    };
+    let key = &buffer[..len];
+    [b"accesskeyid".as_slice(), b"awsaccesskeyid"].contains(&key)
+        || SECRET_KEY_NAMES.iter().any(|n| n.as_bytes() == key)
+        || SESSION_TOKEN_NAMES.iter().any(|n| n.as_bytes() == key)
 }
 
 fn is_base64(b: u8) -> bool {
@@ -262,10 +274,17 @@ fn named(before: &str) -> (bool, bool) {
     let start = before
         .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
         .map_or(0, |i| i + 1);
-    let name = normalized(&before[start..]);
+    let Some((buffer, len)) = normalized(&before[start..], false) else {
+        return (false, false);
+    };
+    let name = &buffer[..len];
     (
-        SECRET_KEY_NAMES.iter().any(|n| name.ends_with(n)),
-        SESSION_TOKEN_NAMES.iter().any(|n| name.ends_with(n)),
+        SECRET_KEY_NAMES
+            .iter()
+            .any(|n| name.ends_with(n.as_bytes())),
+        SESSION_TOKEN_NAMES
+            .iter()
+            .any(|n| name.ends_with(n.as_bytes())),
     )
 }
 
@@ -329,6 +348,21 @@ mod tests {
 
     use super::*;
     use crate::rules::testing::{base, fires, quiet, with};
+
+    #[test]
+    fn names_fit_the_normalized_buffer() {
+        let longest = SECRET_KEY_NAMES
+            .iter()
+            .chain(&SESSION_TOKEN_NAMES)
+            .chain(&["accesskeyid", "awsaccesskeyid"])
+            .map(|n| n.len())
+            .max();
+        assert_eq!(longest, Some(LONGEST_NAME));
+        assert!(is_credential_field("AWS_Secret-Access.Key"));
+        assert!(!is_credential_field("my_aws_secret_access_key"));
+        assert_eq!(named("export MY_AWS_SECRET_ACCESS_KEY"), (true, false));
+        assert_eq!(named("x.aws-session_token"), (false, true));
+    }
 
     #[test]
     fn fires_on_keys_secrets_and_credential_fields_without_echoing_them() {
