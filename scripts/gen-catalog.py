@@ -172,16 +172,15 @@ def generate(wheel):
         t = types[name]
         net = t.get("NetworkInfo", {})
         out.append(
-            "    T::new({}, {}, {}, {}, {}, {}, {}, {}, {}),".format(
+            "    T::new({}, {}, {}, {}, {}, {}, {}, {}),".format(
                 rust_str(name),
                 t["VCpuInfo"]["DefaultVCpus"],
                 t["MemoryInfo"]["SizeInMiB"],
                 "false" if name.split(".")[0] in PREVIOUS_GENERATION_FAMILIES else "true",
-                rust_str(",".join(t["ProcessorInfo"]["SupportedArchitectures"])),
+                "true" if any(a.startswith("arm64") for a in t["ProcessorInfo"]["SupportedArchitectures"]) else "false",
                 "true" if "spot" in t.get("SupportedUsageClasses", []) else "false",
                 net.get("MaximumNetworkInterfaces", 0),
                 net.get("Ipv4AddressesPerInterface", 0),
-                rust_str(net.get("NetworkPerformance", "")),
             )
         )
     out += ["];", "", "/// Offerings per Region and zone, as bitsets over TYPES.", "#[rustfmt::skip]", "pub static REGIONS: &[R] = &["]

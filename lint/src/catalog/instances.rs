@@ -1,50 +1,72 @@
 //! EC2 instance types and where they are offered.
 
+/// The longest instance type name the catalog holds. Names are kept in
+/// the entry, not behind a pointer: a static table of 1,400 `&str` needs
+/// as many load-time relocations, a cost every run pays before `main`.
+const NAME_CAPACITY: usize = 24;
+
 /// One instance type, as EC2 describes it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InstanceType {
-    pub name: &'static str,
+    name: [u8; NAME_CAPACITY],
+    name_len: u8,
     pub vcpus: u32,
     pub memory_mib: u64,
     pub current_generation: bool,
-    /// Comma-separated, such as `x86_64` or `arm64`.
-    pub architectures: &'static str,
+    /// Runs arm64 images (Graviton, Apple silicon); the others run x86_64.
+    pub arm64: bool,
     pub spot: bool,
     pub max_network_interfaces: u32,
     pub ipv4_per_interface: u32,
-    pub network_performance: &'static str,
 }
 
 impl InstanceType {
-    /// The family: `m5` for `m5.large`, `u-6tb1` for `u-6tb1.metal`.
-    pub fn family(&self) -> &'static str {
-        self.name.split_once('.').map_or(self.name, |(f, _)| f)
+    /// `m5.large`.
+    pub fn name(&self) -> &str {
+        match std::str::from_utf8(&self.name[..usize::from(self.name_len)]) {
+            Ok(name) => name,
+            // `new` copies a whole `&str`, so this cannot happen.
+            Err(_) => unreachable!("an instance type name is a copied &str"),
+        }
     }
-}
 
-impl InstanceType {
+    /// The family: `m5` for `m5.large`, `u-6tb1` for `u-6tb1.metal`.
+    pub fn family(&self) -> &str {
+        let name = self.name();
+        name.split_once('.').map_or(name, |(f, _)| f)
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub(crate) const fn new(
-        name: &'static str,
+        name: &str,
         vcpus: u32,
         memory_mib: u64,
         current_generation: bool,
-        architectures: &'static str,
+        arm64: bool,
         spot: bool,
         max_network_interfaces: u32,
         ipv4_per_interface: u32,
-        network_performance: &'static str,
     ) -> InstanceType {
+        let bytes = name.as_bytes();
+        // Evaluated when the catalog is compiled: a longer name fails the
+        // build, not a run.
+        assert!(bytes.len() <= NAME_CAPACITY, "raise NAME_CAPACITY");
+        let mut inline = [0u8; NAME_CAPACITY];
+        let mut i = 0;
+        while i < bytes.len() {
+            inline[i] = bytes[i];
+            i += 1;
+        }
         InstanceType {
-            name,
+            name: inline,
+            name_len: bytes.len() as u8,
             vcpus,
             memory_mib,
             current_generation,
-            architectures,
+            arm64,
             spot,
             max_network_interfaces,
             ipv4_per_interface,
-            network_performance,
         }
     }
 }
@@ -81,7 +103,7 @@ impl InstanceCatalog {
     }
 
     fn index(&self, name: &str) -> Option<usize> {
-        self.types.binary_search_by(|t| t.name.cmp(name)).ok()
+        self.types.binary_search_by(|t| t.name().cmp(name)).ok()
     }
 
     pub fn get(&self, name: &str) -> Option<&'static InstanceType> {
@@ -93,7 +115,7 @@ impl InstanceCatalog {
     }
 
     pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.types.iter().map(|t| t.name)
+        self.types.iter().map(InstanceType::name)
     }
 
     pub fn regions(&self) -> impl Iterator<Item = &'static str> + '_ {
@@ -141,7 +163,7 @@ mod tests {
     #[test]
     fn types_are_sorted_for_binary_search_and_bitsets_fit() {
         let c = catalog();
-        assert!(c.types().windows(2).all(|w| w[0].name < w[1].name));
+        assert!(c.types().windows(2).all(|w| w[0].name() < w[1].name()));
         let words = c.types().len().div_ceil(64);
         for region in crate::catalog::generated::REGIONS {
             assert_eq!(region.offered.len(), words, "{}", region.name);

@@ -126,11 +126,11 @@ mod tests {
         // Every code a class maps to has a default in the table.
         for t in crate::catalog::instances().types() {
             for spot in [false, true] {
-                if let Some(code) = vcpu_quota_code(t.name, spot) {
+                if let Some(code) = vcpu_quota_code(t.name(), spot) {
                     assert!(
                         quota(code).is_some(),
                         "{code} for {} has no default",
-                        t.name
+                        t.name()
                     );
                 }
             }

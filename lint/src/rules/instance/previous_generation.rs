@@ -49,7 +49,8 @@ pub(crate) fn check(cx: &mut Context) {
             u.instance_type.span,
             format!(
                 "`{}` ({}) is of a previous-generation family",
-                t.name, u.owner
+                t.name(),
+                u.owner
             ),
         );
         match successor(t) {
@@ -80,18 +81,18 @@ fn parts(family: &str) -> Option<(&str, u32, &str)> {
 /// (`a`) for x86; Graviton (`g`) for Arm.
 pub fn successor(t: &InstanceType) -> Option<&'static str> {
     let (class, _, _) = parts(t.family())?;
-    let size = t.name.split_once('.')?.1;
-    let arm = t.architectures.contains("arm64");
+    let size = t.name().split_once('.')?.1;
+    let arm = t.arm64;
     let preference: &[&str] = if arm { &["g"] } else { &["i", "", "a"] };
     catalog::instances()
         .types()
         .iter()
-        .filter(|c| c.current_generation && c.architectures.contains("arm64") == arm)
-        .filter(|c| c.name.split_once('.').map(|(_, s)| s) == Some(size))
+        .filter(|c| c.current_generation && c.arm64 == arm)
+        .filter(|c| c.name().split_once('.').map(|(_, s)| s) == Some(size))
         .filter_map(|c| {
             let (c_class, generation, attributes) = parts(c.family())?;
             let rank = preference.iter().position(|p| *p == attributes)?;
-            (c_class == class && !c.family().contains('-')).then_some((generation, rank, c.name))
+            (c_class == class && !c.family().contains('-')).then_some((generation, rank, c.name()))
         })
         .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)))
         .map(|(_, _, name)| name)
@@ -164,15 +165,15 @@ mod tests {
         for t in c.types().iter().filter(|t| !t.current_generation) {
             if let Some(s) = super::successor(t) {
                 let newer = c.get(s).unwrap();
-                assert!(newer.current_generation, "{} -> {s}", t.name);
-                assert_eq!(t.name.split('.').nth(1), s.split('.').nth(1));
-                assert_eq!(&t.name[..1], &s[..1]);
+                assert!(newer.current_generation, "{} -> {s}", t.name());
+                assert_eq!(t.name().split('.').nth(1), s.split('.').nth(1));
+                assert_eq!(&t.name()[..1], &s[..1]);
             }
         }
         assert!(
             c.types()
                 .iter()
-                .any(|t| t.name == "m5.large" && t.current_generation)
+                .any(|t| t.name() == "m5.large" && t.current_generation)
         );
     }
 }

@@ -37,7 +37,7 @@ pub(crate) fn check(cx: &mut Context) {
             cx.emit(
                 &SPOT_UNSUPPORTED,
                 u.instance_type.span,
-                format!("`{}` ({}) is not sold as spot", t.name, u.owner),
+                format!("`{}` ({}) is not sold as spot", t.name(), u.owner),
             )
             .with_help("choose a type that supports spot, or run the pool on-demand");
         }
@@ -64,9 +64,9 @@ mod tests {
         let on_demand_only = c
             .types()
             .iter()
-            .find(|t| !t.spot && c.offered_in_region(t.name, "us-east-1") == Some(true))
+            .find(|t| !t.spot && c.offered_in_region(t.name(), "us-east-1") == Some(true))
             .expect("an on-demand-only type in us-east-1");
-        fires(&SPOT_UNSUPPORTED, &spot_pool(on_demand_only.name));
+        fires(&SPOT_UNSUPPORTED, &spot_pool(on_demand_only.name()));
     }
 
     #[test]

@@ -28,7 +28,7 @@ pub fn peak_vcpus(cx: &Context, spot: bool) -> BTreeMap<&'static str, VcpuUse> {
         let Some(t) = catalog.get(*u.instance_type) else {
             continue;
         };
-        let Some(code) = catalog::vcpu_quota_code(t.name, spot) else {
+        let Some(code) = catalog::vcpu_quota_code(t.name(), spot) else {
             continue;
         };
         let instances = u.count + u32::from(u.surges);
