@@ -25,16 +25,23 @@ struct Report<'a> {
     diagnostics: Diagnostics<'a>,
 }
 
-/// The findings, serialized one by one as the writer takes them, so that
-/// a large run's report costs no memory of its own.
+/// The findings, one compact line each (for `grep` as much as for
+/// parsers). They are serialized on every core a window at a time, so a
+/// large run's report is quick and costs only one window's memory.
 struct Diagnostics<'a>(&'a [Diagnostic]);
+
+const WINDOW: usize = 4096;
 
 impl Serialize for Diagnostics<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeSeq;
+        use serde::ser::{Error, SerializeSeq};
         let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
-        for d in self.0 {
-            seq.serialize_element(&diagnostic(d))?;
+        for window in self.0.chunks(WINDOW) {
+            let lines =
+                crate::run::pool::map(window, |d| serde_json::value::to_raw_value(&diagnostic(d)));
+            for line in lines {
+                seq.serialize_element(&line.map_err(S::Error::custom)?)?;
+            }
         }
         seq.end()
     }
@@ -86,7 +93,7 @@ struct JsonLabel<'a> {
     primary: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 struct Location {
     file: String,
     start: Position,
@@ -95,7 +102,7 @@ struct Location {
     length: u32,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 struct Position {
     line: usize,
     column: usize,
@@ -119,22 +126,26 @@ fn location(label: &Label) -> Location {
 }
 
 fn diagnostic(d: &Diagnostic) -> JsonDiagnostic<'_> {
+    let labels: Vec<JsonLabel> = d
+        .labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| JsonLabel {
+            location: location(l),
+            message: l.message.as_deref(),
+            primary: i == 0,
+        })
+        .collect();
     JsonDiagnostic {
         code: d.rule.code,
         severity: d.severity,
         message: &d.message,
         help: d.help.as_deref(),
-        location: location(d.primary()),
-        labels: d
-            .labels
-            .iter()
-            .enumerate()
-            .map(|(i, l)| JsonLabel {
-                location: location(l),
-                message: l.message.as_deref(),
-                primary: i == 0,
-            })
-            .collect(),
+        // The primary label's, already worked out.
+        location: labels
+            .first()
+            .map_or_else(|| location(d.primary()), |l| l.location.clone()),
+        labels,
     }
 }
 

@@ -77,7 +77,7 @@ pub fn report<'c>(
                 ),
             );
             d.with_help(format!(
-                "{} before the cluster grows; the account's current usage counts too (`awscluster preflight` adds it)",
+                "{} before the cluster grows; the account's current usage counts too",
                 increase()
             ));
             d
@@ -95,7 +95,7 @@ pub fn report<'c>(
                 ),
             );
             d.with_help(format!(
-                "give the account's value in awscluster.toml: [quotas] \"{}\" = <value> (the Service Quotas console shows it, or `aws service-quotas get-service-quota --service-code {} --quota-code {}`); `awscluster preflight` reads it from the account",
+                "give the account's value in awscluster.toml: [quotas] \"{}\" = <value> (the Service Quotas console shows it, or `aws service-quotas get-service-quota --service-code {} --quota-code {}`)",
                 quota.code, quota.service, quota.code
             ));
             d

@@ -10,8 +10,7 @@ declare_rule! {
     /// `awscluster.toml`'s `[quotas]`: a warning when the cluster alone uses
     /// 80% of it or more (awslimitchecker's threshold), without exceeding
     /// it (that is the quota's own rule, an error). The account's current
-    /// usage counts too, but offline it is not known: `awscluster preflight`
-    /// adds it.
+    /// usage counts too, but offline it is not known: leave room for it.
     ///
     /// ## Why it matters
     /// A quota nearly used up by one cluster fails the next change: a pool

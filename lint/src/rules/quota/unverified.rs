@@ -14,8 +14,7 @@ declare_rule! {
     /// ## Why it matters
     /// When the real value is lower than the need, provisioning fails
     /// halfway (`VcpuLimitExceeded`, `AddressLimitExceeded`). Give the real
-    /// values in `awscluster.toml` and the quota rules decide; `awscluster
-    /// preflight` reads them from the account.
+    /// values in `awscluster.toml` and the quota rules decide.
     ///
     /// ## Example
     /// ```toml
