@@ -13,9 +13,19 @@
 //! from a required policy): it is allowed when the granting statement's
 //! resources cover all of it, and denied when a denying statement's
 //! resources meet any of it.
+//!
+//! Resources are decided by the action's resource types, as the Service
+//! Authorization Reference lists them. An action with none (such as
+//! `ec2:DescribeVpcs`) names no resource: "you must specify all resources
+//! (`*`)", so a statement applies to it only when its `Resource` matches
+//! `*` itself, and a `NotResource` only when it does not (an `Allow` with
+//! `NotResource: arn:aws:s3:::secret/*` grants it; a `Deny` on
+//! `arn:aws:s3:::audit-logs/*` does not deny it). An action asked on `*`
+//! that has resource types is asked on every ARN of those types: a
+//! statement about other kinds of resource does not touch it.
 
-use super::policy::{Condition, Effect, Policy, Statement};
-use super::{arn, pattern};
+use super::policy::{Condition, Effect, Policy, Statement, Values};
+use super::{arn, catalog, pattern};
 
 /// The answer for one action on one resource (pattern).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -145,6 +155,7 @@ impl<'p> Granted<'p> {
         let mut allowed = Vec::new();
         let mut conditional = Vec::new();
         let mut elsewhere = Vec::new();
+        let target = Target::of(action, resource);
         for i in self.matching(action) {
             let r = &self.statements[i];
             let statement = r.statement;
@@ -158,7 +169,7 @@ impl<'p> Granted<'p> {
                     .all(|c| given.iter().any(|g| same_condition(c, g))),
                 Effect::Deny => !statement.conditions.is_empty(),
             };
-            match (**effect, reach(statement, resource), conditioned) {
+            match (**effect, reach(statement, &target), conditioned) {
                 (Effect::Deny, Reach::None, _) => {}
                 (Effect::Deny, _, false) => denied.push(*r),
                 (Effect::Deny, _, true) => maybe_denied.push(*r),
@@ -213,26 +224,71 @@ enum Reach {
     None,
 }
 
-fn reach(statement: &Statement, resource: &str) -> Reach {
+/// What a request reaches, by the action's resource types.
+enum Target {
+    /// The action has no resource types: its requests name no resource,
+    /// and only a statement about `*` itself applies to them.
+    Unnamed,
+    /// The ARN patterns the request names: the requested resource, or for
+    /// an action with resource types asked on `*`, each type's ARN format.
+    Arns(Vec<String>),
+}
+
+impl Target {
+    fn of(action: &str, resource: &str) -> Target {
+        match catalog::catalog().action(action) {
+            Some((_, a)) if a.star_only() => Target::Unnamed,
+            Some((service, a)) if resource == "*" => {
+                let arns: Vec<String> = service
+                    .resource_types(a)
+                    .map(|(r, _)| pattern::arn_format_pattern(r.arn).into_owned())
+                    .collect();
+                if arns.is_empty() {
+                    Target::Arns(vec![resource.to_string()])
+                } else {
+                    Target::Arns(arns)
+                }
+            }
+            // Not in the catalog (or a wildcard): the resource as asked.
+            _ => Target::Arns(vec![resource.to_string()]),
+        }
+    }
+}
+
+fn reach(statement: &Statement, target: &Target) -> Reach {
     let Some(values) = &statement.resources else {
         // Trust policies have no Resource: they apply to their role.
         return Reach::All;
     };
-    if values.negated {
-        // NotResource: everything but the list.
-        if values.items.iter().any(|p| arn::covers(p, resource)) {
-            Reach::None
-        } else if values.items.iter().any(|p| arn::intersects(p, resource)) {
-            Reach::Some
-        } else {
-            Reach::All
+    match target {
+        Target::Unnamed => {
+            let listed = values.items.iter().any(|p| pattern::matches(p, "*"));
+            if listed != values.negated {
+                Reach::All
+            } else {
+                Reach::None
+            }
         }
-    } else if values.items.iter().any(|p| arn::covers(p, resource)) {
-        Reach::All
-    } else if values.items.iter().any(|p| arn::intersects(p, resource)) {
-        Reach::Some
-    } else {
-        Reach::None
+        Target::Arns(arns) => {
+            let mut reaches = arns.iter().map(|a| reach_arn(values, a));
+            let first = reaches.next().unwrap_or(Reach::None);
+            reaches.fold(first, |a, b| if a == b { a } else { Reach::Some })
+        }
+    }
+}
+
+/// How a `Resource` (or `NotResource`) list relates to one ARN pattern.
+fn reach_arn(values: &Values, resource: &str) -> Reach {
+    let covered = values.items.iter().any(|p| arn::covers(p, resource));
+    let met = covered || values.items.iter().any(|p| arn::intersects(p, resource));
+    match (values.negated, covered, met) {
+        // NotResource: everything but the list.
+        (true, true, _) => Reach::None,
+        (true, false, true) => Reach::Some,
+        (true, false, false) => Reach::All,
+        (false, true, _) => Reach::All,
+        (false, false, true) => Reach::Some,
+        (false, false, false) => Reach::None,
     }
 }
 
@@ -457,6 +513,148 @@ mod tests {
             "*",
             Decision::NotGranted,
             &[],
+        ),
+        // Every combination of {Allow, Deny} x {Resource, NotResource} x
+        // {an action with resource types, one with none} x {asked on `*`,
+        // on an ARN}, the statement about `arn:aws:s3:::audit-logs/*`
+        // (beside an `Allow *` for the denies). An action with no resource
+        // types names no resource: only a statement about `*` itself
+        // applies to it, whatever ARN it is asked on.
+        (
+            r#"{"Sid":"S","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::audit-logs/*"}"#,
+            "s3:GetObject",
+            "*",
+            Decision::AllowedOnOtherResources,
+            &["S"],
+        ),
+        (
+            r#"{"Sid":"S","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::audit-logs/*"}"#,
+            "s3:GetObject",
+            "arn:aws:s3:::audit-logs/x",
+            Decision::Allowed,
+            &["S"],
+        ),
+        (
+            r#"{"Sid":"S","Effect":"Allow","Action":"ec2:DescribeVpcs","Resource":"arn:aws:s3:::audit-logs/*"}"#,
+            "ec2:DescribeVpcs",
+            "*",
+            Decision::AllowedOnOtherResources,
+            &["S"],
+        ),
+        (
+            r#"{"Sid":"S","Effect":"Allow","Action":"ec2:DescribeVpcs","Resource":"arn:aws:s3:::audit-logs/*"}"#,
+            "ec2:DescribeVpcs",
+            "arn:aws:s3:::audit-logs/x",
+            Decision::AllowedOnOtherResources,
+            &["S"],
+        ),
+        (
+            r#"{"Sid":"S","Effect":"Allow","Action":"s3:GetObject","NotResource":"arn:aws:s3:::audit-logs/*"}"#,
+            "s3:GetObject",
+            "*",
+            Decision::AllowedOnOtherResources,
+            &["S"],
+        ),
+        (
+            r#"{"Sid":"S","Effect":"Allow","Action":"s3:GetObject","NotResource":"arn:aws:s3:::audit-logs/*"}"#,
+            "s3:GetObject",
+            "arn:aws:s3:::audit-logs/x",
+            Decision::AllowedOnOtherResources,
+            &["S"],
+        ),
+        (
+            r#"{"Sid":"S","Effect":"Allow","Action":"ec2:DescribeVpcs","NotResource":"arn:aws:s3:::audit-logs/*"}"#,
+            "ec2:DescribeVpcs",
+            "*",
+            Decision::Allowed,
+            &["S"],
+        ),
+        (
+            r#"{"Sid":"S","Effect":"Allow","Action":"ec2:DescribeVpcs","NotResource":"arn:aws:s3:::audit-logs/*"}"#,
+            "ec2:DescribeVpcs",
+            "arn:aws:s3:::audit-logs/x",
+            Decision::Allowed,
+            &["S"],
+        ),
+        (
+            r#"{"Sid":"A","Effect":"Allow","Action":"*","Resource":"*"},{"Sid":"S","Effect":"Deny","Action":"s3:GetObject","Resource":"arn:aws:s3:::audit-logs/*"}"#,
+            "s3:GetObject",
+            "*",
+            Decision::Denied,
+            &["S"],
+        ),
+        (
+            r#"{"Sid":"A","Effect":"Allow","Action":"*","Resource":"*"},{"Sid":"S","Effect":"Deny","Action":"s3:GetObject","Resource":"arn:aws:s3:::audit-logs/*"}"#,
+            "s3:GetObject",
+            "arn:aws:s3:::audit-logs/x",
+            Decision::Denied,
+            &["S"],
+        ),
+        (
+            r#"{"Sid":"A","Effect":"Allow","Action":"*","Resource":"*"},{"Sid":"S","Effect":"Deny","Action":"ec2:DescribeVpcs","Resource":"arn:aws:s3:::audit-logs/*"}"#,
+            "ec2:DescribeVpcs",
+            "*",
+            Decision::Allowed,
+            &["A"],
+        ),
+        (
+            r#"{"Sid":"A","Effect":"Allow","Action":"*","Resource":"*"},{"Sid":"S","Effect":"Deny","Action":"ec2:DescribeVpcs","Resource":"arn:aws:s3:::audit-logs/*"}"#,
+            "ec2:DescribeVpcs",
+            "arn:aws:s3:::audit-logs/x",
+            Decision::Allowed,
+            &["A"],
+        ),
+        (
+            r#"{"Sid":"A","Effect":"Allow","Action":"*","Resource":"*"},{"Sid":"S","Effect":"Deny","Action":"s3:GetObject","NotResource":"arn:aws:s3:::audit-logs/*"}"#,
+            "s3:GetObject",
+            "*",
+            Decision::Denied,
+            &["S"],
+        ),
+        (
+            r#"{"Sid":"A","Effect":"Allow","Action":"*","Resource":"*"},{"Sid":"S","Effect":"Deny","Action":"s3:GetObject","NotResource":"arn:aws:s3:::audit-logs/*"}"#,
+            "s3:GetObject",
+            "arn:aws:s3:::audit-logs/x",
+            Decision::Allowed,
+            &["A"],
+        ),
+        (
+            r#"{"Sid":"A","Effect":"Allow","Action":"*","Resource":"*"},{"Sid":"S","Effect":"Deny","Action":"ec2:DescribeVpcs","NotResource":"arn:aws:s3:::audit-logs/*"}"#,
+            "ec2:DescribeVpcs",
+            "*",
+            Decision::Denied,
+            &["S"],
+        ),
+        (
+            r#"{"Sid":"A","Effect":"Allow","Action":"*","Resource":"*"},{"Sid":"S","Effect":"Deny","Action":"ec2:DescribeVpcs","NotResource":"arn:aws:s3:::audit-logs/*"}"#,
+            "ec2:DescribeVpcs",
+            "arn:aws:s3:::audit-logs/x",
+            Decision::Denied,
+            &["S"],
+        ),
+        // A Deny about resources of other types does not touch an action asked on `*`.
+        (
+            r#"{"Sid":"A","Effect":"Allow","Action":"*","Resource":"*"},{"Sid":"D","Effect":"Deny","Action":"*","Resource":"arn:aws:s3:::audit-logs/*"}"#,
+            "ec2:RunInstances",
+            "*",
+            Decision::Allowed,
+            &["A"],
+        ),
+        // A Deny about one of the action's resource types denies it on `*`.
+        (
+            r#"{"Sid":"A","Effect":"Allow","Action":"*","Resource":"*"},{"Sid":"D","Effect":"Deny","Action":"ec2:*","Resource":"arn:aws:ec2:*:*:instance/*"}"#,
+            "ec2:RunInstances",
+            "*",
+            Decision::Denied,
+            &["D"],
+        ),
+        // An ARN grants an action with no resource types nothing, even asked on that ARN.
+        (
+            r#"{"Sid":"A","Effect":"Allow","Action":"ec2:DescribeVpcs","Resource":"arn:aws:ec2:*:*:vpc/*"}"#,
+            "ec2:DescribeVpcs",
+            "arn:aws:ec2:us-east-1:123456789012:vpc/vpc-1",
+            Decision::AllowedOnOtherResources,
+            &["A"],
         ),
         // Several allowing statements are all named.
         (

@@ -125,7 +125,26 @@ pub fn from_policies(policies: &[Policy]) -> Vec<Requirement<'_>> {
             }
             names.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
             let origin = Origin::Statement(StatementRef { policy, statement });
+            // What the statement grants, not what it seems to: an action
+            // with no resource types is granted only by a statement about
+            // `*` (a statement naming other resources grants it nothing,
+            // which `iam/resource-mismatch` reports).
+            let names_star = resources.iter().any(|r| super::pattern::matches(r, "*"));
             for name in names {
+                let star_only = catalog()
+                    .action(&name)
+                    .is_some_and(|(_, action)| action.star_only());
+                if star_only {
+                    if names_star {
+                        out.push(Requirement {
+                            action: name.clone(),
+                            resource: "*".to_string(),
+                            conditions: statement.conditions.clone(),
+                            origin: origin.clone(),
+                        });
+                    }
+                    continue;
+                }
                 for resource in &resources {
                     out.push(Requirement {
                         action: name.clone(),
