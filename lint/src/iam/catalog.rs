@@ -57,6 +57,9 @@ pub struct ResourceType {
     pub name: &'static str,
     /// Such as `arn:${Partition}:ec2:${Region}:${Account}:instance/${InstanceId}`.
     pub arn: &'static str,
+    /// The ARN format as a pattern, its placeholders wildcards
+    /// (`arn:*:ec2:*:*:instance/*`), made once per service.
+    pub pattern: std::borrow::Cow<'static, str>,
     /// Condition keys of the resource type (indices into the service's),
     /// as the catalog writes them.
     keys: &'static str,
@@ -72,7 +75,14 @@ pub struct Action {
 
 impl Action {
     fn field(&self, n: usize) -> &'static str {
-        self.rest.split('\t').nth(n).unwrap_or("")
+        let mut rest = self.rest;
+        for _ in 0..n {
+            match memchr::memchr(b'\t', rest.as_bytes()) {
+                Some(tab) => rest = &rest[tab + 1..],
+                None => return "",
+            }
+        }
+        memchr::memchr(b'\t', rest.as_bytes()).map_or(rest, |tab| &rest[..tab])
     }
 
     pub fn level(&self) -> AccessLevel {
@@ -121,9 +131,8 @@ pub struct Service {
 impl Service {
     /// The action named `name`, in any letter case.
     pub fn action(&self, name: &str) -> Option<&Action> {
-        let lower = name.to_ascii_lowercase();
         self.actions
-            .binary_search_by(|a| cmp_lower(a.name, &lower))
+            .binary_search_by(|a| cmp_lower(a.name, name))
             .ok()
             .map(|i| &self.actions[i])
     }
@@ -153,10 +162,11 @@ impl Service {
     }
 }
 
-fn cmp_lower(name: &str, lower: &str) -> std::cmp::Ordering {
+/// Orders two names as their lowercase forms would, without making them.
+fn cmp_lower(name: &str, other: &str) -> std::cmp::Ordering {
     name.bytes()
         .map(|b| b.to_ascii_lowercase())
-        .cmp(lower.bytes())
+        .cmp(other.bytes().map(|b| b.to_ascii_lowercase()))
 }
 
 pub struct IamCatalog {
@@ -349,9 +359,12 @@ fn parse_service(prefix: &'static str, section: &'static str) -> Service {
             }
             "R " => {
                 let mut fields = rest.split('\t');
+                let name = fields.next().unwrap_or("");
+                let arn = fields.next().unwrap_or("");
                 service.resources.push(ResourceType {
-                    name: fields.next().unwrap_or(""),
-                    arn: fields.next().unwrap_or(""),
+                    name,
+                    arn,
+                    pattern: pattern::arn_format_pattern(arn),
                     keys: fields.next().unwrap_or(""),
                 });
             }

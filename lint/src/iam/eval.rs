@@ -225,32 +225,32 @@ enum Reach {
 }
 
 /// What a request reaches, by the action's resource types.
-enum Target {
+enum Target<'a> {
     /// The action has no resource types: its requests name no resource,
     /// and only a statement about `*` itself applies to them.
     Unnamed,
     /// The ARN patterns the request names: the requested resource, or for
     /// an action with resource types asked on `*`, each type's ARN format.
-    Arns(Vec<String>),
+    Arns(Vec<&'a str>),
 }
 
-impl Target {
-    fn of(action: &str, resource: &str) -> Target {
+impl<'a> Target<'a> {
+    fn of(action: &str, resource: &'a str) -> Target<'a> {
         match catalog::catalog().action(action) {
             Some((_, a)) if a.star_only() => Target::Unnamed,
             Some((service, a)) if resource == "*" => {
-                let arns: Vec<String> = service
+                let arns: Vec<&'a str> = service
                     .resource_types(a)
-                    .map(|(r, _)| pattern::arn_format_pattern(r.arn).into_owned())
+                    .map(|(r, _)| &*r.pattern)
                     .collect();
                 if arns.is_empty() {
-                    Target::Arns(vec![resource.to_string()])
+                    Target::Arns(vec![resource])
                 } else {
                     Target::Arns(arns)
                 }
             }
             // Not in the catalog (or a wildcard): the resource as asked.
-            _ => Target::Arns(vec![resource.to_string()]),
+            _ => Target::Arns(vec![resource]),
         }
     }
 }

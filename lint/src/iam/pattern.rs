@@ -233,7 +233,7 @@ pub fn covers(general: &str, specific: &str, fold_case: bool) -> bool {
 /// (`arn:${Partition}:ec2:${Region}:${Account}:instance/${InstanceId}`) as a
 /// pattern: each `${…}` placeholder becomes `*`.
 pub fn arn_format_pattern(format: &str) -> std::borrow::Cow<'_, str> {
-    if !format.as_bytes().windows(2).any(|w| w == b"${") {
+    if memchr::memmem::find(format.as_bytes(), b"${").is_none() {
         return std::borrow::Cow::Borrowed(format);
     }
     let mut out = String::with_capacity(format.len());

@@ -110,30 +110,31 @@ pub fn from_policies(policies: &[Policy]) -> Vec<Requirement<'_>> {
                 Some(r) if !r.negated => r.items.iter().map(|i| i.to_string()).collect(),
                 _ => vec!["*".to_string()],
             };
-            let mut names: Vec<String> = Vec::new();
+            // Each action, and whether it has no resource types.
+            let mut names: Vec<(String, bool)> = Vec::new();
             for item in &actions.items {
                 let expanded = catalog().expand(item);
                 if expanded.is_empty() {
-                    names.push(item.to_string());
+                    let star_only = catalog()
+                        .action(item)
+                        .is_some_and(|(_, action)| action.star_only());
+                    names.push((item.to_string(), star_only));
                 } else {
                     names.extend(
                         expanded
                             .iter()
-                            .map(|(s, a)| format!("{}:{}", s.prefix, a.name)),
+                            .map(|(s, a)| (format!("{}:{}", s.prefix, a.name), a.star_only())),
                     );
                 }
             }
-            names.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+            names.dedup_by(|a, b| a.0.eq_ignore_ascii_case(&b.0));
             let origin = Origin::Statement(StatementRef { policy, statement });
             // What the statement grants, not what it seems to: an action
             // with no resource types is granted only by a statement about
             // `*` (a statement naming other resources grants it nothing,
             // which `iam/resource-mismatch` reports).
             let names_star = resources.iter().any(|r| super::pattern::matches(r, "*"));
-            for name in names {
-                let star_only = catalog()
-                    .action(&name)
-                    .is_some_and(|(_, action)| action.star_only());
+            for (name, star_only) in names {
                 if star_only {
                     if names_star {
                         out.push(Requirement {
