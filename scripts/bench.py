@@ -2,6 +2,7 @@
 """Benchmarks awscluster as users run it: whole processes, cold.
 
 Prints, for the release binary:
+- the process start alone (`--version`), the floor under every figure;
 - one spec (fixtures/clusters/spot-gpu.cluster.json), and one that names
   five policy files (fixtures/clusters/default.cluster.json): wall time of
   a fresh process, over many runs (the first run, the median, the least);
@@ -151,6 +152,11 @@ def main():
         pass
     print(f"machine: {os.cpu_count()} cores, {cpu}, {platform.system()} {platform.release()}")
 
+    # What any run pays before it reads a file (exec, the dynamic loader,
+    # the runtime, the argument parser): the floor under the figures below.
+    start = [wall([str(binary), "--version"]) for _ in range(args.runs)]
+    print(f"process start alone (`awscluster --version`): median {statistics.median(start) * 1000:.1f} ms, "
+          f"min {min(start) * 1000:.1f} ms over {args.runs} runs")
     for spec, what in [
         ("fixtures/clusters/spot-gpu.cluster.json", "one spec"),
         ("fixtures/clusters/default.cluster.json", "one spec naming five policies (their lints and coverage too)"),
