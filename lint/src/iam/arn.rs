@@ -121,8 +121,85 @@ pub fn intersects(a: &str, b: &str) -> bool {
     a == "*" || b == "*" || a == b || segment_wise(a, b, |x, y| pattern::intersects(x, y, false))
 }
 
+/// Placeholders of the Service Authorization Reference's ARN formats whose
+/// values AWS's naming rules keep free of `/`: S3 bucket names (lowercase
+/// letters, digits, `.` and `-`), SQS queue names (letters, digits, `-`
+/// and `_`) and SNS topic names (the same). Others, such as
+/// `${ObjectName}` or `${RoleNameWithPath}`, may hold a path.
+const SLASH_FREE_PLACEHOLDERS: &[&str] = &["${BucketName}", "${QueueName}", "${TopicName}"];
+
+/// Whether no ARN of `format` has a `/` in its resource part: the part has
+/// no `/` of its own and only placeholders that cannot hold one. Such a
+/// type (an S3 bucket) is never named by a pattern whose resource part
+/// has a `/` (`arn:aws:s3:::b/prefix/*` names objects).
+pub fn format_is_slash_free(format: &str) -> bool {
+    let Some(mut rest) = format.splitn(6, ':').nth(5) else {
+        return false;
+    };
+    loop {
+        match rest.find("${") {
+            None => return !rest.contains('/'),
+            Some(start) => {
+                if rest[..start].contains('/') {
+                    return false;
+                }
+                let Some(len) = rest[start..].find('}') else {
+                    return false;
+                };
+                let placeholder = &rest[start..start + len + 1];
+                if !SLASH_FREE_PLACEHOLDERS.contains(&placeholder) {
+                    return false;
+                }
+                rest = &rest[start + len + 1..];
+            }
+        }
+    }
+}
+
+/// Whether the pattern's resource part holds a `/` of its own (policy
+/// variables aside): it then names no resource of a slash-free type.
+pub fn names_a_path(pattern: &str) -> bool {
+    let pattern = pattern::arn_format_pattern(pattern);
+    segments(&pattern).is_some_and(|s| s[5].contains('/'))
+}
+
+/// Whether `pattern` may name a resource of the type whose ARN format is
+/// turned into `type_pattern` (its placeholders wildcards).
+pub fn may_name_type(pattern: &str, type_pattern: &str, slash_free: bool) -> bool {
+    !(slash_free && names_a_path(pattern)) && intersects(pattern, type_pattern)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn slash_free_types_are_not_named_by_paths() {
+        assert!(super::format_is_slash_free(
+            "arn:${Partition}:s3:::${BucketName}"
+        ));
+        assert!(!super::format_is_slash_free(
+            "arn:${Partition}:s3:::${BucketName}/${ObjectName}"
+        ));
+        assert!(!super::format_is_slash_free(
+            "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}"
+        ));
+        assert!(!super::format_is_slash_free(
+            "arn:${Partition}:ec2:${Region}:${Account}:vpc/${VpcId}"
+        ));
+        assert!(super::names_a_path("arn:aws:s3:::b/prefix/*"));
+        assert!(super::names_a_path("arn:aws:s3:::${aws:username}/*"));
+        assert!(!super::names_a_path("arn:aws:s3:::b*"));
+        assert!(!super::names_a_path("*"));
+        let bucket = "arn:*:s3:::*";
+        assert!(!super::may_name_type(
+            "arn:aws:s3:::b/prefix/*",
+            bucket,
+            true
+        ));
+        assert!(super::may_name_type("arn:aws:s3:::b", bucket, true));
+        assert!(super::may_name_type("arn:aws:s3:::b*", bucket, true));
+        assert!(super::may_name_type("*", bucket, true));
+    }
+
     use super::*;
 
     #[test]

@@ -60,6 +60,8 @@ pub struct ResourceType {
     /// The ARN format as a pattern, its placeholders wildcards
     /// (`arn:*:ec2:*:*:instance/*`), made once per service.
     pub pattern: std::borrow::Cow<'static, str>,
+    /// No ARN of the type has a `/` in its resource part (an S3 bucket's).
+    pub slash_free: bool,
     /// Condition keys of the resource type (indices into the service's),
     /// as the catalog writes them.
     keys: &'static str,
@@ -365,6 +367,7 @@ fn parse_service(prefix: &'static str, section: &'static str) -> Service {
                     name,
                     arn,
                     pattern: pattern::arn_format_pattern(arn),
+                    slash_free: super::arn::format_is_slash_free(arn),
                     keys: fields.next().unwrap_or(""),
                 });
             }

@@ -230,8 +230,9 @@ enum Target<'a> {
     /// and only a statement about `*` itself applies to them.
     Unnamed,
     /// The ARN patterns the request names: the requested resource, or for
-    /// an action with resource types asked on `*`, each type's ARN format.
-    Arns(Vec<&'a str>),
+    /// an action with resource types asked on `*`, each type's ARN format,
+    /// with whether the type's ARNs are free of `/` (an S3 bucket's).
+    Arns(Vec<(&'a str, bool)>),
 }
 
 impl<'a> Target<'a> {
@@ -239,18 +240,18 @@ impl<'a> Target<'a> {
         match catalog::catalog().action(action) {
             Some((_, a)) if a.star_only() => Target::Unnamed,
             Some((service, a)) if resource == "*" => {
-                let arns: Vec<&'a str> = service
+                let arns: Vec<(&'a str, bool)> = service
                     .resource_types(a)
-                    .map(|(r, _)| &*r.pattern)
+                    .map(|(r, _)| (&*r.pattern, r.slash_free))
                     .collect();
                 if arns.is_empty() {
-                    Target::Arns(vec![resource])
+                    Target::Arns(vec![(resource, false)])
                 } else {
                     Target::Arns(arns)
                 }
             }
             // Not in the catalog (or a wildcard): the resource as asked.
-            _ => Target::Arns(vec![resource]),
+            _ => Target::Arns(vec![(resource, false)]),
         }
     }
 }
@@ -270,17 +271,27 @@ fn reach(statement: &Statement, target: &Target) -> Reach {
             }
         }
         Target::Arns(arns) => {
-            let mut reaches = arns.iter().map(|a| reach_arn(values, a));
+            let mut reaches = arns
+                .iter()
+                .map(|(arn, slash_free)| reach_arn(values, arn, *slash_free));
             let first = reaches.next().unwrap_or(Reach::None);
             reaches.fold(first, |a, b| if a == b { a } else { Reach::Some })
         }
     }
 }
 
-/// How a `Resource` (or `NotResource`) list relates to one ARN pattern.
-fn reach_arn(values: &Values, resource: &str) -> Reach {
-    let covered = values.items.iter().any(|p| arn::covers(p, resource));
-    let met = covered || values.items.iter().any(|p| arn::intersects(p, resource));
+/// How a `Resource` (or `NotResource`) list relates to one ARN pattern;
+/// for a type whose ARNs have no `/` in their resource part, items that
+/// name a path (`arn:aws:s3:::b/prefix/*`) do not name it.
+fn reach_arn(values: &Values, resource: &str, slash_free: bool) -> Reach {
+    let items = || {
+        values
+            .items
+            .iter()
+            .filter(move |p| !(slash_free && arn::names_a_path(p)))
+    };
+    let covered = items().any(|p| arn::covers(p, resource));
+    let met = covered || items().any(|p| arn::intersects(p, resource));
     match (values.negated, covered, met) {
         // NotResource: everything but the list.
         (true, true, _) => Reach::None,
@@ -655,6 +666,22 @@ mod tests {
             "arn:aws:ec2:us-east-1:123456789012:vpc/vpc-1",
             Decision::AllowedOnOtherResources,
             &["A"],
+        ),
+        // A bucket's ARN has no `/` in its resource part: a statement about
+        // `arn:aws:s3:::b/prefix/*` names objects, never a bucket.
+        (
+            r#"{"Sid":"A","Effect":"Allow","Action":"*","Resource":"*"},{"Sid":"D","Effect":"Deny","Action":"s3:*","Resource":"arn:aws:s3:::b/prefix/*"}"#,
+            "s3:ListBucket",
+            "*",
+            Decision::Allowed,
+            &["A"],
+        ),
+        (
+            r#"{"Sid":"A","Effect":"Allow","Action":"*","Resource":"*"},{"Sid":"D","Effect":"Deny","Action":"s3:*","Resource":"arn:aws:s3:::b/prefix/*"}"#,
+            "s3:GetObject",
+            "*",
+            Decision::Denied,
+            &["D"],
         ),
         // Several allowing statements are all named.
         (

@@ -10,8 +10,12 @@ declare_rule! {
     /// the resources), that every known action has a resource its resource
     /// types can match: the ARN formats of the Service Authorization
     /// Reference, with their placeholders as wildcards, against the
-    /// statement's ARN patterns. An action that supports no resource type
-    /// (most `Describe*` and `List*` actions) is only ever granted on `*`.
+    /// statement's ARN patterns. A placeholder whose values cannot hold a
+    /// `/` (`${BucketName}`, `${QueueName}`, `${TopicName}`) does not match
+    /// one: `arn:aws:s3:::b/prefix/*` names objects, never a bucket, so
+    /// bucket-level actions (`s3:ListBucket`, `s3:GetBucketPolicy`) on it
+    /// are granted nothing. An action that supports no resource type (most
+    /// `Describe*` and `List*` actions) is only ever granted on `*`.
     ///
     /// ## Why it matters
     /// Such an action is granted nothing by the statement, however it reads:
@@ -64,9 +68,11 @@ pub(crate) fn check(cx: &mut PolicyContext) {
             }
             // Actions of a service share resource types: judge each once.
             let matched = service.resource_types(action).any(|(rt, _)| {
-                *seen
-                    .entry(rt.arn)
-                    .or_insert_with(|| patterns.iter().any(|p| arn::intersects(p, rt.arn)))
+                *seen.entry(rt.arn).or_insert_with(|| {
+                    patterns
+                        .iter()
+                        .any(|p| arn::may_name_type(p, &rt.pattern, rt.slash_free))
+                })
             });
             if !matched {
                 let types: Vec<&str> = service
@@ -127,6 +133,34 @@ mod tests {
 
     use super::*;
     use crate::rules::iam::testing::{allow, fires, quiet, seed};
+
+    #[test]
+    fn fires_on_bucket_actions_on_object_arns() {
+        let found = fires(
+            &RESOURCE_MISMATCH,
+            &allow(
+                json!(["s3:ListBucket", "s3:GetBucketPolicy", "s3:GetObject"]),
+                json!("arn:aws:s3:::b/prefix/*"),
+            ),
+        );
+        let help = found[0].help.as_deref().unwrap_or_default();
+        assert!(
+            help.contains("s3:ListBucket (accesspoint, bucket)") && !help.contains("GetObject"),
+            "{help}"
+        );
+        assert!(
+            found[0].message.contains("2 of its actions"),
+            "{}",
+            found[0].message
+        );
+        quiet(
+            &RESOURCE_MISMATCH,
+            &allow(
+                json!(["s3:ListBucket", "s3:GetBucketPolicy"]),
+                json!(["arn:aws:s3:::b", "arn:aws:s3:::logs-*"]),
+            ),
+        );
+    }
 
     #[test]
     fn fires_on_star_only_actions_scoped_to_arns_and_on_wrong_types() {
