@@ -196,6 +196,14 @@ pub fn version() -> &'static str {
         .unwrap_or("unknown")
 }
 
+/// The day the built-in catalog was made, for findings about names it
+/// does not know (AWS adds services and actions every week).
+pub fn date() -> &'static str {
+    version()
+        .rsplit_once("generated on ")
+        .map_or("an unknown date", |(_, date)| date.trim())
+}
+
 /// The catalog; its index is read on first use, each service on its first
 /// lookup.
 pub fn catalog() -> &'static IamCatalog {

@@ -1,6 +1,6 @@
 use super::PolicyContext;
 use crate::iam::NameProblem;
-use crate::iam::catalog::catalog;
+use crate::iam::catalog::{catalog, date};
 use crate::rules::declare_rule;
 use crate::suggest;
 
@@ -50,14 +50,23 @@ pub(crate) fn check(cx: &mut PolicyContext) {
                     let d = cx.emit(
                         &UNKNOWN_ACTION,
                         item.span,
-                        format!("`{name}` is not an action of `{prefix}`"),
+                        format!(
+                            "`{name}` is not an action of `{prefix}` in the IAM catalog of {}",
+                            date()
+                        ),
                     );
-                    if let Some(service) = catalog().service(prefix)
-                        && let Some(best) =
-                            suggest::closest(name, service.actions.iter().map(|a| a.name))
-                    {
-                        d.with_help(format!("did you mean `{}:{best}`?", service.prefix));
-                    }
+                    match catalog().service(prefix).and_then(|service| {
+                        suggest::closest(name, service.actions.iter().map(|a| a.name))
+                            .map(|best| (service.prefix, best))
+                    }) {
+                        Some((prefix, best)) => {
+                            d.with_help(format!("did you mean `{prefix}:{best}`?"))
+                        }
+                        None => d.with_help(format!(
+                            "an action AWS added after {} is not in the built-in catalog: check the Service Authorization Reference, and update awscluster",
+                            date()
+                        )),
+                    };
                 }
                 _ => {}
             }

@@ -1,6 +1,6 @@
 use super::PolicyContext;
 use crate::iam::NameProblem;
-use crate::iam::catalog::catalog;
+use crate::iam::catalog::{catalog, date};
 use crate::rules::declare_rule;
 use crate::suggest;
 
@@ -10,7 +10,8 @@ declare_rule! {
     /// ## What it checks
     /// The service prefix of every `Action` and `NotAction` item (`ec2` in
     /// `ec2:RunInstances`) against the action catalog, with a suggestion for
-    /// likely typos.
+    /// likely typos. Findings name the day the built-in catalog was made: a
+    /// service AWS added since is unknown to it.
     ///
     /// ## Why it matters
     /// IAM accepts an unknown prefix without complaint, and the statement
@@ -39,11 +40,18 @@ pub(crate) fn check(cx: &mut PolicyContext) {
             let d = cx.emit(
                 &UNKNOWN_SERVICE,
                 item.span,
-                format!("`{prefix}` is not a service prefix IAM knows"),
+                format!(
+                    "`{prefix}` is not a service prefix in the IAM catalog of {}",
+                    date()
+                ),
             );
-            if let Some(best) = suggest::closest(prefix, catalog().prefixes()) {
-                d.with_help(format!("did you mean `{best}`?"));
-            }
+            match suggest::closest(prefix, catalog().prefixes()) {
+                Some(best) => d.with_help(format!("did you mean `{best}`?")),
+                None => d.with_help(format!(
+                    "a service AWS added after {} is not in the built-in catalog: check the Service Authorization Reference, and update awscluster",
+                    date()
+                )),
+            };
         }
     }
 }
@@ -62,6 +70,18 @@ mod tests {
             &allow(json!("ec3:DescribeInstances"), json!("*")),
         );
         assert_eq!(found[0].help.as_deref(), Some("did you mean `ec2`?"));
+        assert!(found[0].message.ends_with(date()), "{}", found[0].message);
+    }
+
+    #[test]
+    fn an_unknown_prefix_with_no_near_name_may_be_newer_than_the_catalog() {
+        let found = fires(
+            &UNKNOWN_SERVICE,
+            &allow(json!("zzqqxxservice:GetThing"), json!("*")),
+        );
+        let help = found[0].help.as_deref().unwrap_or_default();
+        assert!(help.contains(&format!("added after {}", date())), "{help}");
+        assert!(date().starts_with("20"), "{}", date());
     }
 
     #[test]
