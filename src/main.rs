@@ -154,6 +154,11 @@ enum IamCommand {
         /// How the policies are used, which decides their size quota.
         #[arg(long = "as", value_enum, default_value_t = UsageArg::Managed)]
         usage: UsageArg,
+        /// The files are the policies of one role or user: inline sizes add
+        /// up, managed ones count against the policies a role may have
+        /// attached, and privilege escalation is looked for across them.
+        #[arg(long)]
+        together: bool,
         #[command(flatten)]
         output: OutputArgs,
     },
@@ -398,6 +403,7 @@ fn run(
         Command::Iam(IamCommand::Lint {
             paths,
             usage,
+            together,
             output,
         }) => {
             let (request, format, style) = output.into_request(paths, sub(&["iam", "lint"]));
@@ -407,7 +413,7 @@ fn run(
                 UsageArg::InlineGroup => Usage::InlineGroup,
                 UsageArg::InlineRole => Usage::InlineRole,
             };
-            iam::lint(&request, usage, &cwd, format, style, out, err)
+            iam::lint(&request, usage, together, &cwd, format, style, out, err)
         }
         Command::Iam(IamCommand::Check {
             granted,

@@ -146,6 +146,31 @@ const CASES: &[(&str, &[&str], i32)] = &[
         1,
     ),
     (
+        "iam_lint_inline_alone",
+        &[
+            "iam",
+            "lint",
+            "fixtures/policies/provisioner/control-plane.json",
+            "fixtures/policies/provisioner/nodes.json",
+            "--as",
+            "inline-user",
+        ],
+        0,
+    ),
+    (
+        "iam_lint_inline_together",
+        &[
+            "iam",
+            "lint",
+            "fixtures/policies/provisioner/control-plane.json",
+            "fixtures/policies/provisioner/nodes.json",
+            "--as",
+            "inline-user",
+            "--together",
+        ],
+        1,
+    ),
+    (
         "iam_lint_corrected",
         &["iam", "lint", "fixtures/policies/provisioner"],
         0,
@@ -323,11 +348,12 @@ fn each_broken_fixture_triggers_its_rule() {
     }
     for path in files_in("fixtures/policies/broken") {
         let name = path.file_stem().unwrap().to_str().unwrap();
-        expect(
-            format!("iam/{name}"),
-            vec!["iam".into(), "lint".into(), relative(&path)],
-            format!("policy__{name}"),
-        );
+        // A directory holds the policies of one role.
+        let mut args = vec!["iam".into(), "lint".into(), relative(&path)];
+        if path.is_dir() {
+            args.push("--together".into());
+        }
+        expect(format!("iam/{name}"), args, format!("policy__{name}"));
     }
     for path in files_in("fixtures/policies/coverage") {
         if path.extension().is_some_and(|e| e == "json") && !path.ends_with("granted.json") {

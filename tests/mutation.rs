@@ -334,7 +334,7 @@ fn mutated_inputs_keep_the_contract_in_every_format() {
             let at = Instant::now();
             let outcome = std::panic::catch_unwind(|| {
                 if is_policy {
-                    run::iam::lint(&request, Usage::Managed, target)
+                    run::iam::lint(&request, Usage::Managed, true, target)
                 } else {
                     run::lint(&request, target)
                 }

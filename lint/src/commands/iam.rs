@@ -11,9 +11,11 @@ use crate::report::{Format, Style};
 use crate::run::Request;
 use crate::suggest;
 
+#[allow(clippy::too_many_arguments)]
 pub fn lint(
     request: &Request,
     usage: Usage,
+    together: bool,
     cwd: &Path,
     format: Format,
     style: Style,
@@ -21,7 +23,7 @@ pub fn lint(
     err: &mut dyn Write,
 ) -> io::Result<u8> {
     report_outcome(
-        crate::run::iam::lint(request, usage, cwd),
+        crate::run::iam::lint(request, usage, together, cwd),
         format,
         style,
         out,

@@ -45,6 +45,16 @@ impl Usage {
             Usage::InlineRole => "the inline policies of a role",
         }
     }
+
+    /// What one document of this use is, for its own size.
+    pub fn describe_one(self) -> &'static str {
+        match self {
+            Usage::Managed => "a managed policy",
+            Usage::InlineUser => "an inline policy of a user",
+            Usage::InlineGroup => "an inline policy of a group",
+            Usage::InlineRole => "an inline policy of a role",
+        }
+    }
 }
 
 /// What one item of a statement's `Action` (or `NotAction`) names.

@@ -31,12 +31,31 @@ const STATEMENT_ELEMENTS: &[&str] = &[
 ];
 const PRINCIPAL_TYPES: &[&str] = &["AWS", "Service", "Federated", "CanonicalUser"];
 
-/// Identity policies grant a principal permissions; trust policies (a role's
-/// assume-role policy) say who may become the role, and name a Principal.
+/// What a document is, which decides its elements and its size quota.
+///
+/// Identity policies grant the principal they are attached to; they name no
+/// `Principal` and need a `Resource`. Trust policies (a role's assume-role
+/// policy) say who may become the role: a `Principal` in every statement,
+/// actions of STS only, and no `Resource` (the role is the resource).
+/// Resource-based policies (an S3 bucket's, an SQS queue's, a KMS key's, a
+/// secret's) are attached to a resource and say who may use it: a
+/// `Principal` and a `Resource` in every statement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PolicyKind {
     Identity,
     Trust,
+    Resource,
+}
+
+impl PolicyKind {
+    /// "a trust policy", for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            PolicyKind::Identity => "an identity policy",
+            PolicyKind::Trust => "a trust policy",
+            PolicyKind::Resource => "a resource-based policy",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,11 +189,7 @@ pub fn read(
         );
         return None;
     };
-    let kind = if has_principal(root) {
-        PolicyKind::Trust
-    } else {
-        PolicyKind::Identity
-    };
+    let kind = classify(root);
     let mut reader = Reader { sink, rules };
     let mut version = None;
     let mut statements = Vec::new();
@@ -245,15 +260,45 @@ pub fn read_unchecked(file: &Arc<SourceFile>) -> Option<Policy> {
     read(file, &root, &mut Sink::new(Arc::clone(file)), &RULES)
 }
 
-fn has_principal(root: &Node) -> bool {
-    let statements = match root.get("Statement").map(|n| &n.value) {
-        Some(Value::Array(items)) => items.iter().collect::<Vec<_>>(),
-        Some(Value::Object(_)) => root.get("Statement").into_iter().collect(),
-        _ => Vec::new(),
+/// The kind of a document, from what its statements name: no `Principal`
+/// anywhere is an identity policy; a `Principal` with only STS actions (and
+/// no other kind of action anywhere) a trust policy, even one that wrongly
+/// names a `Resource`; any other `Principal` a resource-based policy.
+fn classify(root: &Node) -> PolicyKind {
+    let statements: &[Node] = match root.get("Statement").map(|n| &n.value) {
+        Some(Value::Array(items)) => items,
+        Some(Value::Object(_)) => root.get("Statement").map(std::slice::from_ref).unwrap_or(&[]),
+        _ => &[],
     };
-    statements
+    let has_principal = statements
         .iter()
-        .any(|s| s.get("Principal").is_some() || s.get("NotPrincipal").is_some())
+        .any(|s| s.get("Principal").is_some() || s.get("NotPrincipal").is_some());
+    if !has_principal {
+        return PolicyKind::Identity;
+    }
+    let only_sts = statements
+        .iter()
+        .filter_map(|s| s.get("Action").or_else(|| s.get("NotAction")))
+        .all(|a| match &a.value {
+            Value::String(s) => is_sts_action(s),
+            Value::Array(items) => items
+                .iter()
+                .all(|i| matches!(&i.value, Value::String(s) if is_sts_action(s))),
+            _ => true,
+        });
+    if only_sts {
+        PolicyKind::Trust
+    } else {
+        PolicyKind::Resource
+    }
+}
+
+/// Whether an action name is one of STS's (`sts:AssumeRole`, `sts:*`,
+/// `STS:TagSession`): what a trust policy allows.
+fn is_sts_action(action: &str) -> bool {
+    action
+        .get(..4)
+        .is_some_and(|p| p.eq_ignore_ascii_case("sts:"))
 }
 
 fn first_key_or_brace(node: &Node) -> Span {
@@ -445,29 +490,24 @@ impl Reader<'_> {
                 .emit(self.rules.missing_element, anchor, format!("{} has no `Action`", st.name()))
                 .with_help("name the actions the statement is about, such as \"Action\": \"ec2:DescribeInstances\"");
         }
-        match kind {
-            PolicyKind::Identity => {
-                if st.resources.is_none()
-                    && !members
-                        .iter()
-                        .any(|m| m.key == "Resource" || m.key == "NotResource")
-                {
-                    self.sink
-                        .emit(self.rules.missing_resource, anchor, format!("{} has no `Resource`", st.name()))
-                        .with_help("identity policies name the resources a statement applies to; \"Resource\": \"*\" for all");
-                }
-            }
-            PolicyKind::Trust => {
-                if st.principal.is_none()
-                    && !members
-                        .iter()
-                        .any(|m| m.key == "Principal" || m.key == "NotPrincipal")
-                {
-                    self.sink
-                        .emit(self.rules.missing_element, anchor, format!("{} of a trust policy has no `Principal`", st.name()))
-                        .with_help("say who may assume the role, such as \"Principal\": {\"AWS\": \"arn:aws:iam::123456789012:root\"}");
-                }
-            }
+        let has = |a: &str, b: &str| members.iter().any(|m| m.key == a || m.key == b);
+        if kind != PolicyKind::Trust && st.resources.is_none() && !has("Resource", "NotResource") {
+            let help = match kind {
+                PolicyKind::Resource => "a resource-based policy names the resources of its statements too: the bucket and its objects (`arn:aws:s3:::b`, `arn:aws:s3:::b/*`), the queue's or key's ARN, or \"*\" for the resource it is attached to",
+                _ => "identity policies name the resources a statement applies to; \"Resource\": \"*\" for all",
+            };
+            self.sink
+                .emit(self.rules.missing_resource, anchor, format!("{} has no `Resource`", st.name()))
+                .with_help(help);
+        }
+        if kind != PolicyKind::Identity && st.principal.is_none() && !has("Principal", "NotPrincipal") {
+            let help = match kind {
+                PolicyKind::Trust => "say who may assume the role, such as \"Principal\": {\"AWS\": \"arn:aws:iam::123456789012:root\"}",
+                _ => "say who the statement is about, such as \"Principal\": {\"AWS\": \"arn:aws:iam::123456789012:root\"}; every statement of a resource-based policy names one",
+            };
+            self.sink
+                .emit(self.rules.missing_element, anchor, format!("{} of {} has no `Principal`", st.name(), kind.describe()))
+                .with_help(help);
         }
         st
     }

@@ -73,9 +73,10 @@ fn policy_files(prepared: &super::Prepared, roots: &[PathBuf]) -> PolicyFiles {
     (files, walked.failures, skipped)
 }
 
-/// `awscluster iam lint`: every policy file's lints, then the checks of
-/// the files together (inline quotas, policies attached to one role).
-pub fn lint(request: &Request, usage: Usage, cwd: &Path) -> Result<Outcome, Error> {
+/// `awscluster iam lint`: every policy file's lints, then, when they are
+/// the policies of one principal (`together`), the checks of the files
+/// together (inline quotas, policies attached to one role).
+pub fn lint(request: &Request, usage: Usage, together: bool, cwd: &Path) -> Result<Outcome, Error> {
     let prepared = prepare(request, cwd)?;
     let (found, mut failures, skipped) = policy_files(&prepared, &roots(request));
     let settings = &prepared.settings;
@@ -98,8 +99,10 @@ pub fn lint(request: &Request, usage: Usage, cwd: &Path) -> Result<Outcome, Erro
             policies.extend(c.policy);
         }
     }
-    let refs: Vec<&Policy> = policies.iter().collect();
-    diagnostics.extend(check_set(&refs, usage, settings));
+    if together {
+        let refs: Vec<&Policy> = policies.iter().collect();
+        diagnostics.extend(check_set(&refs, usage, settings));
+    }
     let mut outcome = finish(&prepared, files, diagnostics, failures);
     if skipped > 0 {
         outcome.skipped = Some((skipped, "JSON files without a top-level `Statement`"));

@@ -11,6 +11,13 @@ declare_rule! {
     /// case-sensitive. Also a statement with both an element and its `Not`
     /// form, and a `Resource` in a trust policy.
     ///
+    /// A document is read as one of three kinds, from what it names: with no
+    /// `Principal`, an identity policy; with a `Principal` and only STS
+    /// actions (`sts:AssumeRole`, `sts:TagSession`, …), a role's trust
+    /// policy; with a `Principal` and other actions, a resource-based
+    /// policy (an S3 bucket's, an SQS queue's, a KMS key's, a secret's),
+    /// whose statements name a `Resource` as identity policies do.
+    ///
     /// ## Why it matters
     /// IAM refuses the whole document for one unknown element (`MalformedPolicyDocument`),
     /// and some tools silently skip it, so the policy grants other than it
@@ -67,6 +74,26 @@ mod tests {
                 json!([{"Effect": "Allow", "Principal": {"Account": "123456789012"}, "Action": "sts:AssumeRole"}]),
             ),
         );
+    }
+
+    #[test]
+    fn quiet_on_resource_based_policies_which_name_principals_and_resources() {
+        let principal = json!({"AWS": "arn:aws:iam::111122223333:root"});
+        for (action, resource) in [
+            ("sqs:SendMessage", "arn:aws:sqs:us-east-1:111122223333:events"),
+            ("s3:GetObject", "arn:aws:s3:::logs/*"),
+            ("kms:Decrypt", "*"),
+            ("secretsmanager:GetSecretValue", "*"),
+        ] {
+            let doc = statements(json!([{"Effect": "Allow", "Principal": principal,
+                "Action": action, "Resource": resource}]));
+            let all = crate::rules::iam::testing::lint(&doc);
+            assert!(
+                all.iter().all(|d| d.severity != crate::Severity::Error),
+                "{action}: {:#?}",
+                crate::rules::testing::summarize(&all)
+            );
+        }
     }
 
     #[test]

@@ -5,8 +5,9 @@ declare_rule! {
     ///
     /// ## What it checks
     /// A policy has a `Statement`; every statement an `Effect` and an
-    /// `Action` (or `NotAction`); in a trust policy, every statement a
-    /// `Principal` (or `NotPrincipal`). (A missing `Resource` has its own
+    /// `Action` (or `NotAction`); in a trust policy and in a resource-based
+    /// policy, every statement a `Principal` (or `NotPrincipal`): a document
+    /// that names a principal in one statement is one of those. (A missing `Resource` has its own
     /// rule, `iam/missing-resource`.)
     ///
     /// ## Why it matters
@@ -47,6 +48,18 @@ mod tests {
                 {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"},
                 {"Effect": "Allow", "Action": "sts:TagSession"}
             ])),
+        );
+        let found = fires(
+            &MISSING_ELEMENT,
+            &statements(json!([
+                {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+                 "Action": "sqs:SendMessage", "Resource": "*"},
+                {"Effect": "Allow", "Action": "sqs:ReceiveMessage", "Resource": "*"}
+            ])),
+        );
+        assert_eq!(
+            found[0].message,
+            "statement 2 of a resource-based policy has no `Principal`"
         );
     }
 

@@ -1,15 +1,18 @@
 use crate::rules::declare_rule;
 
 declare_rule! {
-    /// Statements of identity policies name their resources.
+    /// Statements of identity and resource-based policies name their resources.
     ///
     /// ## What it checks
     /// That every statement of an identity policy (one without `Principal`)
-    /// has a `Resource` or a `NotResource`.
+    /// and of a resource-based policy (a `Principal` and actions other than
+    /// STS's: a bucket, queue, key or secret policy) has a `Resource` or a
+    /// `NotResource`. Trust policies have none.
     ///
     /// ## Why it matters
     /// IAM requires it in identity policies and refuses the document
-    /// without it. Write `"Resource": "*"` where the actions apply to
+    /// without it; S3, SQS and Secrets Manager refuse a resource policy
+    /// without it, and KMS accepts one but ignores the statement. Write `"Resource": "*"` where the actions apply to
     /// everything (and check that they should).
     ///
     /// ## Example
@@ -35,6 +38,16 @@ mod tests {
             &MISSING_RESOURCE,
             &statements(json!([{"Effect": "Allow", "Action": "ec2:DescribeInstances"}])),
         );
+    }
+
+    #[test]
+    fn fires_on_a_resource_based_policy_without_resource() {
+        let found = fires(
+            &MISSING_RESOURCE,
+            &statements(json!([{"Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "s3:GetObject"}])),
+        );
+        assert!(found[0].help.as_deref().unwrap_or("").contains("resource-based"));
     }
 
     #[test]

@@ -52,6 +52,7 @@ use crate::iam::{PolicyFacts, Usage};
 use crate::rules::{self, Check, Settings, Sink};
 use crate::source::{self, SourceFile, Span};
 use attached_policies::ATTACHED_POLICIES;
+use policy_size::Measure;
 
 /// What a policy rule sees.
 pub struct PolicyContext<'a> {
@@ -125,24 +126,25 @@ pub fn check_policy(file: &Arc<SourceFile>, usage: Usage, settings: &Settings) -
                 check(&mut cx);
             }
         }
-        let (limit, what) = match (policy.kind, usage) {
-            (PolicyKind::Trust, _) => (
+        // An inline policy is measured alone here; the inline policies of
+        // one entity add up in `check_set`.
+        let quota = match policy.kind {
+            PolicyKind::Trust => Some((
                 quota(settings, TRUST_POLICY_QUOTA, 2_048.0) as usize,
-                "a role trust policy".to_string(),
-            ),
-            (PolicyKind::Identity, Usage::Managed) => (
-                Usage::Managed.limit(),
-                Usage::Managed.describe().to_string(),
-            ),
-            (PolicyKind::Identity, _) => (0, String::new()),
+                Measure::Characters,
+                "a role trust policy",
+            )),
+            PolicyKind::Resource => policy_size::resource_policy_quota(&policy)
+                .map(|(limit, what)| (limit, Measure::Bytes, what)),
+            PolicyKind::Identity => Some((usage.limit(), Measure::Characters, usage.describe_one())),
         };
-        if limit > 0 {
+        if let Some((limit, measure, what)) = quota {
             policy_size::report(
                 &mut sink,
                 document_anchor(&root),
-                policy.size(),
+                (measure.of(&policy), measure),
                 limit,
-                &what,
+                what,
                 None,
             );
         }
@@ -174,8 +176,9 @@ fn quota(settings: &Settings, code: &str, default: f64) -> f64 {
         .unwrap_or(default)
 }
 
-/// Checks that apply to policies together: inline policies share one
-/// quota; a role has a limited number of managed policies attached.
+/// Checks that apply to the policies of one principal together: inline
+/// policies share one quota; a role has a limited number of managed
+/// policies attached. Only for documents known to be attached together.
 pub fn check_set(policies: &[&Policy], usage: Usage, settings: &Settings) -> Vec<Diagnostic> {
     let identity: Vec<&Policy> = policies
         .iter()
@@ -207,6 +210,8 @@ pub fn check_set(policies: &[&Policy], usage: Usage, settings: &Settings) -> Vec
                 ));
             }
         }
+        // One document was measured alone already.
+        _ if identity.len() < 2 => {}
         inline => {
             let total: usize = identity.iter().map(|p| p.size()).sum();
             let others: Vec<(Arc<SourceFile>, Span)> = identity[1..]
@@ -216,7 +221,7 @@ pub fn check_set(policies: &[&Policy], usage: Usage, settings: &Settings) -> Vec
             policy_size::report(
                 &mut sink,
                 anchor(first),
-                total,
+                (total, Measure::Characters),
                 inline.limit(),
                 inline.describe(),
                 Some(&others),

@@ -1,5 +1,6 @@
 use super::PolicyContext;
 use crate::iam::pattern;
+use crate::iam::policy::PolicyKind;
 use crate::rules::declare_rule;
 
 declare_rule! {
@@ -29,6 +30,9 @@ declare_rule! {
 }
 
 pub(crate) fn check(cx: &mut PolicyContext) {
+    if cx.policy.kind != PolicyKind::Trust {
+        return;
+    }
     for st in &cx.policy.statements {
         let Some(principal) = &st.principal else {
             continue;
