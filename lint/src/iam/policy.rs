@@ -267,7 +267,10 @@ pub fn read_unchecked(file: &Arc<SourceFile>) -> Option<Policy> {
 fn classify(root: &Node) -> PolicyKind {
     let statements: &[Node] = match root.get("Statement").map(|n| &n.value) {
         Some(Value::Array(items)) => items,
-        Some(Value::Object(_)) => root.get("Statement").map(std::slice::from_ref).unwrap_or(&[]),
+        Some(Value::Object(_)) => root
+            .get("Statement")
+            .map(std::slice::from_ref)
+            .unwrap_or(&[]),
         _ => &[],
     };
     let has_principal = statements
@@ -493,20 +496,39 @@ impl Reader<'_> {
         let has = |a: &str, b: &str| members.iter().any(|m| m.key == a || m.key == b);
         if kind != PolicyKind::Trust && st.resources.is_none() && !has("Resource", "NotResource") {
             let help = match kind {
-                PolicyKind::Resource => "a resource-based policy names the resources of its statements too: the bucket and its objects (`arn:aws:s3:::b`, `arn:aws:s3:::b/*`), the queue's or key's ARN, or \"*\" for the resource it is attached to",
-                _ => "identity policies name the resources a statement applies to; \"Resource\": \"*\" for all",
+                PolicyKind::Resource => {
+                    "a resource-based policy names the resources of its statements too: the bucket and its objects (`arn:aws:s3:::b`, `arn:aws:s3:::b/*`), the queue's or key's ARN, or \"*\" for the resource it is attached to"
+                }
+                _ => {
+                    "identity policies name the resources a statement applies to; \"Resource\": \"*\" for all"
+                }
             };
             self.sink
-                .emit(self.rules.missing_resource, anchor, format!("{} has no `Resource`", st.name()))
+                .emit(
+                    self.rules.missing_resource,
+                    anchor,
+                    format!("{} has no `Resource`", st.name()),
+                )
                 .with_help(help);
         }
-        if kind != PolicyKind::Identity && st.principal.is_none() && !has("Principal", "NotPrincipal") {
+        if kind != PolicyKind::Identity
+            && st.principal.is_none()
+            && !has("Principal", "NotPrincipal")
+        {
             let help = match kind {
-                PolicyKind::Trust => "say who may assume the role, such as \"Principal\": {\"AWS\": \"arn:aws:iam::123456789012:root\"}",
-                _ => "say who the statement is about, such as \"Principal\": {\"AWS\": \"arn:aws:iam::123456789012:root\"}; every statement of a resource-based policy names one",
+                PolicyKind::Trust => {
+                    "say who may assume the role, such as \"Principal\": {\"AWS\": \"arn:aws:iam::123456789012:root\"}"
+                }
+                _ => {
+                    "say who the statement is about, such as \"Principal\": {\"AWS\": \"arn:aws:iam::123456789012:root\"}; every statement of a resource-based policy names one"
+                }
             };
             self.sink
-                .emit(self.rules.missing_element, anchor, format!("{} of {} has no `Principal`", st.name(), kind.describe()))
+                .emit(
+                    self.rules.missing_element,
+                    anchor,
+                    format!("{} of {} has no `Principal`", st.name(), kind.describe()),
+                )
                 .with_help(help);
         }
         st

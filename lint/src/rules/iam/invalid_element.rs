@@ -80,7 +80,10 @@ mod tests {
     fn quiet_on_resource_based_policies_which_name_principals_and_resources() {
         let principal = json!({"AWS": "arn:aws:iam::111122223333:root"});
         for (action, resource) in [
-            ("sqs:SendMessage", "arn:aws:sqs:us-east-1:111122223333:events"),
+            (
+                "sqs:SendMessage",
+                "arn:aws:sqs:us-east-1:111122223333:events",
+            ),
             ("s3:GetObject", "arn:aws:s3:::logs/*"),
             ("kms:Decrypt", "*"),
             ("secretsmanager:GetSecretValue", "*"),

@@ -47,7 +47,13 @@ mod tests {
             &statements(json!([{"Effect": "Allow",
                 "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "s3:GetObject"}])),
         );
-        assert!(found[0].help.as_deref().unwrap_or("").contains("resource-based"));
+        assert!(
+            found[0]
+                .help
+                .as_deref()
+                .unwrap_or("")
+                .contains("resource-based")
+        );
     }
 
     #[test]

@@ -136,7 +136,9 @@ pub fn check_policy(file: &Arc<SourceFile>, usage: Usage, settings: &Settings) -
             )),
             PolicyKind::Resource => policy_size::resource_policy_quota(&policy)
                 .map(|(limit, what)| (limit, Measure::Bytes, what)),
-            PolicyKind::Identity => Some((usage.limit(), Measure::Characters, usage.describe_one())),
+            PolicyKind::Identity => {
+                Some((usage.limit(), Measure::Characters, usage.describe_one()))
+            }
         };
         if let Some((limit, measure, what)) = quota {
             policy_size::report(

@@ -67,7 +67,12 @@ impl Measure {
 /// quota is not known here, and for documents naming several services.
 pub fn resource_policy_quota(policy: &crate::iam::policy::Policy) -> Option<(usize, &'static str)> {
     let mut service: Option<String> = None;
-    for item in policy.statements.iter().filter_map(|s| s.actions.as_ref()).flat_map(|a| &a.items) {
+    for item in policy
+        .statements
+        .iter()
+        .filter_map(|s| s.actions.as_ref())
+        .flat_map(|a| &a.items)
+    {
         let prefix = item.split_once(':')?.0.to_ascii_lowercase();
         if service.get_or_insert_with(|| prefix.clone()) != &prefix {
             return None;
@@ -215,7 +220,9 @@ mod tests {
         let alone = checked(&seed("control-plane.json"), Usage::InlineUser);
         assert_eq!(
             sizes(&alone),
-            ["the policy has 2,072 characters, 101% of the 2,048 allowed for an inline policy of a user"]
+            [
+                "the policy has 2,072 characters, 101% of the 2,048 allowed for an inline policy of a user"
+            ]
         );
         // One document is not counted twice; two add up.
         let one = [alone.policy.as_ref().unwrap()];
@@ -258,14 +265,17 @@ mod tests {
         let found = sizes(&over);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(
-            found[0].starts_with("the policy has ") && found[0].contains(" bytes, ")
+            found[0].starts_with("the policy has ")
+                && found[0].contains(" bytes, ")
                 && found[0].ends_with("% of the 8,192 allowed for an SQS queue policy"),
             "{}",
             found[0]
         );
         assert!(sizes(&checked(&queue(10), Usage::Managed)).is_empty());
         // The same statements as an S3 bucket policy fit its 20 KB.
-        let bucket = serde_json::to_string(&queue(40)).unwrap().replace("sqs:SendMessage", "s3:GetObject");
+        let bucket = serde_json::to_string(&queue(40))
+            .unwrap()
+            .replace("sqs:SendMessage", "s3:GetObject");
         let bucket: Value = serde_json::from_str(&bucket).unwrap();
         assert!(sizes(&checked(&bucket, Usage::Managed)).is_empty());
     }

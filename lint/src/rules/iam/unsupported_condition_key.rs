@@ -13,6 +13,16 @@ declare_rule! {
     /// Keys match in any letter case; `aws:RequestTag/team` matches
     /// `aws:RequestTag/${TagKey}`.
     ///
+    /// A web identity's keys are named by its provider, so no catalog lists
+    /// them: where a statement allows `sts:AssumeRoleWithWebIdentity`,
+    /// `<provider>:<claim>` is valid for an OpenID Connect provider
+    /// (`oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE:sub`,
+    /// `token.actions.githubusercontent.com:aud`, Cognito's
+    /// `cognito-identity.amazonaws.com:amr`), provided that the statement's
+    /// `Federated` principals, when they name OIDC providers, include that
+    /// provider: a key of another provider is never in the request. SAML
+    /// keys (`saml:aud`, `saml:sub`, …) come from the catalog.
+    ///
     /// ## Why it matters
     /// A key no action supports is absent from every request the statement
     /// applies to: under most operators the condition is then false, so an
@@ -47,6 +57,28 @@ pub(crate) fn check(cx: &mut PolicyContext) {
             if is_global_key(key) {
                 continue;
             }
+            if let Some(provider) = web_identity_provider(key)
+                && actions.iter().any(|(s, a)| {
+                    s.prefix == "sts" && a.name.eq_ignore_ascii_case("AssumeRoleWithWebIdentity")
+                })
+            {
+                let federated = oidc_providers(st);
+                if federated.is_empty()
+                    || federated.iter().any(|p| p.eq_ignore_ascii_case(provider))
+                {
+                    continue;
+                }
+                cx.emit(
+                    &UNSUPPORTED_CONDITION_KEY,
+                    condition.key.span,
+                    format!("`{key}` is a key of the identity provider `{provider}`, which {} does not trust", st.name()),
+                )
+                .with_help(format!(
+                    "the request carries only the keys of the provider it comes from ({}), so the condition never holds: name the provider's keys, or add it to `Federated`",
+                    federated.join(", ")
+                ));
+                continue;
+            }
             let supported = actions.iter().any(|(service, action)| {
                 service
                     .action_keys(action)
@@ -75,6 +107,37 @@ pub(crate) fn check(cx: &mut PolicyContext) {
             }
         }
     }
+}
+
+/// The provider of a web identity key (`oidc.eks.us-east-1.amazonaws.com/id/X`
+/// of `…/id/X:sub`): a host name, with a path or not, then one claim.
+fn web_identity_provider(key: &str) -> Option<&str> {
+    let (provider, claim) = key.rsplit_once(':')?;
+    let host = provider.split('/').next().unwrap_or(provider);
+    let host_like = host.contains('.')
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+    let claim_like = !claim.is_empty()
+        && claim
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    (host_like && claim_like).then_some(provider)
+}
+
+/// The OIDC providers a statement's `Federated` principals name
+/// (`arn:aws:iam::111122223333:oidc-provider/<provider>` → `<provider>`).
+fn oidc_providers(st: &crate::iam::policy::Statement) -> Vec<&str> {
+    let Some(principal) = &st.principal else {
+        return Vec::new();
+    };
+    principal
+        .entries
+        .iter()
+        .filter(|(kind, _)| kind.as_str() == "Federated")
+        .flat_map(|(_, values)| values)
+        .filter_map(|v| v.as_str().split_once(":oidc-provider/").map(|(_, p)| p))
+        .collect()
 }
 
 #[cfg(test)]
@@ -126,5 +189,72 @@ mod tests {
             &conditioned("ec2:RunInstances", "ec2:InstanceType"),
         );
         quiet(&UNSUPPORTED_CONDITION_KEY, &seed("controller.json"));
+    }
+
+    fn web_identity(federated: &str, keys: serde_json::Value) -> serde_json::Value {
+        statements(
+            json!([{"Effect": "Allow", "Principal": {"Federated": federated},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": keys}}]),
+        )
+    }
+
+    #[test]
+    fn quiet_on_the_keys_of_federated_identity_providers() {
+        let eks = "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
+        quiet(
+            &UNSUPPORTED_CONDITION_KEY,
+            &web_identity(
+                &format!("arn:aws:iam::111122223333:oidc-provider/{eks}"),
+                json!({format!("{eks}:sub"): "system:serviceaccount:kube-system:ebs-csi-controller-sa",
+                       format!("{eks}:aud"): "sts.amazonaws.com"}),
+            ),
+        );
+        quiet(
+            &UNSUPPORTED_CONDITION_KEY,
+            &web_identity(
+                "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com",
+                json!({"token.actions.githubusercontent.com:sub": "repo:org/repo:ref:refs/heads/main",
+                       "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}),
+            ),
+        );
+        quiet(
+            &UNSUPPORTED_CONDITION_KEY,
+            &web_identity(
+                "cognito-identity.amazonaws.com",
+                json!({"cognito-identity.amazonaws.com:aud": "us-east-1:12345678-abcd",
+                       "cognito-identity.amazonaws.com:amr": "authenticated"}),
+            ),
+        );
+        quiet(
+            &UNSUPPORTED_CONDITION_KEY,
+            &statements(json!([{"Effect": "Allow",
+                "Principal": {"Federated": "arn:aws:iam::111122223333:saml-provider/corp"},
+                "Action": "sts:AssumeRoleWithSAML",
+                "Condition": {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}}}])),
+        );
+    }
+
+    #[test]
+    fn fires_on_a_key_of_a_provider_the_statement_does_not_trust() {
+        let found = fires(
+            &UNSUPPORTED_CONDITION_KEY,
+            &web_identity(
+                "arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/AAAA",
+                json!({"oidc.eks.us-east-1.amazonaws.com/id/BBBB:sub": "system:serviceaccount:a:b"}),
+            ),
+        );
+        assert!(
+            found[0]
+                .message
+                .contains("which statement 1 does not trust"),
+            "{}",
+            found[0].message
+        );
+        // Provider keys mean nothing to other actions.
+        fires(
+            &UNSUPPORTED_CONDITION_KEY,
+            &conditioned("s3:GetObject", "token.actions.githubusercontent.com:sub"),
+        );
     }
 }
