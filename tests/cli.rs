@@ -50,16 +50,30 @@ const CASES: &[(&str, &[&str], i32)] = &[
         ],
         1,
     ),
-    // The quick start's spec raises no warning: a gate with
-    // --deny-warnings passes it.
+    // The quick start's spec raises no warning but the escalation paths of
+    // the permissions the seed requires: a gate with --deny-warnings that
+    // accepts those passes it.
     (
         "deny_warnings_default_is_clean",
         &[
             "lint",
             "fixtures/clusters/default.cluster.json",
             "--deny-warnings",
+            "--allow",
+            "iam/privilege-escalation",
         ],
         0,
+    ),
+    (
+        "deny_warnings_default_escalates",
+        &[
+            "lint",
+            "fixtures/clusters/default.cluster.json",
+            "--deny-warnings",
+            "--format",
+            "github",
+        ],
+        1,
     ),
     (
         "allow_quota_group",
@@ -68,6 +82,8 @@ const CASES: &[(&str, &[&str], i32)] = &[
             "fixtures/clusters/default.cluster.json",
             "-A",
             "quota",
+            "-A",
+            "iam/privilege-escalation",
             "--deny-warnings",
         ],
         0,

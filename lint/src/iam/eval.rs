@@ -96,7 +96,7 @@ pub struct Granted<'p> {
 }
 
 impl<'p> Granted<'p> {
-    pub fn new(policies: &'p [Policy]) -> Granted<'p> {
+    pub fn new(policies: impl IntoIterator<Item = &'p Policy>) -> Granted<'p> {
         let mut granted = Granted {
             statements: Vec::new(),
             by_name: std::collections::HashMap::new(),

@@ -4,6 +4,7 @@
 
 pub mod arn;
 pub mod catalog;
+pub mod escalation;
 pub mod eval;
 pub mod pattern;
 pub mod policy;

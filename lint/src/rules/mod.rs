@@ -497,6 +497,10 @@ pub fn registry() -> &'static [Entry] {
             &iam::trust_missing_external_id::TRUST_MISSING_EXTERNAL_ID,
             Check::Policy(iam::trust_missing_external_id::check),
         ),
+        Entry::new(
+            &iam::privilege_escalation::PRIVILEGE_ESCALATION,
+            Check::PolicySet,
+        ),
         Entry::new(&iam::policy_size::POLICY_SIZE, Check::PolicySet),
         Entry::new(
             &iam::policy_size_near_limit::POLICY_SIZE_NEAR_LIMIT,

@@ -16,6 +16,7 @@ use crate::input::{self as read, Limits};
 use crate::rules::Settings;
 use crate::rules::iam::coverage::{self, Anchor};
 use crate::rules::iam::policy_not_found::POLICY_NOT_FOUND;
+use crate::rules::iam::privilege_escalation;
 use crate::rules::iam::{Checked, check_policy, check_set, read_with_grammar};
 use crate::rules::spec::syntax::SYNTAX;
 use crate::source::{SourceFile, Span};
@@ -102,6 +103,12 @@ pub fn lint(request: &Request, usage: Usage, together: bool, cwd: &Path) -> Resu
     if together {
         let refs: Vec<&Policy> = policies.iter().collect();
         diagnostics.extend(check_set(&refs, usage, settings));
+    } else {
+        // Each document is what some principal holds, alone as far as
+        // this run knows.
+        for policy in &policies {
+            diagnostics.extend(privilege_escalation::findings([policy]));
+        }
     }
     let mut outcome = finish(&prepared, files, diagnostics, failures);
     if skipped > 0 {
@@ -198,6 +205,7 @@ pub fn check(
     // What policies that could not be read grant is unknown: no verdict
     // rather than a wrong one.
     if failures.is_empty() {
+        diagnostics.extend(privilege_escalation::findings(&granted_policies));
         let verdicts = required::evaluate_all(&requirements, &granted_policies);
         diagnostics.extend(coverage::findings(
             &requirements,

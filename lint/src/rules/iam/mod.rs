@@ -29,6 +29,7 @@ pub mod policy_not_found;
 pub mod policy_size;
 pub mod policy_size_near_limit;
 pub mod possibly_denied;
+pub mod privilege_escalation;
 pub mod redundant_action;
 pub mod redundant_statement;
 pub mod resource_mismatch;
@@ -180,7 +181,8 @@ fn quota(settings: &Settings, code: &str, default: f64) -> f64 {
 
 /// Checks that apply to the policies of one principal together: inline
 /// policies share one quota; a role has a limited number of managed
-/// policies attached. Only for documents known to be attached together.
+/// policies attached; what they let the principal do to itself. Only for
+/// documents known to be attached together.
 pub fn check_set(policies: &[&Policy], usage: Usage, settings: &Settings) -> Vec<Diagnostic> {
     let identity: Vec<&Policy> = policies
         .iter()
@@ -191,6 +193,7 @@ pub fn check_set(policies: &[&Policy], usage: Usage, settings: &Settings) -> Vec
         return Vec::new();
     };
     let mut sink = Sink::new(Arc::clone(&first.file));
+    sink.extend(privilege_escalation::findings(identity.iter().copied()));
     let anchor = |p: &Policy| Span::new(0, p.file.text.chars().next().map_or(0, char::len_utf8));
     match usage {
         Usage::Managed => {
