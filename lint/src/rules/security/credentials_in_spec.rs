@@ -272,8 +272,10 @@ fn secrets_in(s: &str) -> Vec<(&'static str, std::ops::Range<usize>)> {
 fn named(before: &str) -> (bool, bool) {
     // The name is the run of name characters just before the separator.
     let start = before
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     let Some((buffer, len)) = normalized(&before[start..], false) else {
         return (false, false);
     };
@@ -524,6 +526,9 @@ mod tests {
         assert!(secrets_in(&":".repeat(1_000_000)).is_empty());
         let tokens = secrets_in(&"IQoJb3JpZ2luX2Vj".repeat(60_000));
         assert_eq!(tokens.len(), 1);
+        // A name ending in a character of several bytes (a bidi isolate).
+        assert!(secrets_in("arn:aws:iam::1234\u{2066}56789012").is_empty());
+        assert!(secrets_in("x\u{e9}:y\u{2066}=1").is_empty());
     }
 
     #[test]
