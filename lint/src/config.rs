@@ -368,7 +368,7 @@ impl Config {
     /// command line's overrides (applied after it, in order); `None` when it
     /// is turned off.
     pub fn severity(&self, rule: &Rule, cli: &[(Selector, Option<Severity>)]) -> Option<Severity> {
-        let mut level = Some(rule.default_severity);
+        let mut level = rule.on_by_default.then_some(rule.default_severity);
         for (selector, l) in self.levels.iter().chain(cli) {
             if selector.matches(rule) {
                 level = *l;

@@ -116,7 +116,7 @@ pub fn rules(format: RulesFormat, out: &mut dyn Write) -> io::Result<()> {
                     out,
                     "  {:<40} {:<8} {}",
                     rule.code,
-                    rule.default_severity.as_str(),
+                    rule.default_level(),
                     rule.summary()
                 )?;
             }
@@ -131,6 +131,7 @@ pub fn rules(format: RulesFormat, out: &mut dyn Write) -> io::Result<()> {
                         "code": r.code,
                         "group": r.group(),
                         "severity": r.default_severity,
+                        "enabled": r.on_by_default,
                         "summary": r.summary(),
                         "docs": r.docs(),
                     })
@@ -149,7 +150,7 @@ pub fn rule_table() -> String {
         table.push_str(&format!(
             "| `{}` | {} | {} |\n",
             rule.code,
-            rule.default_severity,
+            rule.default_level(),
             rule.summary().replace('|', "\\|")
         ));
     }
@@ -169,9 +170,16 @@ pub fn explain(code: &str, out: &mut dyn Write) -> Result<(), ExplainError> {
     };
     writeln!(
         out,
-        "{} ({} by default)\n\n{}\n\n{}",
+        "{} ({})\n\n{}\n\n{}",
         rule.code,
-        rule.default_severity,
+        if rule.on_by_default {
+            format!("{} by default", rule.default_severity)
+        } else {
+            format!(
+                "off by default; `-W {}` or `[rules]` turns it on, as a {}",
+                rule.code, rule.default_severity
+            )
+        },
         rule.summary(),
         rule.docs()
     )

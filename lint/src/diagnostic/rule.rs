@@ -9,6 +9,9 @@ pub struct Rule {
     /// `<group>/<kebab-name>`; never reused once published.
     pub code: &'static str,
     pub default_severity: Severity,
+    /// Whether it reports unless configured otherwise; an opt-in rule
+    /// reports at `default_severity` once a selector turns it on.
+    pub on_by_default: bool,
     /// The rule's doc comment as written (each line keeps its leading space).
     raw_docs: &'static str,
 }
@@ -23,7 +26,26 @@ impl Rule {
         Rule {
             code,
             default_severity,
+            on_by_default: true,
             raw_docs,
+        }
+    }
+
+    /// A rule that reports only when `-W`, `-D` or `[rules]` turns it on.
+    #[doc(hidden)]
+    pub const fn opt_in(self) -> Rule {
+        Rule {
+            on_by_default: false,
+            ..self
+        }
+    }
+
+    /// `error`, `warning`, `note`, or `off` for an opt-in rule.
+    pub fn default_level(&self) -> &'static str {
+        if self.on_by_default {
+            self.default_severity.as_str()
+        } else {
+            "off"
         }
     }
 
@@ -73,6 +95,22 @@ macro_rules! declare_rule {
             $crate::diagnostic::Severity::$severity,
             concat!($($doc, "\n"),+),
         );
+    };
+    (
+        $(#[doc = $doc:literal])+
+        $vis:vis static $name:ident = Rule {
+            code: $code:literal,
+            severity: $severity:ident,
+            opt_in: true $(,)?
+        };
+    ) => {
+        $(#[doc = $doc])+
+        $vis static $name: $crate::diagnostic::Rule = $crate::diagnostic::Rule::new(
+            $code,
+            $crate::diagnostic::Severity::$severity,
+            concat!($($doc, "\n"),+),
+        )
+        .opt_in();
     };
 }
 pub(crate) use declare_rule;

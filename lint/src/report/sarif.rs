@@ -53,13 +53,18 @@ fn pascal_name(rule: &Rule) -> String {
 fn descriptor(rule: &Rule) -> Value {
     let docs = message(&rule.docs());
     let summary = message(rule.summary());
+    let mut configuration = json!({"level": level(rule.default_severity)});
+    // SARIF's default is enabled.
+    if !rule.on_by_default {
+        configuration["enabled"] = json!(false);
+    }
     json!({
         "id": rule.code,
         "name": pascal_name(rule),
         "shortDescription": {"text": summary},
         "fullDescription": {"text": docs},
         "help": {"text": docs, "markdown": format!("**{summary}**\n\n{docs}")},
-        "defaultConfiguration": {"level": level(rule.default_severity)},
+        "defaultConfiguration": configuration,
         "properties": {"tags": [rule.group()]}
     })
 }

@@ -494,6 +494,18 @@ pub fn registry() -> &'static [Entry] {
             Check::Policy(iam::service_linked_role_mismatch::check),
         ),
         Entry::new(
+            &iam::service_linked_role_unscoped::SERVICE_LINKED_ROLE_UNSCOPED,
+            Check::Policy(iam::service_linked_role_unscoped::check),
+        ),
+        Entry::new(
+            &iam::sensitive_read_on_all::SENSITIVE_READ_ON_ALL,
+            Check::Policy(iam::sensitive_read_on_all::check),
+        ),
+        Entry::new(
+            &iam::service_wildcard::SERVICE_WILDCARD,
+            Check::Policy(iam::service_wildcard::check),
+        ),
+        Entry::new(
             &iam::trust_missing_external_id::TRUST_MISSING_EXTERNAL_ID,
             Check::Policy(iam::trust_missing_external_id::check),
         ),
@@ -764,7 +776,7 @@ mod tests {
     fn the_list_of_codes_is_stable() {
         let list: Vec<String> = all()
             .iter()
-            .map(|r| format!("{:<42} {}", r.code, r.default_severity))
+            .map(|r| format!("{:<42} {}", r.code, r.default_level()))
             .collect();
         insta::assert_snapshot!(list.join("\n"));
     }
