@@ -53,6 +53,21 @@ struct RawConfig {
     quotas: BTreeMap<toml::Spanned<String>, toml::Spanned<f64>>,
     /// Which files a directory walk lints.
     files: Option<RawFiles>,
+    /// What the IAM rules should know about the account.
+    iam: Option<RawIam>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[cfg_attr(test, schemars(rename = "Iam"))]
+struct RawIam {
+    /// The AWS accounts (12 digits) of your own organisation: a trust policy
+    /// that lets one of them in without an external ID is a note, not an
+    /// error (`iam/trust-missing-external-id`).
+    #[serde(rename = "organization-accounts", default)]
+    #[cfg_attr(test, schemars(with = "Vec<String>"))]
+    organization_accounts: Vec<toml::Spanned<String>>,
 }
 
 /// A severity in the configuration.
@@ -125,6 +140,8 @@ pub struct Config {
     pub exclude: Option<GlobSet>,
     pub max_file_size: Option<u64>,
     pub policies: Option<GlobSet>,
+    /// Accounts of the user's own organisation.
+    pub organization_accounts: Vec<String>,
     /// Directory paths are relative to.
     pub root: PathBuf,
 }
@@ -346,6 +363,19 @@ impl Config {
             ));
         }
 
+        let mut organization_accounts = Vec::new();
+        for account in raw.iam.iter().flat_map(|i| &i.organization_accounts) {
+            let id = account.get_ref();
+            if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) {
+                organization_accounts.push(id.clone());
+            } else {
+                problems.push((
+                    at(account.span()),
+                    format!("`{id}` is not an AWS account ID (12 digits)"),
+                ));
+            }
+        }
+
         if !problems.is_empty() {
             problems.sort_by_key(|(span, _)| *span);
             return Err(Error::Config { file, problems });
@@ -360,6 +390,7 @@ impl Config {
             exclude,
             max_file_size: max_file_size.map(|s| *s.get_ref()),
             policies,
+            organization_accounts,
             root,
         })
     }
@@ -547,6 +578,19 @@ mod tests {
         assert!(message.starts_with("`fatal` is not a severity"));
         let (message, _) = error_at("[quotas]\n\"L-1216C47\" = 10\n");
         assert!(message.contains("did you mean `L-1216C47A`?"), "{message}");
+    }
+
+    #[test]
+    fn organization_accounts_are_account_ids() {
+        let (message, at) =
+            error_at("[iam]\norganization-accounts = [\"111122223333\", \"1111-2222-3333\"]\n");
+        assert_eq!(
+            message,
+            "`1111-2222-3333` is not an AWS account ID (12 digits)"
+        );
+        assert_eq!(at, "\"1111-2222-3333\"");
+        let config = parse("[iam]\norganization-accounts = [\"111122223333\"]\n").unwrap();
+        assert_eq!(config.organization_accounts, ["111122223333"]);
     }
 
     /// Every problem of the file is reported in one run, at its place; a

@@ -13,6 +13,9 @@ pub struct Settings {
     /// On-demand prices per Region and instance type (USD per hour), when
     /// `plan` or `apply` was given them.
     pub on_demand_prices: Option<OnDemandPrices>,
+    /// AWS accounts of the user's own organisation (`[iam]
+    /// organization-accounts`).
+    pub organization_accounts: Vec<String>,
 }
 
 /// `{"us-east-1": {"m7i.large": 0.1008}}`.
@@ -29,6 +32,7 @@ impl Default for Settings {
             quotas: BTreeMap::new(),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             on_demand_prices: None,
+            organization_accounts: Vec::new(),
         }
     }
 }

@@ -510,6 +510,10 @@ pub fn registry() -> &'static [Entry] {
             Check::Policy(iam::trust_missing_external_id::check),
         ),
         Entry::new(
+            &iam::trust_missing_external_id::TRUST_ORGANIZATION_WITHOUT_EXTERNAL_ID,
+            Check::Loader,
+        ),
+        Entry::new(
             &iam::privilege_escalation::PRIVILEGE_ESCALATION,
             Check::PolicySet,
         ),

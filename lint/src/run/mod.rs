@@ -120,6 +120,7 @@ pub fn prepare(request: &Request, cwd: &Path) -> Result<Prepared, Error> {
             .provisioning
             .as_ref()
             .and_then(|p| p.on_demand_prices.clone()),
+        organization_accounts: config.organization_accounts.clone(),
     };
     let limits = read::Limits { max_file_size };
     Ok(Prepared {

@@ -62,6 +62,7 @@ use policy_size::Measure;
 pub struct PolicyContext<'a> {
     pub policy: &'a Policy,
     pub facts: &'a PolicyFacts,
+    pub settings: &'a Settings,
     pub sink: &'a mut Sink,
 }
 
@@ -123,6 +124,7 @@ pub fn check_policy(file: &Arc<SourceFile>, usage: Usage, settings: &Settings) -
         let mut cx = PolicyContext {
             policy: &policy,
             facts: &facts,
+            settings,
             sink: &mut sink,
         };
         for entry in rules::registry() {

@@ -4,12 +4,17 @@ use crate::iam::policy::PolicyKind;
 use crate::rules::declare_rule;
 
 declare_rule! {
-    /// A role that another account may assume requires an external ID.
+    /// A role that another party's account may assume requires an external ID.
     ///
     /// ## What it checks
     /// Trust policy statements that allow `sts:AssumeRole` to an `AWS`
     /// principal (an account, a role, a user, or everyone) without a
-    /// condition on `sts:ExternalId`.
+    /// condition on `sts:ExternalId`, where the principal is not plainly the
+    /// same organisation's: everyone, or an account that is neither listed
+    /// in awscluster.toml's `[iam] organization-accounts` nor required to be
+    /// in the organisation by an `aws:PrincipalOrgID` or
+    /// `aws:PrincipalOrgPaths` condition. The organisation's own accounts
+    /// are `iam/trust-organization-without-external-id`, a note.
     ///
     /// ## Why it matters
     /// A service that assumes roles in its customers' accounts (as
@@ -29,6 +34,35 @@ declare_rule! {
     };
 }
 
+declare_rule! {
+    /// A role the organisation's own accounts assume without an external ID (a judgement call).
+    ///
+    /// ## What it checks
+    /// As `iam/trust-missing-external-id`, for principals that are plainly
+    /// the same organisation's: every account named is in awscluster.toml's
+    /// `[iam] organization-accounts`, or the statement requires
+    /// `aws:PrincipalOrgID` or `aws:PrincipalOrgPaths`.
+    ///
+    /// ## Why it matters
+    /// The confused deputy the external ID prevents is a third party's
+    /// service acting for the wrong customer. Inside one organisation there
+    /// is usually no such service, and AWS does not require the ID; but a
+    /// shared deployment account that assumes roles for several teams is
+    /// such a deputy, and then the ID matters again. Whether it does here
+    /// is for the account owner to decide: raise it to a warning or an error
+    /// in `[rules]` if it does, turn it off if it does not.
+    ///
+    /// ## Example
+    /// ```json
+    /// {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole",
+    ///  "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}}
+    /// ```
+    pub static TRUST_ORGANIZATION_WITHOUT_EXTERNAL_ID = Rule {
+        code: "iam/trust-organization-without-external-id",
+        severity: Note,
+    };
+}
+
 pub(crate) fn check(cx: &mut PolicyContext) {
     if cx.policy.kind != PolicyKind::Trust {
         return;
@@ -40,11 +74,13 @@ pub(crate) fn check(cx: &mut PolicyContext) {
         if !st.is_allow() || principal.negated {
             continue;
         }
-        let aws = principal.everyone
-            || principal
-                .entries
-                .iter()
-                .any(|(kind, _)| kind.as_str() == "AWS");
+        let aws: Vec<&str> = principal
+            .entries
+            .iter()
+            .filter(|(kind, _)| kind.as_str() == "AWS")
+            .flat_map(|(_, values)| values.iter().map(|v| v.as_str()))
+            .collect();
+        let everyone = principal.everyone || aws.contains(&"*");
         let assumes = st.actions.as_ref().is_some_and(|a| {
             let named = a
                 .items
@@ -52,19 +88,54 @@ pub(crate) fn check(cx: &mut PolicyContext) {
                 .any(|i| pattern::matches_ignore_case(i, "sts:AssumeRole"));
             named != a.negated
         });
-        let has_external_id = st
-            .conditions
-            .iter()
-            .any(|c| c.key.eq_ignore_ascii_case("sts:ExternalId"));
-        if aws && assumes && !has_external_id {
+        let has = |key: &str| {
+            st.conditions
+                .iter()
+                .any(|c| c.key.eq_ignore_ascii_case(key))
+        };
+        if !(everyone || !aws.is_empty()) || !assumes || has("sts:ExternalId") {
+            continue;
+        }
+        let in_organization = has("aws:PrincipalOrgID")
+            || has("aws:PrincipalOrgPaths")
+            || (!everyone
+                && aws.iter().all(|p| {
+                    account_of(p)
+                        .is_some_and(|a| cx.settings.organization_accounts.iter().any(|o| o == a))
+                }));
+        let help = "add \"Condition\": {\"StringEquals\": {\"sts:ExternalId\": \"<the external ID>\"}}; `awscluster iam trust-policy` prints such a policy";
+        if in_organization {
+            cx.emit(
+                &TRUST_ORGANIZATION_WITHOUT_EXTERNAL_ID,
+                principal.key_span,
+                format!("{} lets the organisation's own accounts assume the role without an external ID", st.name()),
+            )
+            .with_help(format!("needed only if a shared service assumes roles for several teams (a confused deputy); if so, {help}"));
+        } else {
+            let who = if everyone {
+                "anyone"
+            } else {
+                "another party's account"
+            };
             cx.emit(
                 &TRUST_MISSING_EXTERNAL_ID,
                 principal.key_span,
-                format!("{} lets another account assume the role without an external ID", st.name()),
+                format!("{} lets {who} assume the role without an external ID", st.name()),
             )
-            .with_help("add \"Condition\": {\"StringEquals\": {\"sts:ExternalId\": \"<the external ID>\"}}; `awscluster iam trust-policy` prints such a policy");
+            .with_help(format!("{help}; if the account is your organisation's own, list it in awscluster.toml's `[iam] organization-accounts`"));
         }
     }
+}
+
+/// The account of an `AWS` principal: `111122223333`, or the account field
+/// of `arn:aws:iam::111122223333:role/x`.
+fn account_of(principal: &str) -> Option<&str> {
+    let account = if principal.starts_with("arn:") {
+        principal.split(':').nth(4)?
+    } else {
+        principal
+    };
+    (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then_some(account)
 }
 
 #[cfg(test)]
@@ -99,6 +170,41 @@ mod tests {
             &TRUST_MISSING_EXTERNAL_ID,
             &statements(json!([{"Effect": "Allow",
             "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}])),
+        );
+    }
+
+    #[test]
+    fn the_organisations_own_accounts_are_a_note() {
+        let org = statements(json!([{"Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}}]));
+        quiet(&TRUST_MISSING_EXTERNAL_ID, &org);
+        fires(&TRUST_ORGANIZATION_WITHOUT_EXTERNAL_ID, &org);
+
+        let own = statements(json!([{"Effect": "Allow",
+            "Principal": {"AWS": ["arn:aws:iam::111122223333:role/deployer", "444455556666"]},
+            "Action": "sts:AssumeRole"}]));
+        let text = serde_json::to_string_pretty(&own).unwrap();
+        let file = std::sync::Arc::new(crate::source::SourceFile::new("trust.json", text));
+        let mut settings = crate::rules::Settings::default();
+        settings.organization_accounts = vec!["111122223333".into(), "444455556666".into()];
+        let codes = |settings: &crate::rules::Settings| -> Vec<&'static str> {
+            crate::rules::iam::check_policy(&file, crate::iam::Usage::Managed, settings)
+                .diagnostics
+                .iter()
+                .map(|d| d.rule.code)
+                .collect()
+        };
+        assert_eq!(
+            codes(&settings),
+            ["iam/trust-organization-without-external-id"]
+        );
+        // One account that is not listed makes it a third party's.
+        settings.organization_accounts.pop();
+        assert_eq!(codes(&settings), ["iam/trust-missing-external-id"]);
+        assert_eq!(
+            codes(&crate::rules::Settings::default()),
+            ["iam/trust-missing-external-id"]
         );
     }
 }
