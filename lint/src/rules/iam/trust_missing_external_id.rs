@@ -93,7 +93,7 @@ pub(crate) fn check(cx: &mut PolicyContext) {
                 .iter()
                 .any(|c| c.key.eq_ignore_ascii_case(key))
         };
-        if !(everyone || !aws.is_empty()) || !assumes || has("sts:ExternalId") {
+        if (!everyone && aws.is_empty()) || !assumes || has("sts:ExternalId") {
             continue;
         }
         let in_organization = has("aws:PrincipalOrgID")
