@@ -88,7 +88,16 @@ pub struct PolicyFacts {
 impl PolicyFacts {
     pub fn of(policy: &Policy) -> PolicyFacts {
         PolicyFacts {
-            resolved: policy.statements.iter().map(resolve_statement).collect(),
+            resolved: {
+                // Generated documents repeat the same items thousands of
+                // times: each distinct one is looked up once.
+                let mut known = std::collections::HashMap::new();
+                policy
+                    .statements
+                    .iter()
+                    .map(|st| resolve_statement(st, &mut known))
+                    .collect()
+            },
             redundancy: std::cell::OnceCell::new(),
         }
     }
@@ -108,13 +117,18 @@ impl PolicyFacts {
         if values.negated {
             return None;
         }
+        let items = &self.resolved[statement.index];
+        // One item (the usual case) holds no duplicates; several are
+        // deduplicated by address, in order (a wildcard can expand to
+        // hundreds of actions).
+        if let [only] = items.as_slice() {
+            return Some(only.actions.clone());
+        }
+        let mut seen = std::collections::HashSet::new();
         let mut out: Vec<(&'static Service, &'static Action)> = Vec::new();
-        for item in &self.resolved[statement.index] {
+        for item in items {
             for &(s, a) in &item.actions {
-                if !out
-                    .iter()
-                    .any(|(os, oa)| std::ptr::eq(*os, s) && std::ptr::eq(*oa, a))
-                {
+                if seen.insert(std::ptr::from_ref(a) as usize) {
                     out.push((s, a));
                 }
             }
@@ -130,52 +144,28 @@ impl PolicyFacts {
     }
 }
 
-fn resolve_statement(statement: &Statement) -> Vec<ResolvedItem> {
+/// What an action item names, by its text.
+type Lookups = std::collections::HashMap<
+    String,
+    (
+        Vec<(&'static Service, &'static Action)>,
+        Option<NameProblem>,
+    ),
+>;
+
+fn resolve_statement(statement: &Statement, known: &mut Lookups) -> Vec<ResolvedItem> {
     let Some(values) = &statement.actions else {
         return Vec::new();
     };
-    let catalog = catalog::catalog();
     values
         .items
         .iter()
         .enumerate()
         .map(|(item, text)| {
-            let text = text.as_str();
-            if text == "*" {
-                return ResolvedItem {
-                    item,
-                    actions: catalog.expand("*"),
-                    problem: None,
-                };
-            }
-            let Some((prefix, name)) = text.split_once(':') else {
-                return ResolvedItem {
-                    item,
-                    actions: Vec::new(),
-                    problem: Some(NameProblem::Malformed),
-                };
-            };
-            if name.is_empty() || name.contains(':') {
-                return ResolvedItem {
-                    item,
-                    actions: Vec::new(),
-                    problem: Some(NameProblem::Malformed),
-                };
-            }
-            let wildcard_service = prefix.contains(['*', '?']);
-            if !wildcard_service && catalog.service(prefix).is_none() {
-                return ResolvedItem {
-                    item,
-                    actions: Vec::new(),
-                    problem: Some(NameProblem::UnknownService),
-                };
-            }
-            let actions = catalog.expand(text);
-            let problem = match (actions.is_empty(), text.contains(['*', '?'])) {
-                (false, _) => None,
-                (true, true) => Some(NameProblem::MatchesNothing),
-                (true, false) => Some(NameProblem::UnknownAction),
-            };
+            let (actions, problem) = known
+                .entry(text.to_string())
+                .or_insert_with(|| resolve_item(text))
+                .clone();
             ResolvedItem {
                 item,
                 actions,
@@ -183,6 +173,36 @@ fn resolve_statement(statement: &Statement) -> Vec<ResolvedItem> {
             }
         })
         .collect()
+}
+
+/// What one action item names in the catalog, and what is wrong with it.
+fn resolve_item(
+    text: &str,
+) -> (
+    Vec<(&'static Service, &'static Action)>,
+    Option<NameProblem>,
+) {
+    let catalog = catalog::catalog();
+    if text == "*" {
+        return (catalog.expand("*"), None);
+    }
+    let Some((prefix, name)) = text.split_once(':') else {
+        return (Vec::new(), Some(NameProblem::Malformed));
+    };
+    if name.is_empty() || name.contains(':') {
+        return (Vec::new(), Some(NameProblem::Malformed));
+    }
+    let wildcard_service = prefix.contains(['*', '?']);
+    if !wildcard_service && catalog.service(prefix).is_none() {
+        return (Vec::new(), Some(NameProblem::UnknownService));
+    }
+    let actions = catalog.expand(text);
+    let problem = match (actions.is_empty(), text.contains(['*', '?'])) {
+        (false, _) => None,
+        (true, true) => Some(NameProblem::MatchesNothing),
+        (true, false) => Some(NameProblem::UnknownAction),
+    };
+    (actions, problem)
 }
 
 /// Whether a condition key is global (`aws:…`), which every action supports.

@@ -695,7 +695,8 @@ impl Reader<'_> {
     }
 
     fn check_sids(&mut self, statements: &[Statement]) {
-        for (i, st) in statements.iter().enumerate() {
+        let mut first_use: std::collections::HashMap<&str, Span> = std::collections::HashMap::new();
+        for st in statements {
             let Some(sid) = &st.sid else { continue };
             if let Some(c) = sid.chars().find(|c| !c.is_ascii_alphanumeric()) {
                 self.sink
@@ -706,19 +707,23 @@ impl Reader<'_> {
                     )
                     .with_help("a Sid has only letters A-Z, a-z and digits 0-9");
             }
-            if let Some(first) = statements[..i]
-                .iter()
-                .filter_map(|s| s.sid.as_ref())
-                .find(|s| !s.is_empty() && s.as_str() == sid.as_str())
-            {
-                self.sink
-                    .emit(
-                        self.rules.duplicate_sid,
-                        sid.span,
-                        format!("Sid `{}` is used twice", sid.as_str()),
-                    )
-                    .with_label(first.span, "first used here")
-                    .with_help("give every statement its own Sid");
+            if sid.is_empty() {
+                continue;
+            }
+            match first_use.entry(sid.as_str()) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(sid.span);
+                }
+                std::collections::hash_map::Entry::Occupied(first) => {
+                    self.sink
+                        .emit(
+                            self.rules.duplicate_sid,
+                            sid.span,
+                            format!("Sid `{}` is used twice", sid.as_str()),
+                        )
+                        .with_label(*first.get(), "first used here")
+                        .with_help("give every statement its own Sid");
+                }
             }
         }
     }
