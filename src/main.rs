@@ -173,6 +173,10 @@ enum IamCommand {
         /// built-in policies].
         #[arg(long, value_name = "FILE", num_args = 1..)]
         required: Vec<PathBuf>,
+        /// Also list what the granted policies allow that nothing requires,
+        /// by service (`iam/unused-grant`).
+        #[arg(long)]
+        unused: bool,
         #[command(flatten)]
         output: OutputArgs,
     },
@@ -418,10 +422,13 @@ fn run(
         Command::Iam(IamCommand::Check {
             granted,
             required,
+            unused,
             output,
         }) => {
             let (request, format, style) = output.into_request(Vec::new(), sub(&["iam", "check"]));
-            iam::check(&request, &granted, &required, &cwd, format, style, out, err)
+            iam::check(
+                &request, &granted, &required, unused, &cwd, format, style, out, err,
+            )
         }
         Command::Iam(IamCommand::Print { name }) => {
             iam::finish(iam::print(name.as_deref()), plain_style(), out, err)

@@ -206,6 +206,19 @@ const CASES: &[(&str, &[&str], i32)] = &[
         1,
     ),
     (
+        "iam_check_unused",
+        &[
+            "iam",
+            "check",
+            "--granted",
+            "fixtures/policies/coverage/denied.json",
+            "--required",
+            "fixtures/policies/coverage/required.txt",
+            "--unused",
+        ],
+        1,
+    ),
+    (
         "iam_check_action_list",
         &[
             "iam",
@@ -409,7 +422,9 @@ fn each_broken_fixture_triggers_its_rule() {
     }
     // A rule about the configuration itself is covered by its unit tests
     // and by config_is_found_upward_and_applies_severities_quotas_and_ignores.
-    let needs_config = ["config/unused-ignore"];
+    // `iam/unused-grant` is what `iam check --unused` reports: the
+    // iam_check_unused case.
+    let needs_config = ["config/unused-ignore", "iam/unused-grant"];
     let rules = run(&["rules", "--format", "json"]);
     let rules: serde_json::Value = serde_json::from_str(&rules.stdout).unwrap();
     for rule in rules.as_array().unwrap() {

@@ -36,6 +36,7 @@ pub fn check(
     request: &Request,
     granted: &[PathBuf],
     required: &[PathBuf],
+    unused: bool,
     cwd: &Path,
     format: Format,
     style: Style,
@@ -43,7 +44,7 @@ pub fn check(
     err: &mut dyn Write,
 ) -> io::Result<u8> {
     report_outcome(
-        crate::run::iam::check(request, granted, required, cwd),
+        crate::run::iam::check(request, granted, required, unused, cwd),
         format,
         style,
         out,

@@ -535,6 +535,7 @@ pub fn registry() -> &'static [Entry] {
         Entry::new(&iam::denied::DENIED, Check::PolicySet),
         Entry::new(&iam::possibly_denied::POSSIBLY_DENIED, Check::PolicySet),
         Entry::new(&iam::policy_not_found::POLICY_NOT_FOUND, Check::PolicySet),
+        Entry::new(&iam::unused_grant::UNUSED_GRANT, Check::PolicySet),
         Entry::new(&config::unused_ignore::UNUSED_IGNORE, Check::Config),
     ];
     ALL

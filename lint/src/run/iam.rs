@@ -17,6 +17,7 @@ use crate::rules::Settings;
 use crate::rules::iam::coverage::{self, Anchor};
 use crate::rules::iam::policy_not_found::POLICY_NOT_FOUND;
 use crate::rules::iam::privilege_escalation;
+use crate::rules::iam::unused_grant::{self, UNUSED_GRANT};
 use crate::rules::iam::{Checked, check_policy, check_set, read_with_grammar};
 use crate::rules::spec::syntax::SYNTAX;
 use crate::source::{SourceFile, Span};
@@ -147,14 +148,27 @@ fn read_for_coverage(file: &Arc<SourceFile>, diagnostics: &mut Vec<Diagnostic>) 
 }
 
 /// `awscluster iam check`: what the granted policies grant of the required
-/// ones (the built-in set when none are given).
+/// ones (the built-in set when none are given), and with `unused` what they
+/// grant beyond them.
 pub fn check(
     request: &Request,
     granted: &[PathBuf],
     required_files: &[PathBuf],
+    unused: bool,
     cwd: &Path,
 ) -> Result<Outcome, Error> {
-    let prepared = prepare(request, cwd)?;
+    let mut prepared = prepare(request, cwd)?;
+    if unused {
+        // Before the command line's own selectors, which may still turn it
+        // off or change its level.
+        prepared.overrides.insert(
+            0,
+            (
+                crate::config::Selector::Code(UNUSED_GRANT.code),
+                Some(UNUSED_GRANT.default_severity),
+            ),
+        );
+    }
     let mut diagnostics = Vec::new();
     let mut failures = Vec::new();
     let mut files = Vec::new();
@@ -206,6 +220,9 @@ pub fn check(
     // rather than a wrong one.
     if failures.is_empty() {
         diagnostics.extend(privilege_escalation::findings(&granted_policies));
+        if unused {
+            diagnostics.extend(unused_grant::findings(&requirements, &granted_policies));
+        }
         let verdicts = required::evaluate_all(&requirements, &granted_policies);
         diagnostics.extend(coverage::findings(
             &requirements,

@@ -42,6 +42,7 @@ pub mod unknown_action;
 pub mod unknown_condition_operator;
 pub mod unknown_service;
 pub mod unsupported_condition_key;
+pub mod unused_grant;
 pub mod wildcard_matches_nothing;
 pub mod wrong_type;
 
