@@ -355,6 +355,7 @@ fn mutated_inputs_keep_the_contract_in_every_format() {
                     &Request::default(),
                     std::slice::from_ref(&path),
                     &[],
+                    true,
                     target,
                 )
                 .unwrap_or_else(|e| panic!("{what}: iam check could not run: {e}"));
