@@ -248,6 +248,10 @@ struct OutputArgs {
     /// Exit with status 1 on warnings too.
     #[arg(long)]
     deny_warnings: bool,
+    /// An IAM action catalog to use instead of the built-in one (made by
+    /// scripts/build-iam-catalog.py from AWS's service reference).
+    #[arg(long, value_name = "FILE")]
+    catalog: Option<PathBuf>,
     /// When to colour the human format.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     color: ColorArg,
@@ -692,6 +696,7 @@ impl OutputArgs {
             deny_warnings: self.deny_warnings,
             max_file_size: self.max_file_size,
             provisioning: None,
+            catalog: self.catalog,
         };
         let color = match self.color {
             ColorArg::Always => true,

@@ -744,3 +744,61 @@ fn provisioning_commands_say_how_to_install_them() {
         );
     }
 }
+
+/// A catalog built by `scripts/build-iam-catalog.py` from service-reference
+/// files (the shape AWS publishes) replaces the built-in one with
+/// `--catalog`: a service the built-in catalog lacks is known, one only the
+/// built-in catalog has is not, and findings name the given catalog's date.
+#[test]
+fn a_catalog_built_from_the_service_reference_replaces_the_built_in_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = dir.path().join("catalog.txt");
+    let built = std::process::Command::new("python3")
+        .arg(root().join("scripts/build-iam-catalog.py"))
+        .args(["--from", "fixtures/catalog/service-reference", "--out"])
+        .arg(&catalog)
+        .env("CATALOG_DATE", "2031-01-01")
+        .current_dir(root())
+        .output()
+        .expect("python3 runs the builder");
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let policy = dir.path().join("policy.json");
+    fs::write(
+        &policy,
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3files:CreateFileSystem", "s3files:ListFileSystems"], "Resource": "*"}]}"#,
+    )
+    .unwrap();
+    let policy = policy.to_str().unwrap();
+    let catalog = catalog.to_str().unwrap();
+    let without = run(&["iam", "lint", policy, "--format", "json"]);
+    assert!(
+        without.stdout.contains("iam/unknown-service"),
+        "{}",
+        without.stdout
+    );
+    let with = run(&["iam", "lint", policy, "--catalog", catalog]);
+    assert_eq!(with.code, 0, "{}", with.transcript());
+    assert!(with.stdout.contains("no problems"), "{}", with.stdout);
+    fs::write(
+        dir.path().join("ec2.json"),
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": "*"}]}"#,
+    )
+    .unwrap();
+    let ec2 = dir.path().join("ec2.json");
+    let other = run(&["iam", "lint", ec2.to_str().unwrap(), "--catalog", catalog]);
+    assert!(other.stdout.contains("2031-01-01"), "{}", other.stdout);
+    // A file that is not a catalog is refused, saying why (exit 2).
+    let refused = run(&["iam", "lint", policy, "--catalog", policy]);
+    assert_eq!(refused.code, 2, "{}", refused.transcript());
+    assert!(
+        refused
+            .stderr
+            .contains("is not an IAM action catalog: it has no `V <source>` line"),
+        "{}",
+        refused.stderr
+    );
+}

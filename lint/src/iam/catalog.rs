@@ -188,10 +188,103 @@ impl std::fmt::Debug for IamCatalog {
     }
 }
 
+/// A catalog given with `--catalog`, in place of the built-in one.
+static GIVEN: OnceLock<&'static str> = OnceLock::new();
+
+/// The catalog's text: the one given, else the built-in one.
+fn data() -> &'static str {
+    GIVEN.get().copied().unwrap_or(DATA)
+}
+
+/// Uses `text` (the format `scripts/gen-iam-catalog.py` and
+/// `scripts/build-iam-catalog.py` write) as the catalog from now on, after
+/// checking that it is one: a `V` line, an index of services sorted by
+/// prefix, each pointing at its own section. Once per process, before the
+/// catalog is first used.
+pub fn use_given(text: String) -> Result<(), String> {
+    check_format(&text)?;
+    if CATALOG.get().is_some() {
+        return Err("the built-in catalog is already in use".into());
+    }
+    // The catalog lives as long as the process, as the built-in one does.
+    let text: &'static str = Box::leak(text.into_boxed_str());
+    GIVEN
+        .set(text)
+        .map_err(|_| "a catalog was given already".to_string())
+}
+
+/// Whether `text` is a catalog this module reads correctly.
+fn check_format(text: &str) -> Result<(), String> {
+    let mut saw_version = false;
+    let mut index: Vec<(&str, usize, usize)> = Vec::new();
+    let mut body_start = 0;
+    for line in text.split_inclusive('\n') {
+        let content = line.trim_end_matches('\n');
+        if content.starts_with("V ") {
+            saw_version = true;
+        } else if let Some(entry) = content.strip_prefix("X ") {
+            let mut parts = entry.split(' ');
+            let (Some(prefix), Some(Ok(offset)), Some(Ok(len)), None) = (
+                parts.next(),
+                parts.next().map(str::parse::<usize>),
+                parts.next().map(str::parse::<usize>),
+                parts.next(),
+            ) else {
+                return Err(format!(
+                    "`{content}` is not an index line (`X <prefix> <offset> <length>`)"
+                ));
+            };
+            index.push((prefix, offset, len));
+        } else if !content.starts_with('#') {
+            break;
+        }
+        body_start += line.len();
+    }
+    if !saw_version {
+        return Err("it has no `V <source>` line".into());
+    }
+    if index.is_empty() {
+        return Err("it has no index of services (`X` lines)".into());
+    }
+    if let Some(pair) = index.windows(2).find(|pair| pair[0].0 >= pair[1].0) {
+        return Err(format!(
+            "the index is not sorted by prefix at `{}`",
+            pair[1].0
+        ));
+    }
+    let body = &text[body_start..];
+    for &(prefix, offset, len) in &index {
+        if prefix.is_empty()
+            || prefix
+                .bytes()
+                .any(|b| b.is_ascii_uppercase() || b.is_ascii_whitespace())
+        {
+            return Err(format!(
+                "`{prefix}` is not a service prefix (lowercase, no spaces)"
+            ));
+        }
+        let section = offset
+            .checked_add(len)
+            .and_then(|end| body.get(offset..end))
+            .ok_or_else(|| format!("the section of `{prefix}` lies outside the file"))?;
+        let names_itself = section
+            .strip_prefix("S ")
+            .and_then(|rest| rest.split(['\t', '\n']).next())
+            == Some(prefix);
+        if !names_itself {
+            return Err(format!(
+                "the section of `{prefix}` does not start with `S {prefix}`"
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Where the catalog came from (source, version, date), for reports; read
 /// without loading the catalog.
 pub fn version() -> &'static str {
-    DATA.lines()
+    data()
+        .lines()
         .find_map(|l| l.strip_prefix("V "))
         .unwrap_or("unknown")
 }
@@ -207,9 +300,10 @@ pub fn date() -> &'static str {
 /// The catalog; its index is read on first use, each service on its first
 /// lookup.
 pub fn catalog() -> &'static IamCatalog {
-    static CATALOG: OnceLock<IamCatalog> = OnceLock::new();
-    CATALOG.get_or_init(|| IamCatalog::parse(DATA))
+    CATALOG.get_or_init(|| IamCatalog::parse(data()))
 }
+
+static CATALOG: OnceLock<IamCatalog> = OnceLock::new();
 
 impl IamCatalog {
     fn parse(data: &'static str) -> IamCatalog {
@@ -388,6 +482,42 @@ fn parse_service(prefix: &'static str, section: &'static str) -> Service {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_built_in_catalog_has_the_format_a_given_one_must_have() {
+        assert_eq!(check_format(DATA), Ok(()));
+    }
+
+    #[test]
+    fn a_given_catalog_that_is_not_one_is_refused_with_why() {
+        let section = "S abc\tA Service\nA Do\tW\t\t\n";
+        let good = format!("V test\nX abc 0 {}\n{section}", section.len());
+        assert_eq!(check_format(&good), Ok(()));
+        let cases = [
+            (String::from("X abc 0 5\nS abc\n"), "no `V"),
+            (String::from("V test\n"), "no index"),
+            (format!("V t\nX abc 0 999\n{section}"), "outside the file"),
+            (
+                format!("V t\nX abd 0 {}\n{section}", section.len()),
+                "does not start with `S abd`",
+            ),
+            (format!("V t\nX b 0 1\nX a 0 1\n{section}"), "not sorted"),
+            (format!("V t\nX ABC 0 1\n{section}"), "not a service prefix"),
+            (format!("V t\nX abc zero 1\n{section}"), "not an index line"),
+            (
+                format!("V t\nX abc 1 {}\n{section}", usize::MAX),
+                "outside the file",
+            ),
+            (
+                format!("V t\nX abc 7 2\n{}", "S \u{e9}\u{e9}\u{e9}\u{e9}"),
+                "outside the file",
+            ),
+        ];
+        for (text, why) in cases {
+            let found = check_format(&text).expect_err(&text);
+            assert!(found.contains(why), "{text:?}: {found}");
+        }
+    }
 
     #[test]
     fn the_index_covers_every_section_exactly() {

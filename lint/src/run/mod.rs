@@ -30,6 +30,8 @@ pub struct Request {
     /// Set when the spec is linted to be provisioned (`plan`, `apply`):
     /// what only provisioning needs is then an error.
     pub provisioning: Option<Provisioning>,
+    /// `--catalog`: an IAM action catalog to use instead of the built-in one.
+    pub catalog: Option<PathBuf>,
 }
 
 /// What `plan` and `apply` add to the lint that gates them.
@@ -123,6 +125,15 @@ pub fn prepare(request: &Request, cwd: &Path) -> Result<Prepared, Error> {
         organization_accounts: config.organization_accounts.clone(),
     };
     let limits = read::Limits { max_file_size };
+    if let Some(path) = &request.catalog {
+        let text = read::read(path, true, limits)?.text;
+        crate::iam::catalog::use_given(text).map_err(|why| {
+            Error::Usage(format!(
+                "`{}` is not an IAM action catalog: {why}",
+                path.display()
+            ))
+        })?;
+    }
     Ok(Prepared {
         deny_warnings: request.deny_warnings || config.deny_warnings,
         config,
