@@ -186,8 +186,10 @@ mod tests {
             "Action": "sts:AssumeRole"}]));
         let text = serde_json::to_string_pretty(&own).unwrap();
         let file = std::sync::Arc::new(crate::source::SourceFile::new("trust.json", text));
-        let mut settings = crate::rules::Settings::default();
-        settings.organization_accounts = vec!["111122223333".into(), "444455556666".into()];
+        let mut settings = crate::rules::Settings {
+            organization_accounts: vec!["111122223333".into(), "444455556666".into()],
+            ..crate::rules::Settings::default()
+        };
         let codes = |settings: &crate::rules::Settings| -> Vec<&'static str> {
             crate::rules::iam::check_policy(&file, crate::iam::Usage::Managed, settings)
                 .diagnostics
