@@ -31,11 +31,12 @@ impl Rule {
         }
     }
 
-    /// A rule that reports only when `-W`, `-D` or `[rules]` turns it on.
+    /// With `opt_in`, a rule that reports only when `-W`, `-D` or
+    /// `[rules]` turns it on.
     #[doc(hidden)]
-    pub const fn opt_in(self) -> Rule {
+    pub const fn opt_in_if(self, opt_in: bool) -> Rule {
         Rule {
-            on_by_default: false,
+            on_by_default: !opt_in,
             ..self
         }
     }
@@ -80,28 +81,15 @@ impl std::fmt::Debug for Rule {
     }
 }
 
-/// Declares a rule whose doc comment is its documentation.
+/// Declares a rule whose doc comment is its documentation; `opt_in: true`
+/// makes it report only once turned on.
 macro_rules! declare_rule {
     (
         $(#[doc = $doc:literal])+
         $vis:vis static $name:ident = Rule {
             code: $code:literal,
-            severity: $severity:ident $(,)?
-        };
-    ) => {
-        $(#[doc = $doc])+
-        $vis static $name: $crate::diagnostic::Rule = $crate::diagnostic::Rule::new(
-            $code,
-            $crate::diagnostic::Severity::$severity,
-            concat!($($doc, "\n"),+),
-        );
-    };
-    (
-        $(#[doc = $doc:literal])+
-        $vis:vis static $name:ident = Rule {
-            code: $code:literal,
-            severity: $severity:ident,
-            opt_in: true $(,)?
+            severity: $severity:ident
+            $(, opt_in: $opt_in:literal)? $(,)?
         };
     ) => {
         $(#[doc = $doc])+
@@ -110,7 +98,7 @@ macro_rules! declare_rule {
             $crate::diagnostic::Severity::$severity,
             concat!($($doc, "\n"),+),
         )
-        .opt_in();
+        $(.opt_in_if($opt_in))?;
     };
 }
 pub(crate) use declare_rule;

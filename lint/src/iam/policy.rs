@@ -136,6 +136,15 @@ impl Statement {
     pub fn is_allow(&self) -> bool {
         matches!(self.effect.as_ref().map(|e| **e), Some(Effect::Allow))
     }
+
+    /// The `Action` and `Resource` (each perhaps its `Not` form) of an
+    /// `Allow` statement that has both: what the rules about grants read.
+    pub fn allowed_elements(&self) -> Option<(&Values, &Values)> {
+        if !self.is_allow() {
+            return None;
+        }
+        Some((self.actions.as_ref()?, self.resources.as_ref()?))
+    }
 }
 
 #[derive(Debug)]

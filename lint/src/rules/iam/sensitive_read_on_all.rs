@@ -47,12 +47,12 @@ const SENSITIVE: &[&str] = &[
 
 pub(crate) fn check(cx: &mut PolicyContext) {
     for st in &cx.policy.statements {
-        if !st.is_allow() || !st.conditions.is_empty() {
-            continue;
-        }
-        let (Some(actions), Some(resources)) = (&st.actions, &st.resources) else {
+        let Some((actions, resources)) = st.allowed_elements() else {
             continue;
         };
+        if !st.conditions.is_empty() {
+            continue;
+        }
         let everywhere = resources.negated || resources.items.iter().any(|r| r.as_str() == "*");
         if !everywhere || actions.negated {
             continue;

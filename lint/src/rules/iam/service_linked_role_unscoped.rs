@@ -37,10 +37,7 @@ const ANY_SERVICES_ROLE: &str =
 
 pub(crate) fn check(cx: &mut PolicyContext) {
     for st in &cx.policy.statements {
-        if !st.is_allow() {
-            continue;
-        }
-        let (Some(actions), Some(resources)) = (&st.actions, &st.resources) else {
+        let Some((actions, resources)) = st.allowed_elements() else {
             continue;
         };
         if actions.negated {

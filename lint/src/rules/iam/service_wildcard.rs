@@ -28,10 +28,7 @@ declare_rule! {
 
 pub(crate) fn check(cx: &mut PolicyContext) {
     for st in &cx.policy.statements {
-        if !st.is_allow() {
-            continue;
-        }
-        let (Some(actions), Some(resources)) = (&st.actions, &st.resources) else {
+        let Some((actions, resources)) = st.allowed_elements() else {
             continue;
         };
         if actions.negated
