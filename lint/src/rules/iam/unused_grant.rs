@@ -1,4 +1,4 @@
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use crate::diagnostic::Diagnostic;
@@ -77,7 +77,9 @@ fn finding(
 ) -> Option<Diagnostic> {
     let values = statement.actions.as_ref()?;
     // Each granted action once, with the item that grants it.
-    let mut granted: BTreeMap<String, Option<Span>> = BTreeMap::new();
+    let mut granted: BTreeSet<String> = BTreeSet::new();
+    // Items that grant nothing required: they can go.
+    let mut idle: Vec<Span> = Vec::new();
     if values.negated {
         for (service, action) in catalog().expand("*") {
             let name = format!("{}:{}", service.prefix, action.name);
@@ -86,20 +88,24 @@ fn finding(
                 .iter()
                 .any(|i| pattern::matches_ignore_case(i, &name))
             {
-                granted.entry(name).or_insert(None);
+                granted.insert(name);
             }
         }
     } else {
         for item in &values.items {
-            for (service, action) in catalog().expand(item) {
-                granted
-                    .entry(format!("{}:{}", service.prefix, action.name))
-                    .or_insert(Some(item.span));
+            let names: Vec<String> = catalog()
+                .expand(item)
+                .iter()
+                .map(|(service, action)| format!("{}:{}", service.prefix, action.name))
+                .collect();
+            if !names.is_empty() && !names.iter().any(|n| required(n)) {
+                idle.push(item.span);
             }
+            granted.extend(names);
         }
     }
     let total = granted.len();
-    let unused: Vec<&String> = granted.keys().filter(|name| !required(name)).collect();
+    let unused: Vec<&String> = granted.iter().filter(|name| !required(name)).collect();
     if unused.is_empty() {
         return None;
     }
@@ -132,22 +138,8 @@ fn finding(
             groups.join("; ")
         ),
     );
-    // The items that grant nothing required can go.
-    if !values.negated {
-        for item in &values.items {
-            let names = catalog().expand(item);
-            if !names.is_empty()
-                && names
-                    .iter()
-                    .all(|(s, a)| !required(&format!("{}:{}", s.prefix, a.name)))
-            {
-                d.with_label_in(
-                    Arc::clone(&policy.file),
-                    item.span,
-                    "grants nothing required",
-                );
-            }
-        }
+    for span in idle {
+        d.with_label_in(Arc::clone(&policy.file), span, "grants nothing required");
     }
     d.with_help("remove the actions, or narrow the wildcards to what is required (`awscluster iam required` prints what the provisioner calls)");
     Some(d)
