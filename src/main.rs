@@ -139,6 +139,12 @@ enum RequiredFormatArg {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum JobArg {
+    Provision,
+    Preflight,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum ReportFormatArg {
     Human,
     Json,
@@ -211,6 +217,10 @@ enum IamCommand {
         /// (`ssm:GetParameters`), which the seed's policies do not grant.
         #[arg(long)]
         with_ssm_images: bool,
+        /// Whose calls: `provision` (plan, apply, destroy, status) or
+        /// `preflight` (the live checks, read-only).
+        #[arg(long = "for", value_enum, default_value_t = JobArg::Provision)]
+        job: JobArg,
     },
     /// Print the trust policy for the provisioning role: the given account
     /// may assume it with the external ID.
@@ -483,7 +493,8 @@ fn run(
         Command::Iam(IamCommand::Required {
             format,
             with_ssm_images,
-        }) => provision::required(format, with_ssm_images, out, err),
+            job,
+        }) => provision::required(format, with_ssm_images, job, out, err),
         Command::Plan { spec, format, aws } => {
             let request = aws.into_request(provision::Target::Spec(spec), false, format);
             provision::run(provision::Which::Plan, request, out, err)
@@ -528,7 +539,7 @@ mod provision {
     pub use awscluster_provision::Target;
     use awscluster_provision::{Format, Request, commands, permissions};
 
-    use super::{AwsArgs, ReportFormatArg, RequiredFormatArg, plain_style};
+    use super::{AwsArgs, JobArg, ReportFormatArg, RequiredFormatArg, plain_style};
 
     pub enum Which {
         Plan,
@@ -581,12 +592,17 @@ mod provision {
     pub fn required(
         format: RequiredFormatArg,
         with_ssm_images: bool,
+        job: JobArg,
         out: &mut dyn Write,
         _err: &mut dyn Write,
     ) -> io::Result<u8> {
+        let job = match job {
+            JobArg::Provision => permissions::Job::Provision,
+            JobArg::Preflight => permissions::Job::Preflight,
+        };
         let text = match format {
-            RequiredFormatArg::Policy => permissions::required_policy_text(with_ssm_images),
-            RequiredFormatArg::Table => permissions::table_text(),
+            RequiredFormatArg::Policy => permissions::required_policy_text(job, with_ssm_images),
+            RequiredFormatArg::Table => permissions::table_text(job),
         };
         out.write_all(text.as_bytes())?;
         Ok(0)
@@ -602,7 +618,7 @@ mod provision {
 
     use awscluster_lint::commands::EXIT_FAILURE;
 
-    use super::{AwsArgs, ReportFormatArg, RequiredFormatArg};
+    use super::{AwsArgs, JobArg, ReportFormatArg, RequiredFormatArg};
 
     /// Mirrors the provisioner's, so that parsing is the same either way.
     #[expect(dead_code, reason = "only the provisioner reads it")]
@@ -638,6 +654,7 @@ mod provision {
     pub fn required(
         _: RequiredFormatArg,
         _: bool,
+        _: JobArg,
         _: &mut dyn Write,
         err: &mut dyn Write,
     ) -> io::Result<u8> {

@@ -456,6 +456,30 @@ fn the_printed_trust_policy_passes_the_lints() {
 }
 
 #[test]
+fn the_hardened_policies_lint_clean_with_every_rule_on() {
+    // As one principal's, with the opt-in rules turned on too: no
+    // escalation path, no redundancy, each under a managed policy's quota.
+    let result = run(&[
+        "iam",
+        "lint",
+        "--together",
+        "-W",
+        "all",
+        "policies/hardened",
+    ]);
+    assert_eq!(result.code, 0, "{}", result.transcript());
+    assert_eq!(result.stdout, "Checked 2 files: no problems.\n");
+    for file in files_in("policies/hardened") {
+        let text = fs::read_to_string(&file).unwrap();
+        assert!(
+            !text.contains("arn:aws:"),
+            "{}: not partition-neutral",
+            file.display()
+        );
+    }
+}
+
+#[test]
 fn split_policies_grant_exactly_what_is_required() {
     let codes_of = |path: &str| -> std::collections::BTreeSet<String> {
         let lint = run(&["iam", "lint", path, "--format", "json"]);

@@ -406,6 +406,60 @@ fn the_seed_policies_grant_what_iam_required_prints() {
 }
 
 #[test]
+fn the_hardened_policies_grant_what_provisioning_and_preflight_need_and_nothing_more() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut required = Vec::new();
+    for job in ["provision", "preflight"] {
+        let printed = awscluster("http://127.0.0.1:9")
+            .args(["iam", "required", "--for", job])
+            .output()
+            .expect("runs");
+        assert!(printed.status.success(), "{}", text(&printed.stderr));
+        let path = dir.path().join(format!("{job}.json"));
+        std::fs::write(&path, &printed.stdout).expect("write");
+        required.push(path);
+    }
+    let check = |granted: &[&str], required: &[std::path::PathBuf]| {
+        awscluster("http://127.0.0.1:9")
+            .args(["iam", "check", "--unused", "--format", "json", "--granted"])
+            .args(granted)
+            .arg("--required")
+            .args(required)
+            .output()
+            .expect("runs")
+    };
+    let both = check(&["policies/hardened/"], &required);
+    let report = text(&both.stdout);
+    assert!(both.status.success(), "{report}");
+    let findings: serde_json::Value = serde_json::from_str(&report).expect("json");
+    assert_eq!(
+        findings["diagnostics"].as_array().map(Vec::len),
+        Some(0),
+        "every grant is needed: {report}"
+    );
+    // Provisioning alone does not cover preflight's reads, and preflight's
+    // policy is no use for provisioning.
+    for (granted, required, missing) in [
+        (
+            "policies/hardened/provision.json",
+            &required[..],
+            "servicequotas:GetServiceQuota",
+        ),
+        (
+            "policies/hardened/preflight.json",
+            &required[..1],
+            "ec2:AllocateAddress",
+        ),
+    ] {
+        let partial = check(&[granted], required);
+        assert_eq!(partial.status.code(), Some(1), "{granted}");
+        let report: serde_json::Value = serde_json::from_str(&text(&partial.stdout)).expect("json");
+        let messages = report["diagnostics"].to_string();
+        assert!(messages.contains(missing), "{granted}: {messages}");
+    }
+}
+
+#[test]
 fn ctrl_c_lets_the_calls_in_flight_finish_and_apply_converges_later() {
     let moto = Moto::start();
     let proxy = Proxy::start(moto.port);

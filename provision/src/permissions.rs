@@ -24,9 +24,48 @@ pub struct Permission {
     pub operation: &'static str,
     /// The first is the operation's own action; the others are what it also
     /// needs because of how it is called (tags at creation need the
-    /// service's tagging action).
+    /// service's tagging action). Empty for the one call IAM never
+    /// refuses, `GetCallerIdentity`.
     pub actions: &'static [&'static str],
+    /// The service-linked role the call makes AWS create on the account's
+    /// first use of the service, which IAM authorizes as the caller's
+    /// `iam:CreateServiceLinkedRole`.
+    pub creates: Option<&'static ServiceLinkedRole>,
 }
+
+/// A service-linked role, created by AWS with the caller's permission.
+#[derive(Debug, Clone, Copy)]
+pub struct ServiceLinkedRole {
+    /// The service principal, as `iam:AWSServiceName` names it.
+    pub service: &'static str,
+    pub role: &'static str,
+}
+
+impl ServiceLinkedRole {
+    /// In every partition and account: service-linked roles live under the
+    /// `aws-service-role/<service>/` path.
+    pub fn arn(&self) -> String {
+        format!(
+            "arn:*:iam::*:role/aws-service-role/{}/{}",
+            self.service, self.role
+        )
+    }
+}
+
+/// CreateAutoScalingGroup: "by default, Amazon EC2 Auto Scaling uses a
+/// service-linked role named AWSServiceRoleForAutoScaling, which it creates
+/// if it does not exist" (the API reference, `ServiceLinkedRoleARN`).
+pub const AUTO_SCALING_ROLE: ServiceLinkedRole = ServiceLinkedRole {
+    service: "autoscaling.amazonaws.com",
+    role: "AWSServiceRoleForAutoScaling",
+};
+
+/// Elastic Load Balancing creates its role with the first load balancer of
+/// the account (the ELB guide, "Service-linked role").
+pub const LOAD_BALANCING_ROLE: ServiceLinkedRole = ServiceLinkedRole {
+    service: "elasticloadbalancing.amazonaws.com",
+    role: "AWSServiceRoleForElasticLoadBalancing",
+};
 
 const fn op(
     service: &'static str,
@@ -37,17 +76,32 @@ const fn op(
         service,
         operation,
         actions,
+        creates: None,
+    }
+}
+
+impl Permission {
+    const fn creating(self, role: &'static ServiceLinkedRole) -> Permission {
+        Permission {
+            creates: Some(role),
+            ..self
+        }
     }
 }
 
 const EC2: &str = "EC2";
 const ELB: &str = "Elastic Load Balancing";
 const ASG: &str = "Auto Scaling";
+const IAM: &str = "IAM";
+const SSM: &str = "SSM";
+const STS: &str = "STS";
+const QUOTAS: &str = "Service Quotas";
+const CLOUDWATCH: &str = "CloudWatch";
 
 /// The provisioner's calls. Creations tag at creation (TagSpecifications),
 /// which IAM authorizes as `CreateTags` (`AddTags`, `CreateOrUpdateTags`)
 /// too.
-pub const TABLE: &[Permission] = &[
+pub const PROVISION: &[Permission] = &[
     op(EC2, "CreateVpc", &["ec2:CreateVpc", "ec2:CreateTags"]),
     op(EC2, "DescribeVpcs", &["ec2:DescribeVpcs"]),
     op(EC2, "ModifyVpcAttribute", &["ec2:ModifyVpcAttribute"]),
@@ -150,7 +204,8 @@ pub const TABLE: &[Permission] = &[
             "elasticloadbalancing:CreateLoadBalancer",
             "elasticloadbalancing:AddTags",
         ],
-    ),
+    )
+    .creating(&LOAD_BALANCING_ROLE),
     op(
         ELB,
         "ConfigureHealthCheck",
@@ -183,7 +238,8 @@ pub const TABLE: &[Permission] = &[
             "ec2:RunInstances",
             "ec2:CreateTags",
         ],
-    ),
+    )
+    .creating(&AUTO_SCALING_ROLE),
     op(
         ASG,
         "UpdateAutoScalingGroup",
@@ -201,23 +257,150 @@ pub const TABLE: &[Permission] = &[
     ),
 ];
 
-/// The table entry for an operation.
+/// The calls `awscluster preflight` makes: read-only, each the cheapest
+/// that answers one question (`../shared/notes/preflight.md` lists which
+/// check needs which). Kept apart from [`PROVISION`] so that a user can
+/// grant provisioning alone.
+pub const PREFLIGHT: &[Permission] = &[
+    // Who the credentials are: IAM allows it to everyone.
+    op(STS, "GetCallerIdentity", &[]),
+    op(
+        EC2,
+        "DescribeAvailabilityZones",
+        &["ec2:DescribeAvailabilityZones"],
+    ),
+    op(EC2, "DescribeRegions", &["ec2:DescribeRegions"]),
+    op(
+        EC2,
+        "DescribeInstanceTypeOfferings",
+        &["ec2:DescribeInstanceTypeOfferings"],
+    ),
+    op(EC2, "DescribeInstanceTypes", &["ec2:DescribeInstanceTypes"]),
+    op(EC2, "DescribeKeyPairs", &["ec2:DescribeKeyPairs"]),
+    op(EC2, "DescribeImages", &["ec2:DescribeImages"]),
+    op(
+        EC2,
+        "DescribeAccountAttributes",
+        &["ec2:DescribeAccountAttributes"],
+    ),
+    op(EC2, "DescribeVpcs", &["ec2:DescribeVpcs"]),
+    op(EC2, "DescribeSubnets", &["ec2:DescribeSubnets"]),
+    op(EC2, "DescribeRouteTables", &["ec2:DescribeRouteTables"]),
+    op(
+        EC2,
+        "DescribeInternetGateways",
+        &["ec2:DescribeInternetGateways"],
+    ),
+    op(EC2, "DescribeNatGateways", &["ec2:DescribeNatGateways"]),
+    op(EC2, "DescribeAddresses", &["ec2:DescribeAddresses"]),
+    op(EC2, "DescribeInstances", &["ec2:DescribeInstances"]),
+    op(SSM, "GetParameters", &["ssm:GetParameters"]),
+    op(
+        QUOTAS,
+        "GetServiceQuota",
+        &["servicequotas:GetServiceQuota"],
+    ),
+    op(
+        QUOTAS,
+        "GetAWSDefaultServiceQuota",
+        &["servicequotas:GetAWSDefaultServiceQuota"],
+    ),
+    op(
+        ELB,
+        "DescribeAccountLimits",
+        &["elasticloadbalancing:DescribeAccountLimits"],
+    ),
+    op(
+        ELB,
+        "DescribeLoadBalancers",
+        &["elasticloadbalancing:DescribeLoadBalancers"],
+    ),
+    op(CLOUDWATCH, "GetMetricData", &["cloudwatch:GetMetricData"]),
+    op(IAM, "GetRole", &["iam:GetRole"]),
+    op(
+        IAM,
+        "ListAttachedRolePolicies",
+        &["iam:ListAttachedRolePolicies"],
+    ),
+    op(IAM, "ListRolePolicies", &["iam:ListRolePolicies"]),
+    op(IAM, "GetRolePolicy", &["iam:GetRolePolicy"]),
+    op(IAM, "GetPolicy", &["iam:GetPolicy"]),
+    op(IAM, "GetPolicyVersion", &["iam:GetPolicyVersion"]),
+    op(IAM, "GetUser", &["iam:GetUser"]),
+    op(IAM, "ListGroupsForUser", &["iam:ListGroupsForUser"]),
+    op(
+        IAM,
+        "ListAttachedUserPolicies",
+        &["iam:ListAttachedUserPolicies"],
+    ),
+    op(IAM, "ListUserPolicies", &["iam:ListUserPolicies"]),
+    op(IAM, "GetUserPolicy", &["iam:GetUserPolicy"]),
+    op(
+        IAM,
+        "ListAttachedGroupPolicies",
+        &["iam:ListAttachedGroupPolicies"],
+    ),
+    op(IAM, "ListGroupPolicies", &["iam:ListGroupPolicies"]),
+    op(IAM, "GetGroupPolicy", &["iam:GetGroupPolicy"]),
+];
+
+/// Which of the tool's jobs a set of calls is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
+    Provision,
+    Preflight,
+}
+
+impl Job {
+    pub fn calls(self) -> &'static [Permission] {
+        match self {
+            Job::Provision => PROVISION,
+            Job::Preflight => PREFLIGHT,
+        }
+    }
+
+    /// Where the hardened managed policy for the job lives.
+    pub fn hardened_path(self) -> &'static str {
+        match self {
+            Job::Provision => "policies/hardened/provision.json",
+            Job::Preflight => "policies/hardened/preflight.json",
+        }
+    }
+
+    fn sid_prefix(self) -> &'static str {
+        match self {
+            Job::Provision => "Awscluster",
+            Job::Preflight => "AwsclusterPreflight",
+        }
+    }
+}
+
+/// The table entry for an operation, whichever job makes it.
 pub fn lookup(service: &str, operation: &str) -> Option<&'static Permission> {
-    TABLE
+    PROVISION
         .iter()
+        .chain(PREFLIGHT)
         .find(|p| p.service == service && p.operation == operation)
 }
 
-/// Every action the table needs, sorted, each once.
-pub fn actions() -> Vec<&'static str> {
-    let mut actions: Vec<&str> = TABLE
+/// Every action a job's calls need, sorted, each once.
+pub fn actions(job: Job) -> Vec<&'static str> {
+    let mut actions: Vec<&str> = job
+        .calls()
         .iter()
-        .flat_map(|p| p.actions.iter().copied())
+        .flat_map(|p| {
+            p.actions
+                .iter()
+                .copied()
+                .chain(p.creates.map(|_| CREATE_SERVICE_LINKED_ROLE))
+        })
         .collect();
     actions.sort_unstable();
     actions.dedup();
     actions
 }
+
+const CREATE_SERVICE_LINKED_ROLE: &str = "iam:CreateServiceLinkedRole";
 
 /// What an image given as an SSM parameter (`resolve:ssm:`) needs besides:
 /// EC2 resolves it with the caller's permissions. The seed's policies do
@@ -225,94 +408,240 @@ pub fn actions() -> Vec<&'static str> {
 /// only), so it is asked for only by `iam required --with-ssm-images`.
 pub const SSM_IMAGE_ACTIONS: &[&str] = &["ssm:GetParameters"];
 
-/// The resources an action is needed on. Auto Scaling's changes are
-/// scoped to groups, as the seed's controller policy scopes them; the
-/// rest is on every resource (what the provisioner creates does not exist
-/// yet when the policy is written, so its ARNs cannot be named).
-pub fn resource_for(action: &str) -> &'static str {
-    match action {
-        "autoscaling:CreateAutoScalingGroup"
-        | "autoscaling:UpdateAutoScalingGroup"
-        | "autoscaling:DeleteAutoScalingGroup"
-        | "autoscaling:CreateOrUpdateTags" => {
-            "arn:*:autoscaling:*:*:autoScalingGroup:*:autoScalingGroupName/*"
-        }
-        "ssm:GetParameters" => "arn:*:ssm:*:*:parameter/*",
-        _ => "*",
-    }
+/// Actions needed on one kind of resource only, and the name their
+/// statement gets.
+struct Scoped {
+    name: &'static str,
+    resource: &'static str,
+    actions: &'static [&'static str],
 }
 
-/// The least-privilege identity policy for the provisioner: one statement
-/// per service and resource.
-pub fn required_policy(with_ssm_images: bool) -> serde_json::Value {
-    let mut grouped: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
-    let extra = if with_ssm_images {
-        SSM_IMAGE_ACTIONS
-    } else {
-        &[]
+/// Auto Scaling's changes are scoped to groups, as the seed's controller
+/// policy scopes them; preflight reads IAM by kind of principal and
+/// policy. The rest is needed on every resource: what the provisioner
+/// creates does not exist yet when the policy is written, so its ARNs
+/// cannot be named, and the describe calls support `*` only.
+const SCOPED: &[Scoped] = &[
+    Scoped {
+        name: "AutoScalingGroups",
+        resource: "arn:*:autoscaling:*:*:autoScalingGroup:*:autoScalingGroupName/*",
+        actions: &[
+            "autoscaling:CreateAutoScalingGroup",
+            "autoscaling:UpdateAutoScalingGroup",
+            "autoscaling:DeleteAutoScalingGroup",
+            "autoscaling:CreateOrUpdateTags",
+        ],
+    },
+    Scoped {
+        name: "SsmParameters",
+        resource: "arn:*:ssm:*:*:parameter/*",
+        actions: &["ssm:GetParameters"],
+    },
+    Scoped {
+        name: "IamRoles",
+        resource: "arn:*:iam::*:role/*",
+        actions: &[
+            "iam:GetRole",
+            "iam:ListAttachedRolePolicies",
+            "iam:ListRolePolicies",
+            "iam:GetRolePolicy",
+        ],
+    },
+    Scoped {
+        name: "IamPolicies",
+        resource: "arn:*:iam::*:policy/*",
+        actions: &["iam:GetPolicy", "iam:GetPolicyVersion"],
+    },
+    Scoped {
+        name: "IamUsers",
+        resource: "arn:*:iam::*:user/*",
+        actions: &[
+            "iam:GetUser",
+            "iam:ListGroupsForUser",
+            "iam:ListAttachedUserPolicies",
+            "iam:ListUserPolicies",
+            "iam:GetUserPolicy",
+        ],
+    },
+    Scoped {
+        name: "IamGroups",
+        resource: "arn:*:iam::*:group/*",
+        actions: &[
+            "iam:ListAttachedGroupPolicies",
+            "iam:ListGroupPolicies",
+            "iam:GetGroupPolicy",
+        ],
+    },
+];
+
+/// The resources an action is needed on (see [`SCOPED`]).
+pub fn resource_for(action: &str) -> &'static str {
+    SCOPED
+        .iter()
+        .find(|s| s.actions.contains(&action))
+        .map_or("*", |s| s.resource)
+}
+
+/// One action on one resource, under the `iam:AWSServiceName` a
+/// service-linked role's creation carries.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Need {
+    pub action: &'static str,
+    pub resource: String,
+    pub service_name: Option<&'static str>,
+}
+
+/// What a job's calls need, sorted, each once.
+pub fn needs(job: Job, with_ssm_images: bool) -> Vec<Need> {
+    let plain = |action: &'static str| Need {
+        action,
+        resource: resource_for(action).to_string(),
+        service_name: None,
     };
-    let mut all = actions();
-    all.extend_from_slice(extra);
-    for action in all {
-        let service = action.split(':').next().unwrap_or(action);
+    let mut needs: Vec<Need> = job
+        .calls()
+        .iter()
+        .flat_map(|p| {
+            p.actions
+                .iter()
+                .map(|a| plain(a))
+                .chain(p.creates.map(|role| Need {
+                    action: CREATE_SERVICE_LINKED_ROLE,
+                    resource: role.arn(),
+                    service_name: Some(role.service),
+                }))
+        })
+        .collect();
+    if with_ssm_images {
+        needs.extend(SSM_IMAGE_ACTIONS.iter().map(|a| plain(a)));
+    }
+    needs.sort();
+    needs.dedup();
+    needs
+}
+
+/// The least-privilege identity policy for a job: one statement per
+/// service and resource.
+pub fn required_policy(job: Job, with_ssm_images: bool) -> serde_json::Value {
+    let mut grouped: BTreeMap<(&str, String, Option<&str>), Vec<&str>> = BTreeMap::new();
+    for need in needs(job, with_ssm_images) {
+        let service = need.action.split(':').next().unwrap_or(need.action);
         grouped
-            .entry((service, resource_for(action)))
+            .entry((service, need.resource, need.service_name))
             .or_default()
-            .push(action);
+            .push(need.action);
     }
     let statements: Vec<serde_json::Value> = grouped
         .into_iter()
-        .map(|((service, resource), actions)| {
-            let scope = if resource == "*" { "" } else { "Scoped" };
-            serde_json::json!({
-                "Sid": format!("Awscluster{}{scope}", sid_word(service)),
+        .map(|((service, resource, service_name), actions)| {
+            let name = match service_name {
+                Some(principal) => {
+                    let word = principal.split('.').next().unwrap_or(principal);
+                    format!("ServiceLinkedRole{}", sid_word(word))
+                }
+                None => SCOPED
+                    .iter()
+                    .find(|s| s.resource == resource)
+                    .map_or_else(|| sid_word(service), |s| s.name.to_string()),
+            };
+            let mut statement = serde_json::json!({
+                "Sid": format!("{}{name}", job.sid_prefix()),
                 "Effect": "Allow",
                 "Action": actions,
                 "Resource": resource,
-            })
+            });
+            if let Some(principal) = service_name {
+                statement["Condition"] =
+                    serde_json::json!({"StringEquals": {"iam:AWSServiceName": principal}});
+            }
+            statement
         })
         .collect();
     serde_json::json!({"Version": "2012-10-17", "Statement": statements})
 }
 
-/// The seed policy (a file of `policies/`) that allows `action` where the
-/// provisioner needs it, if one does.
-pub fn granted_by(action: &str) -> Option<&'static str> {
-    use awscluster_lint::iam::eval::{Decision, evaluate};
-    let policies = awscluster_lint::run::iam::builtin_policies();
-    policies.iter().find_map(|policy| {
-        let verdict = evaluate(std::slice::from_ref(policy), action, resource_for(action));
-        (verdict.decision == Decision::Allowed).then(|| {
-            let path: &'static str = awscluster_lint::iam::required::builtin()
-                .iter()
-                .find(|(name, _)| std::path::Path::new(name) == policy.file.path.as_path())
-                .map_or("?", |(name, _)| name);
-            path
-        })
-    })
+/// [`required_policy`] as printed: pretty JSON.
+pub fn required_policy_text(job: Job, with_ssm_images: bool) -> String {
+    serde_json::to_string_pretty(&required_policy(job, with_ssm_images)).unwrap_or_default() + "\n"
 }
 
-/// [`required_policy`] as printed: pretty JSON.
-pub fn required_policy_text(with_ssm_images: bool) -> String {
-    serde_json::to_string_pretty(&required_policy(with_ssm_images)).unwrap_or_default() + "\n"
+/// For each action and resource of a job's required policy, the seed
+/// policy (a file of `policies/`) that allows it there, under the
+/// statement's conditions: `None` where none does.
+pub fn granted_by(job: Job) -> Vec<(String, String, Option<&'static str>)> {
+    use awscluster_lint::iam::eval::{Decision, evaluate_under};
+    let seed = awscluster_lint::run::iam::builtin_policies();
+    let file = std::sync::Arc::new(awscluster_lint::source::SourceFile::new(
+        "required.json",
+        required_policy_text(job, false),
+    ));
+    let Some(required) = awscluster_lint::iam::policy::read_unchecked(&file) else {
+        return Vec::new();
+    };
+    let mut rows = Vec::new();
+    for statement in &required.statements {
+        let (Some(actions), Some(resources)) = (&statement.actions, &statement.resources) else {
+            continue;
+        };
+        for action in &actions.items {
+            for resource in &resources.items {
+                let by = seed.iter().find_map(|policy| {
+                    let verdict = evaluate_under(
+                        std::slice::from_ref(policy),
+                        action,
+                        resource,
+                        &statement.conditions,
+                    );
+                    (verdict.decision == Decision::Allowed).then(|| seed_path(policy))
+                });
+                rows.push((action.to_string(), resource.to_string(), by));
+            }
+        }
+    }
+    rows
+}
+
+fn seed_path(policy: &awscluster_lint::iam::policy::Policy) -> &'static str {
+    awscluster_lint::iam::required::builtin()
+        .iter()
+        .find(|(name, _)| std::path::Path::new(name) == policy.file.path.as_path())
+        .map_or("?", |(name, _)| name)
 }
 
 /// Each call, the actions it needs, and the seed policy that grants each.
-pub fn table_text() -> String {
-    let rows: Vec<(&str, &str, &str)> = TABLE
+pub fn table_text(job: Job) -> String {
+    let granted = granted_by(job);
+    let by = |action: &str, resource: &str| {
+        granted
+            .iter()
+            .find(|(a, r, _)| a == action && r == resource)
+            .and_then(|(_, _, by)| *by)
+            .unwrap_or("NOT GRANTED by the seed's policies")
+    };
+    let rows: Vec<(&str, String, &str)> = job
+        .calls()
         .iter()
         .flat_map(|p| {
-            p.actions.iter().map(|a| {
+            let own = p
+                .actions
+                .iter()
+                .map(|a| (p.operation, (*a).to_string(), by(a, resource_for(a))));
+            let role = p.creates.map(|role| {
                 (
                     p.operation,
-                    *a,
-                    granted_by(a).unwrap_or("NOT GRANTED by the seed's policies"),
+                    format!("{CREATE_SERVICE_LINKED_ROLE} ({})", role.service),
+                    by(CREATE_SERVICE_LINKED_ROLE, &role.arn()),
                 )
-            })
+            });
+            let none = p
+                .actions
+                .is_empty()
+                .then(|| (p.operation, "(none: IAM never refuses it)".to_string(), "-"));
+            own.chain(role).chain(none)
         })
         .collect();
     let op = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
-    let action = rows.iter().map(|r| r.1.len()).max().unwrap_or(0);
+    let action = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0);
     let mut out = format!("{:op$}  {:action$}  granted by\n", "call", "IAM action");
     for (o, a, g) in rows {
         out.push_str(&format!("{o:op$}  {a:action$}  {g}\n"));
@@ -406,42 +735,83 @@ mod tests {
     #[test]
     fn each_operation_is_listed_once() {
         let mut seen = std::collections::HashSet::new();
-        for p in TABLE {
-            assert!(
-                seen.insert((p.service, p.operation)),
-                "{} twice",
+        for p in PROVISION.iter().chain(PREFLIGHT) {
+            let same = lookup(p.service, p.operation).map(|l| l.actions);
+            assert_eq!(
+                same,
+                Some(p.actions),
+                "{} listed twice, differently",
                 p.operation
             );
-            assert!(!p.actions.is_empty(), "{} has no action", p.operation);
+            seen.insert((p.service, p.operation));
+        }
+        for job in [Job::Provision, Job::Preflight] {
+            let mut once = std::collections::HashSet::new();
+            for p in job.calls() {
+                assert!(once.insert(p.operation), "{} twice in {job:?}", p.operation);
+            }
         }
     }
 
     #[test]
     fn each_operation_needs_its_own_action_first() {
-        for p in TABLE {
-            let own = p.actions[0].split(':').nth(1).unwrap_or_default();
-            assert_eq!(own, p.operation, "{}", p.operation);
+        for p in PROVISION.iter().chain(PREFLIGHT) {
+            match p.actions.first() {
+                Some(first) => {
+                    let own = first.split(':').nth(1).unwrap_or_default();
+                    assert_eq!(own, p.operation, "{}", p.operation);
+                }
+                None => assert_eq!(p.operation, "GetCallerIdentity"),
+            }
+        }
+    }
+
+    #[test]
+    fn each_scoped_action_is_one_that_a_job_needs() {
+        let all: Vec<&str> = actions(Job::Provision)
+            .into_iter()
+            .chain(actions(Job::Preflight))
+            .chain(SSM_IMAGE_ACTIONS.iter().copied())
+            .collect();
+        for scoped in SCOPED {
+            for action in scoped.actions {
+                assert!(all.contains(action), "{action} is scoped but never needed");
+            }
         }
     }
 
     #[test]
     fn the_seed_policies_grant_every_call() {
-        let missing: Vec<&str> = actions()
-            .into_iter()
-            .filter(|a| granted_by(a).is_none())
+        let rows = granted_by(Job::Provision);
+        let missing: Vec<String> = rows
+            .iter()
+            .filter(|(_, _, by)| by.is_none())
+            .map(|(a, r, _)| format!("{a} on {r}"))
             .collect();
         assert!(missing.is_empty(), "not granted by policies/: {missing:?}");
-        // And an action that is not granted is told apart.
-        assert_eq!(granted_by("ssm:GetParameters"), None);
+        let by = |action: &str| rows.iter().find(|(a, _, _)| a == action).and_then(|r| r.2);
+        assert_eq!(by("ec2:CreateVpc"), Some("policies/controller.json"));
+        // The seed allows the Auto Scaling role's creation by pattern
+        // (`StringLike`); the requirement states the value.
         assert_eq!(
-            granted_by("ec2:CreateVpc"),
+            by("iam:CreateServiceLinkedRole"),
             Some("policies/controller.json")
         );
+        // And what the seed does not grant is told apart.
+        let preflight = granted_by(Job::Preflight);
+        let not: Vec<&str> = preflight
+            .iter()
+            .filter(|(_, _, by)| by.is_none())
+            .map(|(a, _, _)| a.as_str())
+            .collect();
+        assert!(not.contains(&"ssm:GetParameters"), "{not:?}");
+        assert!(not.contains(&"servicequotas:GetServiceQuota"), "{not:?}");
+        assert!(!not.contains(&"ec2:DescribeAvailabilityZones"), "{not:?}");
     }
 
     #[test]
-    fn the_required_policy_groups_actions_by_service() {
-        let policy = required_policy(false);
+    fn the_required_policy_groups_actions_by_service_and_resource() {
+        let policy = required_policy(Job::Provision, false);
         let statements = policy["Statement"].as_array().expect("statements");
         let sids: Vec<&str> = statements
             .iter()
@@ -451,17 +821,49 @@ mod tests {
             sids,
             [
                 "AwsclusterAutoscaling",
-                "AwsclusterAutoscalingScoped",
+                "AwsclusterAutoScalingGroups",
                 "AwsclusterEc2",
                 "AwsclusterElasticloadbalancing",
+                "AwsclusterServiceLinkedRoleAutoscaling",
+                "AwsclusterServiceLinkedRoleElasticloadbalancing",
             ]
         );
         let total: usize = statements
             .iter()
             .map(|s| s["Action"].as_array().map_or(0, Vec::len))
             .sum();
-        assert_eq!(total, actions().len());
-        let with_ssm = required_policy(true);
-        assert_eq!(with_ssm["Statement"].as_array().map(Vec::len), Some(5));
+        // CreateServiceLinkedRole is needed twice, on two roles.
+        assert_eq!(total, actions(Job::Provision).len() + 1);
+        let role = &statements[4];
+        assert_eq!(
+            role["Resource"],
+            "arn:*:iam::*:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+        );
+        assert_eq!(
+            role["Condition"]["StringEquals"]["iam:AWSServiceName"],
+            "autoscaling.amazonaws.com"
+        );
+        let with_ssm = required_policy(Job::Provision, true);
+        assert_eq!(with_ssm["Statement"].as_array().map(Vec::len), Some(7));
+    }
+
+    #[test]
+    fn the_hardened_policies_are_what_the_tables_print() {
+        for job in [Job::Provision, Job::Preflight] {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join(job.hardened_path());
+            let committed = std::fs::read_to_string(&path).expect("hardened policy");
+            assert_eq!(
+                committed,
+                required_policy_text(job, false),
+                "{} is out of date: regenerate it with `awscluster iam required --for {}`",
+                job.hardened_path(),
+                match job {
+                    Job::Provision => "provision",
+                    Job::Preflight => "preflight",
+                }
+            );
+        }
     }
 }

@@ -83,6 +83,36 @@ pub fn same_condition(a: &Condition, b: &Condition) -> bool {
         && values(a) == values(b)
 }
 
+/// Whether a request known to meet `given` always meets `condition`: the
+/// same test, or a `StringEquals` (or wildcard-free `StringLike`) on the
+/// same key whose every value the condition's `StringEquals` lists or its
+/// `StringLike` patterns match. A requirement states the value it has
+/// (`iam:AWSServiceName` is `autoscaling.amazonaws.com`); a grant may
+/// allow it by pattern.
+pub fn implies(given: &Condition, condition: &Condition) -> bool {
+    if same_condition(given, condition) {
+        return true;
+    }
+    let literal = |v: &str| !v.contains(['*', '?']);
+    let exact = given.operator.eq_ignore_ascii_case("StringEquals")
+        || (given.operator.eq_ignore_ascii_case("StringLike")
+            && given.values.iter().all(|v| literal(v)));
+    if !exact || given.values.is_empty() || !given.key.eq_ignore_ascii_case(&condition.key) {
+        return false;
+    }
+    let holds: fn(&str, &str) -> bool = if condition.operator.eq_ignore_ascii_case("StringEquals") {
+        |allowed, value| allowed == value
+    } else if condition.operator.eq_ignore_ascii_case("StringLike") {
+        super::pattern::matches
+    } else {
+        return false;
+    };
+    given
+        .values
+        .iter()
+        .all(|value| condition.values.iter().any(|allowed| holds(allowed, value)))
+}
+
 /// Identity policies prepared for many questions: statements that name
 /// actions literally are found through an index by action name; the others
 /// (wildcards, `NotAction`) are asked one by one.
@@ -166,7 +196,7 @@ impl<'p> Granted<'p> {
                 Effect::Allow => !statement
                     .conditions
                     .iter()
-                    .all(|c| given.iter().any(|g| same_condition(c, g))),
+                    .all(|c| given.iter().any(|g| implies(g, c))),
                 Effect::Deny => !statement.conditions.is_empty(),
             };
             match (**effect, reach(statement, &target), conditioned) {
@@ -710,6 +740,67 @@ mod tests {
                 "{action} on {resource} under {statements}"
             );
         }
+    }
+
+    #[test]
+    fn a_required_value_meets_a_grant_that_lists_or_matches_it() {
+        let condition = |operator: &str, values: &[&str]| {
+            let values = values
+                .iter()
+                .map(|v| format!("\"{v}\""))
+                .collect::<Vec<_>>()
+                .join(",");
+            let text = format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"iam:CreateServiceLinkedRole","Resource":"*","Condition":{{"{operator}":{{"iam:AWSServiceName":[{values}]}}}}}}]}}"#
+            );
+            policy(&text).statements[0].conditions[0].clone()
+        };
+        let required = condition("StringEquals", &["autoscaling.amazonaws.com"]);
+        let cases = [
+            (
+                condition("StringLike", &["autoscaling.amazonaws.com"]),
+                true,
+            ),
+            (condition("StringLike", &["*.amazonaws.com"]), true),
+            (
+                condition(
+                    "StringEquals",
+                    &[
+                        "elasticloadbalancing.amazonaws.com",
+                        "autoscaling.amazonaws.com",
+                    ],
+                ),
+                true,
+            ),
+            (
+                condition("StringEquals", &["Autoscaling.amazonaws.com"]),
+                false,
+            ),
+            (condition("StringLike", &["elasticloadbalancing.*"]), false),
+            (condition("StringNotEquals", &["ec2.amazonaws.com"]), false),
+        ];
+        for (grant, expected) in cases {
+            assert_eq!(implies(&required, &grant), expected, "{grant:?}");
+        }
+        // A requirement that is itself a pattern promises no one value.
+        let pattern = condition("StringLike", &["*.amazonaws.com"]);
+        assert!(!implies(
+            &pattern,
+            &condition("StringLike", &["autoscaling.amazonaws.com"])
+        ));
+        // Two values required: the grant must allow both.
+        let both = condition(
+            "StringEquals",
+            &["autoscaling.amazonaws.com", "ec2.amazonaws.com"],
+        );
+        assert!(!implies(
+            &both,
+            &condition("StringLike", &["autoscaling.*"])
+        ));
+        assert!(implies(
+            &both,
+            &condition("StringLike", &["*.amazonaws.com"])
+        ));
     }
 
     #[test]
