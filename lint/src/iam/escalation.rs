@@ -280,7 +280,7 @@ pub fn find<'p>(policies: impl IntoIterator<Item = &'p Policy>) -> Vec<Path<'p>>
         });
         let candidates = match chosen {
             None => vec![None],
-            Some(kind) => candidates(&policies, method, kind)
+            Some(kind) => candidates(&granted, method, kind)
                 .into_iter()
                 .map(Some)
                 .collect(),
@@ -362,35 +362,26 @@ fn meets(statement: &Statement, step: &Step) -> bool {
 }
 
 /// The roles (or users) to try a method on: each one the Allow statements
-/// of its steps' actions name, made concrete, then any.
-fn candidates(policies: &[&Policy], method: &Method, kind: Chosen) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+/// of its steps' actions name, made concrete, then any. The statements are
+/// found through the prepared index, not by matching every item.
+fn candidates(granted: &Granted<'_>, method: &Method, kind: Chosen) -> Vec<String> {
     let actions: Vec<&str> = method.steps.iter().map(|s| s.action).collect();
-    'all: for policy in policies {
-        for statement in &policy.statements {
-            let (Some(values), Some(resources)) = (&statement.actions, &statement.resources) else {
-                continue;
-            };
-            if !statement.is_allow() || values.negated || resources.negated {
-                continue;
-            }
-            let relevant = actions.iter().any(|a| {
-                values
-                    .items
-                    .iter()
-                    .any(|p| pattern::matches_ignore_case(p, a))
-            });
-            if !relevant {
-                continue;
-            }
-            for item in &resources.items {
-                if item.contains(kind.segment()) {
-                    let concrete = concretize(item);
-                    if !out.contains(&concrete) {
-                        out.push(concrete);
-                        if out.len() == MOST_CANDIDATES {
-                            break 'all;
-                        }
+    let mut out: Vec<String> = Vec::new();
+    'all: for r in granted.statements_for(&actions) {
+        let statement = r.statement;
+        let (Some(values), Some(resources)) = (&statement.actions, &statement.resources) else {
+            continue;
+        };
+        if !statement.is_allow() || values.negated || resources.negated {
+            continue;
+        }
+        for item in &resources.items {
+            if item.contains(kind.segment()) {
+                let concrete = concretize(item);
+                if !out.contains(&concrete) {
+                    out.push(concrete);
+                    if out.len() == MOST_CANDIDATES {
+                        break 'all;
                     }
                 }
             }

@@ -162,6 +162,16 @@ impl<'p> Granted<'p> {
 
     /// The statements whose `Action` (or `NotAction`) applies to `action`,
     /// in policy order.
+    /// The statements whose `Action` (or `NotAction`) takes in any of
+    /// `actions`, each once, in policy order, whatever their effect and
+    /// resources.
+    pub fn statements_for(&self, actions: &[&str]) -> Vec<StatementRef<'p>> {
+        let mut found: Vec<usize> = actions.iter().flat_map(|a| self.matching(a)).collect();
+        found.sort_unstable();
+        found.dedup();
+        found.into_iter().map(|i| self.statements[i]).collect()
+    }
+
     fn matching(&self, action: &str) -> Vec<usize> {
         let mut found: Vec<usize> = self
             .by_name
