@@ -169,14 +169,14 @@ enum IamCommand {
         output: OutputArgs,
     },
     /// Check that the granted policies allow everything the required ones
-    /// do (by default the four policies provisioning needs).
+    /// do (by default what the provisioner calls).
     Check {
         /// The policies the role is granted.
         #[arg(long, value_name = "FILE", required = true, num_args = 1..)]
         granted: Vec<PathBuf>,
         /// What is required: policy files, or lists of actions (one per
-        /// line, optionally followed by resource ARNs) [default: the
-        /// built-in policies].
+        /// line, optionally followed by resource ARNs) [default: what the
+        /// provisioner calls, policies/hardened/provision.json].
         #[arg(long, value_name = "FILE", num_args = 1..)]
         required: Vec<PathBuf>,
         /// Also list what the granted policies allow that nothing requires,
@@ -186,8 +186,8 @@ enum IamCommand {
         #[command(flatten)]
         output: OutputArgs,
     },
-    /// Print the policies provisioning requires, ready to paste: one by
-    /// name, or all of them.
+    /// Print the seed's four policies, ready to paste: one by name, or all
+    /// of them.
     Print {
         /// controller, control-plane, nodes or deployment [default: all]
         name: Option<String>,
@@ -198,7 +198,7 @@ enum IamCommand {
         /// The most characters (white space excluded) per policy.
         #[arg(long, value_name = "N", default_value_t = 6144)]
         max_chars: usize,
-        /// Policies to repack [default: the built-in policies].
+        /// Policies to repack [default: the seed's four].
         #[arg(long, value_name = "FILE", num_args = 1..)]
         required: Vec<PathBuf>,
         /// Write policy-1.json, policy-2.json, … here instead of printing

@@ -9,7 +9,7 @@ use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 
-use crate::permissions::{CallLog, Guard};
+use crate::permissions::{CallLog, Guard, Job};
 
 /// Where and as whom to call AWS.
 #[derive(Debug, Clone)]
@@ -52,6 +52,7 @@ impl Clients {
             None => base,
         };
         let guard = Guard {
+            job: Job::Provision,
             calls: Arc::new(CallLog::default()),
         };
         Clients {
@@ -125,7 +126,7 @@ mod tests {
             .describe_regions()
             .send()
             .await
-            .expect_err("DescribeRegions is not in the table");
+            .expect_err("DescribeRegions is preflight's call, not the provisioner's");
         let text = aws_smithy_types::error::display::DisplayErrorContext(&err).to_string();
         assert!(
             text.contains("EC2 DescribeRegions is not in the provisioner's permission table"),

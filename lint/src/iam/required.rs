@@ -1,9 +1,12 @@
 //! The permissions provisioning requires, and how far a set of policies
 //! grants them.
 //!
-//! By default the requirement is the seed's four policies (`policies/`,
-//! compiled in): every action they allow, on every resource they allow it
-//! on. A requirement can also come from other policy files, or from a plain
+//! By default the requirement is what the provisioner calls:
+//! `policies/hardened/provision.json`, compiled in, which the provisioner's
+//! permission table prints (a test there keeps the two equal). Every action
+//! it allows is required, on every resource it allows it on, under its
+//! conditions. A requirement can also come from other policy files (the
+//! seed's four in `policies/`, for CAPA's needs), or from a plain
 //! list of actions, one per line, each optionally followed by the resource
 //! ARNs it is needed on:
 //!
@@ -40,6 +43,15 @@ pub fn builtin() -> &'static [(&'static str, &'static str)] {
             include_str!("../../../policies/deployment.json"),
         ),
     ]
+}
+
+/// What the provisioner calls, as shipped in `policies/hardened/`: the
+/// default requirement.
+pub fn provisioning() -> (&'static str, &'static str) {
+    (
+        "policies/hardened/provision.json",
+        include_str!("../../../policies/hardened/provision.json"),
+    )
 }
 
 /// Where a requirement comes from.

@@ -133,10 +133,21 @@ pub fn builtin_policies() -> &'static [Policy] {
     })
 }
 
-/// What the built-in policies require, worked out once.
+/// What the provisioner calls (the default requirement), read once.
+pub fn provisioning_policy() -> &'static [Policy] {
+    static POLICY: OnceLock<Vec<Policy>> = OnceLock::new();
+    POLICY.get_or_init(|| {
+        let (name, text) = required::provisioning();
+        read_unchecked(&Arc::new(SourceFile::new(name, text.to_string())))
+            .into_iter()
+            .collect()
+    })
+}
+
+/// What the default requirement requires, worked out once.
 pub fn builtin_requirements() -> &'static [Requirement<'static>] {
     static REQUIRED: OnceLock<Vec<Requirement<'static>>> = OnceLock::new();
-    REQUIRED.get_or_init(|| required::from_policies(builtin_policies()))
+    REQUIRED.get_or_init(|| required::from_policies(provisioning_policy()))
 }
 
 /// Reads a granted or required policy with its grammar findings (which

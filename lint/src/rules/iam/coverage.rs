@@ -143,7 +143,7 @@ fn label_for(decision: Decision) -> &'static str {
 fn help_for(decision: Decision) -> &'static str {
     match decision {
         Decision::NotGranted => {
-            "add the actions to a policy of the role (`awscluster iam print` shows the required policies)"
+            "add the actions to a policy of the role (`policies/hardened/provision.json` grants what provisioning calls)"
         }
         Decision::AllowedOnOtherResources => {
             "widen the granting statement's Resource to cover what is required"
