@@ -364,7 +364,7 @@ impl Job {
     /// Where the hardened managed policy for the job lives.
     pub fn hardened_path(self) -> &'static str {
         match self {
-            Job::Provision => "policies/hardened/provision.json",
+            Job::Provision => awscluster_lint::iam::required::provisioning().0,
             Job::Preflight => "policies/hardened/preflight.json",
         }
     }
@@ -390,23 +390,6 @@ pub fn lookup(job: Job, service: &str, operation: &str) -> Option<&'static Permi
     job.calls()
         .iter()
         .find(|p| p.service == service && p.operation == operation)
-}
-
-/// Every action a job's calls need, sorted, each once.
-pub fn actions(job: Job) -> Vec<&'static str> {
-    let mut actions: Vec<&str> = job
-        .calls()
-        .iter()
-        .flat_map(|p| {
-            p.actions
-                .iter()
-                .copied()
-                .chain(p.creates.map(|_| CREATE_SERVICE_LINKED_ROLE))
-        })
-        .collect();
-    actions.sort_unstable();
-    actions.dedup();
-    actions
 }
 
 const CREATE_SERVICE_LINKED_ROLE: &str = "iam:CreateServiceLinkedRole";
@@ -772,10 +755,10 @@ mod tests {
 
     #[test]
     fn each_scoped_action_is_one_that_a_job_needs() {
-        let all: Vec<&str> = actions(Job::Provision)
+        let all: Vec<&str> = needs(Job::Provision, true)
             .into_iter()
-            .chain(actions(Job::Preflight))
-            .chain(SSM_IMAGE_ACTIONS.iter().copied())
+            .chain(needs(Job::Preflight, false))
+            .map(|n| n.action)
             .collect();
         for scoped in SCOPED {
             for action in scoped.actions {
@@ -836,8 +819,14 @@ mod tests {
             .iter()
             .map(|s| s["Action"].as_array().map_or(0, Vec::len))
             .sum();
-        // CreateServiceLinkedRole is needed twice, on two roles.
-        assert_eq!(total, actions(Job::Provision).len() + 1);
+        // Each action once per resource it is needed on:
+        // CreateServiceLinkedRole twice, on two roles.
+        assert_eq!(total, needs(Job::Provision, false).len());
+        let creations = statements
+            .iter()
+            .filter(|s| s["Action"][0] == CREATE_SERVICE_LINKED_ROLE)
+            .count();
+        assert_eq!(creations, 2);
         let role = &statements[4];
         assert_eq!(
             role["Resource"],
