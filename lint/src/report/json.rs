@@ -30,27 +30,15 @@ struct Report<'a> {
 /// large run's report is quick and costs only one window's memory.
 struct Diagnostics<'a>(&'a [Diagnostic]);
 
-const WINDOW: usize = 4096;
-
-/// Fewer findings than this are serialized on this thread: starting
-/// workers would cost more than it saves (a pre-commit run's handful).
-const PARALLEL_FROM: usize = 256;
-
 impl Serialize for Diagnostics<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::{Error, SerializeSeq};
         let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
-        let line = |d: &Diagnostic| serde_json::value::to_raw_value(&diagnostic(d));
-        for window in self.0.chunks(WINDOW) {
-            let lines = if window.len() < PARALLEL_FROM {
-                window.iter().map(line).collect()
-            } else {
-                crate::run::pool::map(window, line)
-            };
-            for line in lines {
-                seq.serialize_element(&line.map_err(S::Error::custom)?)?;
-            }
-        }
+        crate::run::pool::windows(
+            self.0,
+            |d| serde_json::value::to_raw_value(&diagnostic(d)),
+            |line| seq.serialize_element(&line.map_err(S::Error::custom)?),
+        )?;
         seq.end()
     }
 }

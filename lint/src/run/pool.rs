@@ -44,6 +44,35 @@ pub fn map<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<
     results.into_iter().map(|(_, r)| r).collect()
 }
 
+/// Fewer items than this are worked on this thread: starting workers
+/// would cost more than it saves (a pre-commit run's handful of findings).
+pub const PARALLEL_FROM: usize = 256;
+
+/// Items worked on at once by [`windows`]: the memory it holds.
+const WINDOW: usize = 4096;
+
+/// `work` applied to every item on every core a window at a time, each
+/// result handed to `take` in the order of the items: a large report is
+/// made quickly, holding one window's results at a time.
+pub fn windows<T: Sync, R: Send, E>(
+    items: &[T],
+    work: impl Fn(&T) -> R + Sync,
+    mut take: impl FnMut(R) -> Result<(), E>,
+) -> Result<(), E> {
+    for window in items.chunks(WINDOW) {
+        if window.len() < PARALLEL_FROM {
+            for item in window {
+                take(work(item))?;
+            }
+        } else {
+            for result in map(window, &work) {
+                take(result)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -54,5 +83,23 @@ mod tests {
             items.iter().map(|i| i * 2).collect::<Vec<_>>()
         );
         assert!(super::map(&[] as &[u32], |i| *i).is_empty());
+    }
+
+    #[test]
+    fn windows_hand_over_every_result_in_order() {
+        for len in [0, 3, super::PARALLEL_FROM, super::WINDOW + 7] {
+            let items: Vec<usize> = (0..len).collect();
+            let mut seen = Vec::new();
+            super::windows(
+                &items,
+                |i| i + 1,
+                |r| {
+                    seen.push(r);
+                    Ok::<(), ()>(())
+                },
+            )
+            .expect("never fails");
+            assert_eq!(seen, items.iter().map(|i| i + 1).collect::<Vec<_>>());
+        }
     }
 }

@@ -39,9 +39,12 @@ pub struct Human {
 
 impl Emitter for Human {
     fn emit(&self, outcome: &Outcome, out: &mut dyn io::Write) -> io::Result<()> {
-        for diagnostic in &outcome.diagnostics {
-            out.write_all(render_diagnostic(diagnostic, self.style).as_bytes())?;
-        }
+        // Rendered on every core a window at a time, as the JSON report is.
+        crate::run::pool::windows(
+            &outcome.diagnostics,
+            |d| render_diagnostic(d, self.style),
+            |text| out.write_all(text.as_bytes()),
+        )?;
         writeln!(out, "{}", summary(outcome))
     }
 }
