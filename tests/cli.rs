@@ -826,3 +826,54 @@ fn a_catalog_built_from_the_service_reference_replaces_the_built_in_one() {
         refused.stderr
     );
 }
+
+/// Specs that name the same policy files report the files' findings once:
+/// a repository of clusters sharing one provisioning role gets each
+/// escalation path once, not once per cluster.
+#[test]
+fn specs_sharing_policies_report_each_policy_finding_once() {
+    let one = run(&[
+        "lint",
+        "fixtures/clusters/default.cluster.json",
+        "--format",
+        "json",
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let policies = root().join("fixtures/policies/provisioner");
+    let mut spec: serde_json::Value =
+        serde_json::from_str(&fixture("default.cluster.json")).unwrap();
+    spec["iam"]["policies"] = fs::read_dir(&policies)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .map(|p| serde_json::Value::from(p.to_str().unwrap()))
+        .collect();
+    spec["iam"]["policies"]
+        .as_array_mut()
+        .unwrap()
+        .sort_by_key(|v| v.to_string());
+    for name in ["a", "b", "c"] {
+        spec["name"] = name.into();
+        fs::write(
+            dir.path().join(format!("{name}.cluster.json")),
+            spec.to_string(),
+        )
+        .unwrap();
+    }
+    let three = run_in(dir.path(), &["lint", ".", "--format", "json"]);
+    let escalations = |report: &str| -> Vec<String> {
+        let report: serde_json::Value = serde_json::from_str(report).unwrap();
+        let mut found: Vec<String> = report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["code"] == "iam/privilege-escalation")
+            .map(|d| d["message"].as_str().unwrap().to_string())
+            .collect();
+        found.sort();
+        found
+    };
+    let once = escalations(&one.stdout);
+    assert!(once.len() >= 2, "{}", one.stdout);
+    assert_eq!(escalations(&three.stdout), once);
+}

@@ -192,8 +192,7 @@ pub fn finish(
         }
     }
     diagnostics.sort_by(Diagnostic::order);
-    // Specs that share a policy file report its findings once.
-    diagnostics.dedup_by(|a, b| a.order(b).is_eq() && a.message == b.message);
+    drop_copies(&mut diagnostics);
     Outcome {
         files,
         diagnostics,
@@ -206,6 +205,31 @@ pub fn finish(
         ),
         cwd: prepared.cwd.clone(),
     }
+}
+
+/// Specs that share a policy file report its findings once. Copies are
+/// findings of one rule at one place with one message; they need not be
+/// next to each other once sorted (several escalation paths start at the
+/// same statement), and the first of each is kept where the rule put it.
+fn drop_copies(sorted: &mut Vec<Diagnostic>) {
+    let mut copy = vec![false; sorted.len()];
+    let mut start = 0;
+    while start < sorted.len() {
+        let end = start
+            + sorted[start..]
+                .iter()
+                .take_while(|d| d.order(&sorted[start]).is_eq())
+                .count();
+        if end - start > 1 {
+            let mut seen = std::collections::HashSet::new();
+            for (i, d) in sorted[start..end].iter().enumerate() {
+                copy[start + i] = !seen.insert(d.message.as_str());
+            }
+        }
+        start = end;
+    }
+    let mut copies = copy.into_iter();
+    sorted.retain(|_| !copies.next().unwrap_or(false));
 }
 
 /// Runs the linter on specs as `request` says, from `cwd`.
