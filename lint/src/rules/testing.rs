@@ -67,7 +67,7 @@ pub fn lint_text(path: &str, text: &str) -> Vec<Diagnostic> {
 
 pub fn lint_text_with(path: &str, text: &str, settings: &Settings) -> Vec<Diagnostic> {
     let file = Arc::new(SourceFile::new(path, text.to_string()));
-    crate::run::spec::check_spec(&file, settings)
+    crate::run::spec::check_spec(&file, settings, &Default::default())
 }
 
 pub fn lint(spec: &Value) -> Vec<Diagnostic> {

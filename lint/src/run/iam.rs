@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use super::walk::{Found, walk};
@@ -249,6 +250,8 @@ pub fn check(
 struct SetResult {
     /// Findings in the policy files themselves.
     lints: Vec<Diagnostic>,
+    /// Set when a spec has taken `lints` to report.
+    lints_claimed: AtomicBool,
     /// Files that could not be read: (index in the set, why).
     missing: Vec<(usize, String)>,
     /// Coverage findings, pointing at a placeholder until a spec claims them.
@@ -321,17 +324,21 @@ fn check_set_of_files(paths: &[PathBuf], settings: &Settings) -> SetResult {
     );
     SetResult {
         lints,
+        lints_claimed: AtomicBool::new(false),
         missing,
         coverage,
     }
 }
 
-type Cache = Mutex<HashMap<(Vec<PathBuf>, Vec<(String, u64)>), Arc<SetResult>>>;
+/// The sets of policy files checked so far in one run, shared by its
+/// specs: a set is checked once per run, and its files' own findings are
+/// reported with the first spec that names it (the others would only
+/// repeat them). Each run has its own, so that a file changed between two
+/// runs in one process is read again.
+#[derive(Default)]
+pub struct PolicySets(Mutex<HashMap<CacheKey, Arc<SetResult>>>);
 
-fn cache() -> &'static Cache {
-    static CACHE: OnceLock<Cache> = OnceLock::new();
-    CACHE.get_or_init(Default::default)
-}
+type CacheKey = (Vec<PathBuf>, Vec<(String, u64)>);
 
 /// The cache key of a spec's policy files: where they are, and the quota
 /// values they are checked against.
@@ -339,7 +346,7 @@ fn cache_key(
     spec_file: &SourceFile,
     policies: &[crate::spec::Spanned<String>],
     settings: &Settings,
-) -> (Vec<PathBuf>, Vec<(String, u64)>) {
+) -> CacheKey {
     let base = spec_file.path.parent().unwrap_or(Path::new(""));
     // `specs/../policies/x.json` reads and reports as `policies/x.json`.
     let paths = policies
@@ -366,22 +373,27 @@ pub fn check_spec_policies(
     policies: &[crate::spec::Spanned<String>],
     list_span: Span,
     settings: &Settings,
+    sets: &PolicySets,
 ) -> Vec<Diagnostic> {
     let key = cache_key(spec_file, policies, settings);
     let paths = key.0.clone();
-    let cache = cache();
-    let cached = cache.lock().ok().and_then(|c| c.get(&key).cloned());
+    let cached = sets.0.lock().ok().and_then(|c| c.get(&key).cloned());
     let result = match cached {
         Some(result) => result,
         None => {
             let result = Arc::new(check_set_of_files(&paths, settings));
-            if let Ok(mut c) = cache.lock() {
-                c.insert(key, Arc::clone(&result));
+            if let Ok(mut c) = sets.0.lock() {
+                c.entry(key).or_insert_with(|| Arc::clone(&result));
             }
             result
         }
     };
-    let mut diagnostics = result.lints.clone();
+    let first = !result.lints_claimed.swap(true, Ordering::Relaxed);
+    let mut diagnostics = if first {
+        result.lints.clone()
+    } else {
+        Vec::new()
+    };
     for (i, reason) in &result.missing {
         let mut d = Diagnostic::new(
             &POLICY_NOT_FOUND,

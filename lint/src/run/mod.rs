@@ -239,9 +239,10 @@ pub fn lint(request: &Request, cwd: &Path) -> Result<Outcome, Error> {
     let mut failures = walked.failures;
     let mut diagnostics = Vec::new();
     let mut files = Vec::new();
+    let sets = iam::PolicySets::default();
     let results = pool::map(&walked.files, |found| {
         read::read(&found.path, found.named, prepared.limits)
-            .map(|file| spec::check_spec(&std::sync::Arc::new(file), &prepared.settings))
+            .map(|file| spec::check_spec(&std::sync::Arc::new(file), &prepared.settings, &sets))
     });
     for (found, result) in walked.files.into_iter().zip(results) {
         match result {
@@ -311,4 +312,57 @@ pub fn validate(
         layout,
         outcome,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Policy sets are shared within a run, never across runs: a second run
+    /// in the same process (a language server, a library user) reports the
+    /// policies' findings again, and reads the files again.
+    #[test]
+    fn each_run_reports_the_policies_of_its_specs() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
+        let policy = dir.path().join("p.json");
+        let spec = std::fs::read_to_string(fixtures.join("clusters/spot-gpu.cluster.json"))
+            .expect("fixture");
+        let mut spec: serde_json::Value = serde_json::from_str(&spec).expect("json");
+        spec["iam"] = serde_json::json!({"policies": ["p.json"]});
+        for name in ["a", "b"] {
+            spec["name"] = name.into();
+            std::fs::write(
+                dir.path().join(format!("{name}.cluster.json")),
+                spec.to_string(),
+            )
+            .expect("write");
+        }
+        let duplicate = r#"{"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["ec2:DescribeVpcs", "ec2:DescribeVpcs"], "Resource": "*"}]}"#;
+        let request = Request {
+            paths: vec![dir.path().to_path_buf()],
+            ..Request::default()
+        };
+        let codes = |outcome: &Outcome| -> Vec<&'static str> {
+            outcome
+                .diagnostics
+                .iter()
+                .filter(|d| d.file().path.ends_with("p.json"))
+                .map(|d| d.rule.code)
+                .collect()
+        };
+        std::fs::write(&policy, duplicate).expect("write");
+        let first = lint(&request, dir.path()).expect("runs");
+        assert_eq!(
+            codes(&first),
+            ["iam/duplicate-action"],
+            "once for two specs"
+        );
+        let again = lint(&request, dir.path()).expect("runs");
+        assert_eq!(codes(&again), ["iam/duplicate-action"]);
+        std::fs::write(&policy, duplicate.replace("\"ec2:DescribeVpcs\", ", "")).expect("write");
+        let fixed = lint(&request, dir.path()).expect("runs");
+        assert!(codes(&fixed).is_empty(), "the file is read again");
+    }
 }

@@ -13,10 +13,16 @@ use crate::source::Value;
 use crate::source::{self, SourceFile};
 use crate::spec::{self, ClusterSpec};
 
+use super::iam::PolicySets;
+
 /// Lints a file's raw content. Text that is not UTF-8 is a finding at the
 /// first bad byte, never an error.
 pub fn check_bytes(path: &std::path::Path, bytes: Vec<u8>, settings: &Settings) -> Vec<Diagnostic> {
-    check_spec(&Arc::new(SourceFile::from_bytes(path, bytes)), settings)
+    check_spec(
+        &Arc::new(SourceFile::from_bytes(path, bytes)),
+        settings,
+        &PolicySets::default(),
+    )
 }
 
 /// Every finding for one spec file, sorted by position.
@@ -25,7 +31,13 @@ pub fn check_bytes(path: &std::path::Path, bytes: Vec<u8>, settings: &Settings) 
 /// rule runs: the ones that read the document as it is, and the ones that
 /// read the typed spec on every part of it that is well-formed (see
 /// [`read_spec`]), so that one run shows everything.
-pub fn check_spec(file: &Arc<SourceFile>, settings: &Settings) -> Vec<Diagnostic> {
+/// Specs of one run share `sets`, so that policy files several of them
+/// name are checked and reported once.
+pub fn check_spec(
+    file: &Arc<SourceFile>,
+    settings: &Settings,
+    sets: &PolicySets,
+) -> Vec<Diagnostic> {
     let mut sink = Sink::new(Arc::clone(file));
     let Some(root) = crate::rules::spec::read_document(file, &mut sink) else {
         return sink.into_diagnostics();
@@ -52,6 +64,7 @@ pub fn check_spec(file: &Arc<SourceFile>, settings: &Settings) -> Vec<Diagnostic
             &iam.policies,
             list,
             settings,
+            sets,
         ));
     }
     finish(sink)
