@@ -49,13 +49,13 @@ fn apply_status_plan_apply_destroy_round_trip() {
     let (plan, _) = succeed(&url, &["plan", SPEC]);
     assert!(
         plan.starts_with(
-            "Plan for cluster demo in us-east-1: 31 to create, 0 to change, 0 to delete"
+            "Plan for cluster demo in us-east-1: 36 to create, 0 to change, 0 to delete"
         ),
         "{plan}"
     );
 
     let (_, log) = succeed(&url, &["apply", SPEC, "--yes"]);
-    assert!(log.contains("apply: 31 created"), "{log}");
+    assert!(log.contains("apply: 36 created"), "{log}");
     assert!(
         log.contains("created nat-gateway demo-nat-us-east-1c"),
         "{log}"
@@ -64,7 +64,7 @@ fn apply_status_plan_apply_destroy_round_trip() {
 
     let (status, _) = succeed(&url, &["status", SPEC]);
     assert!(
-        status.starts_with("Cluster demo in us-east-1: 31 of 31 resources match the spec."),
+        status.starts_with("Cluster demo in us-east-1: 36 of 36 resources match the spec."),
         "{status}"
     );
     let (status, _) = succeed(&url, &["status", SPEC, "--format", "json"]);
@@ -73,7 +73,7 @@ fn apply_status_plan_apply_destroy_round_trip() {
 
     let (plan, _) = succeed(&url, &["plan", SPEC]);
     assert!(
-        plan.contains("0 to create, 0 to change, 0 to delete, 31 unchanged"),
+        plan.contains("0 to create, 0 to change, 0 to delete, 36 unchanged"),
         "{plan}"
     );
     assert!(
@@ -153,7 +153,7 @@ fn apply_killed_at_several_points_converges_to_one_of_each() {
     assert_eq!(aws(&moto, &["inventory"]), demo_inventory());
     let (status, _) = succeed(&moto.url(), &["status", SPEC]);
     assert!(
-        status.contains("31 of 31 resources match the spec."),
+        status.contains("36 of 36 resources match the spec."),
         "{status}"
     );
 }
@@ -200,7 +200,7 @@ fn a_load_balancer_someone_else_owns_blocks_apply() {
     let out = run(&moto.url(), &["apply", SPEC, "--yes"]);
     let log = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{log}");
-    assert!(log.contains("is not owned by cluster demo"), "{log}");
+    assert!(log.contains("is not owned by the cluster"), "{log}");
     assert_eq!(aws(&moto, &["inventory"])["vpc"], 0, "nothing was created");
     // And destroy leaves it alone.
     succeed(

@@ -7,20 +7,22 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use awscluster_lint::diagnostic::escape::escape;
 use awscluster_lint::report::{self, Format as LintFormat, Style};
 use awscluster_lint::run::{Provisioning, Validated, validate};
 
-use crate::apply::Outcome;
-use crate::clients::{AssumeRole, Clients};
-use crate::desired::{Desired, Network, Prices, read_prices};
-use crate::discover::{Existing, subnets_by_id, vpc_by_id};
-use crate::error::Error;
+use crate::apply::{Outcome, execute};
+use crate::aws::clients::{AssumeRole, Clients};
+use crate::aws::error::Error;
+use crate::aws::wait::Timing;
+use crate::desired::{Desired, Prices, read_prices};
+use crate::observe::{Observed, existing_network};
 use crate::plan::{Plan, plan};
 use crate::progress::Progress;
 use crate::render;
-use crate::wait::Timing;
+use crate::resources::Cx;
 
-pub use crate::clients::Target as ClientTarget;
+pub use crate::aws::clients::Target as ClientTarget;
 
 /// Exit statuses: the linter's 0/1/2, and 130 for an interrupted run.
 pub const EXIT_OK: u8 = 0;
@@ -158,83 +160,39 @@ async fn connect(request: &Request, loaded: &Loaded) -> Clients {
     .await
 }
 
-/// For static placement: the VPC and subnets must exist as the spec says.
-async fn check_static(clients: &Clients, desired: &Desired) -> Result<(), Error> {
-    let Network::Static {
-        vpc_id,
-        cidr,
-        subnets,
-    } = &desired.network
-    else {
-        return Ok(());
-    };
-    let mut problems = Vec::new();
-    match vpc_by_id(clients, vpc_id).await? {
-        None => problems.push(format!("VPC {vpc_id} does not exist in {}", desired.region)),
-        Some(v) if &v.cidr != cidr => problems.push(format!(
-            "VPC {vpc_id} has the block {}, the spec says {cidr}",
-            v.cidr
-        )),
-        Some(_) => {}
-    }
-    let ids: Vec<String> = subnets.iter().map(|s| s.id.clone()).collect();
-    let found = subnets_by_id(clients, &ids).await?;
-    for s in subnets {
-        match found.iter().find(|f| f.id == s.id) {
-            None => problems.push(format!("subnet {} does not exist", s.id)),
-            Some(f) => {
-                if &f.vpc_id != vpc_id {
-                    problems.push(format!(
-                        "subnet {} is in {}, not in {vpc_id}",
-                        s.id, f.vpc_id
-                    ));
-                }
-                if f.cidr != s.cidr {
-                    problems.push(format!(
-                        "subnet {} has the block {}, the spec says {}",
-                        s.id, f.cidr, s.cidr
-                    ));
-                }
-                if f.zone != s.zone {
-                    problems.push(format!(
-                        "subnet {} is in {}, the spec says {}",
-                        s.id, f.zone, s.zone
-                    ));
-                }
-            }
-        }
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::Spec(format!(
-            "the spec's existing network does not match AWS:\n  - {}",
-            problems.join("\n  - ")
-        )))
-    }
+/// What the cluster owns, once per command: static placement's network
+/// (checked first) left out.
+async fn discover(
+    clients: &Clients,
+    cluster: &str,
+    leave: Option<&Leave>,
+) -> Result<Observed, Error> {
+    let observed = Observed::discover(clients, cluster).await?;
+    Ok(match leave {
+        Some((vpc, subnets)) => observed.without(vpc, subnets),
+        None => observed,
+    })
 }
 
 async fn discover_and_plan(
     clients: &Clients,
     desired: &Desired,
     leave: Option<&Leave>,
-) -> Result<(Existing, Plan), Error> {
-    check_static(clients, desired).await?;
-    let existing = leave_alone(Existing::discover(clients, &desired.cluster).await?, leave);
-    let plan = plan(desired, &existing);
-    Ok((existing, plan))
-}
-
-fn leave_alone(existing: Existing, leave: Option<&Leave>) -> Existing {
-    match leave {
-        Some((vpc, subnets)) => existing.without(vpc, subnets),
-        None => existing,
+) -> Result<Plan, Error> {
+    let problems = existing_network(clients, desired).await?;
+    if !problems.is_empty() {
+        return Err(Error::Spec(format!(
+            "the spec's existing network does not match AWS:\n  - {}",
+            problems.join("\n  - ")
+        )));
     }
+    let observed = discover(clients, &desired.cluster, leave).await?;
+    Ok(plan(desired, &observed))
 }
 
 /// Prints an error the way the linter does, and returns the status.
 fn fail(error: &Error, err: &mut dyn Write) -> io::Result<u8> {
-    writeln!(err, "error: {error}")?;
+    writeln!(err, "error: {}", escape(&error.to_string()))?;
     Ok(match error {
         Error::Usage(_) | Error::Lint(_) | Error::Io(_) => EXIT_USAGE,
         _ => EXIT_FAILED,
@@ -265,7 +223,7 @@ pub fn plan_command(request: &Request, out: &mut dyn Write, err: &mut dyn Write)
     };
     let desired = attempt!(needs_spec(&loaded, "plan"), err);
     let rt = attempt!(runtime(), err);
-    let (_, plan) = attempt!(
+    let plan = attempt!(
         rt.block_on(async {
             let clients = connect(request, &loaded).await;
             discover_and_plan(&clients, &desired, loaded.leave.as_ref()).await
@@ -290,61 +248,48 @@ pub fn status_command(
         Err(code) => return Ok(code),
     };
     let rt = attempt!(runtime(), err);
-    match &loaded.desired {
-        Some(desired) => {
-            let (_, plan) = attempt!(
-                rt.block_on(async {
-                    let clients = connect(request, &loaded).await;
-                    discover_and_plan(&clients, desired, loaded.leave.as_ref()).await
-                }),
-                err
-            );
-            match request.format {
-                Format::Human => out.write_all(render::status_human(&plan).as_bytes())?,
-                Format::Json => out.write_all(render::status_json(&plan).as_bytes())?,
-            }
-            Ok(if plan.is_noop() { EXIT_OK } else { EXIT_FAILED })
+    if let Some(desired) = &loaded.desired {
+        let plan = attempt!(
+            rt.block_on(async {
+                let clients = connect(request, &loaded).await;
+                discover_and_plan(&clients, desired, loaded.leave.as_ref()).await
+            }),
+            err
+        );
+        match request.format {
+            Format::Human => out.write_all(render::status_human(&plan).as_bytes())?,
+            Format::Json => out.write_all(render::status_json(&plan).as_bytes())?,
         }
-        None => {
-            // Without a spec there is nothing to compare with: list what
-            // the cluster owns.
-            let existing = attempt!(
-                rt.block_on(async {
-                    let clients = connect(request, &loaded).await;
-                    Existing::discover(&clients, &loaded.cluster).await
-                }),
-                err
-            );
-            let owned = existing.resources();
-            match request.format {
-                Format::Human => {
-                    writeln!(
-                        out,
-                        "Cluster {} in {} owns {} resource(s).",
-                        loaded.cluster,
-                        loaded.region,
-                        owned.len()
-                    )?;
-                    for (kind, name, id) in &owned {
-                        writeln!(out, "  {kind:18}  {name}  {id}")?;
-                    }
-                }
-                Format::Json => {
-                    let resources: Vec<serde_json::Value> = owned
-                        .iter()
-                        .map(|(kind, name, id)| serde_json::json!({"kind": kind, "name": name, "id": id}))
-                        .collect();
-                    let value = serde_json::json!({"cluster": loaded.cluster, "region": loaded.region, "resources": resources});
-                    writeln!(
-                        out,
-                        "{}",
-                        serde_json::to_string_pretty(&value).unwrap_or_default()
-                    )?;
-                }
-            }
-            Ok(EXIT_OK)
-        }
+        return Ok(if plan.is_noop() { EXIT_OK } else { EXIT_FAILED });
     }
+    // Without a spec there is nothing to compare with: what the cluster
+    // owns (what destroy would delete).
+    let owned = attempt!(
+        rt.block_on(async {
+            let clients = connect(request, &loaded).await;
+            let observed = discover(&clients, &loaded.cluster, loaded.leave.as_ref()).await?;
+            Ok::<_, Error>(crate::plan::destroy(
+                &loaded.cluster,
+                &loaded.region,
+                &observed,
+            ))
+        }),
+        err
+    );
+    match request.format {
+        Format::Human => {
+            writeln!(
+                out,
+                "Cluster {} in {} owns {} resource(s).",
+                escape(&loaded.cluster),
+                escape(&loaded.region),
+                owned.steps.len()
+            )?;
+            out.write_all(render::owned_human(&owned, "").as_bytes())?;
+        }
+        Format::Json => out.write_all(render::owned_json(&owned).as_bytes())?,
+    }
+    Ok(EXIT_OK)
 }
 
 /// Asks on the terminal; without one, `--yes` is the only way to proceed.
@@ -394,11 +339,14 @@ fn report(
         outcome.deleted,
         progress.elapsed_secs()
     )?;
-    if outcome.failures.is_empty() && !outcome.interrupted {
+    if outcome.failures.is_empty() && !outcome.interrupted && outcome.not_started == 0 {
         return Ok(EXIT_OK);
     }
     for failure in &outcome.failures {
-        writeln!(err, "error: {failure}")?;
+        writeln!(err, "error: {}", escape(&failure.to_string()))?;
+    }
+    if outcome.not_started > 0 {
+        writeln!(err, "{} step(s) not started.", outcome.not_started)?;
     }
     writeln!(
         err,
@@ -424,7 +372,7 @@ pub fn apply_command(
     let desired = attempt!(needs_spec(&loaded, "apply"), err);
     let rt = attempt!(runtime(), err);
     let clients = rt.block_on(connect(request, &loaded));
-    let (existing, plan) = attempt!(
+    let plan = attempt!(
         rt.block_on(discover_and_plan(&clients, &desired, loaded.leave.as_ref())),
         err
     );
@@ -434,7 +382,9 @@ pub fn apply_command(
         writeln!(
             err,
             "error: cannot apply: {} {}: {}",
-            step.kind, step.name, step.reason
+            step.kind,
+            escape(&step.name),
+            escape(step.blocked.as_deref().unwrap_or_default())
         )?;
         return Ok(EXIT_FAILED);
     }
@@ -449,17 +399,63 @@ pub fn apply_command(
     let stop = Arc::new(AtomicBool::new(false));
     let outcome = rt.block_on(async {
         on_interrupt(Arc::clone(&stop), Arc::clone(&progress));
-        crate::apply::apply(
+        let cx = Cx::new(
             &clients,
-            &desired,
-            &existing,
             &request.timing,
-            &progress,
-            &stop,
-        )
-        .await
+            &plan.cluster,
+            &plan.refs,
+            plan.fresh(),
+        );
+        execute(&cx, &plan, &progress, &stop, false).await
     });
     report("apply", &outcome, &progress, clients.calls.total(), err)
+}
+
+/// What one apply took, step by step: the benchmark's figures.
+pub struct Timed {
+    pub plan: Plan,
+    pub outcome: Outcome,
+    /// Discovery and planning.
+    pub planning: std::time::Duration,
+    /// Running the steps.
+    pub running: std::time::Duration,
+    pub calls: u64,
+}
+
+/// Applies a spec without asking or printing, and says how long each
+/// part took.
+pub fn apply_timed(request: &Request) -> Result<Timed, Error> {
+    let mut sink = io::sink();
+    let loaded = match load(request, Purpose::Provision, &mut sink)? {
+        Ok(loaded) => loaded,
+        Err(_) => return Err(Error::Spec("the spec does not lint clean".into())),
+    };
+    let desired = needs_spec(&loaded, "apply")?;
+    let rt = runtime()?;
+    let clients = rt.block_on(connect(request, &loaded));
+    let started = std::time::Instant::now();
+    let plan = rt.block_on(discover_and_plan(&clients, &desired, loaded.leave.as_ref()))?;
+    let planning = started.elapsed();
+    let progress = Progress::new(false).quiet();
+    let stop = AtomicBool::new(false);
+    let started = std::time::Instant::now();
+    let outcome = rt.block_on(async {
+        let cx = Cx::new(
+            &clients,
+            &request.timing,
+            &plan.cluster,
+            &plan.refs,
+            plan.fresh(),
+        );
+        execute(&cx, &plan, &progress, &stop, false).await
+    });
+    Ok(Timed {
+        running: started.elapsed(),
+        planning,
+        calls: clients.calls.total(),
+        plan,
+        outcome,
+    })
 }
 
 /// `awscluster destroy`.
@@ -474,34 +470,28 @@ pub fn destroy_command(
     };
     let rt = attempt!(runtime(), err);
     let clients = rt.block_on(connect(request, &loaded));
-    let existing = attempt!(
-        rt.block_on(async {
-            Ok::<_, Error>(leave_alone(
-                Existing::discover(&clients, &loaded.cluster).await?,
-                loaded.leave.as_ref(),
-            ))
-        }),
+    let observed = attempt!(
+        rt.block_on(discover(&clients, &loaded.cluster, loaded.leave.as_ref())),
         err
     );
-    let owned = existing.resources();
-    if owned.is_empty() {
+    let plan = crate::plan::destroy(&loaded.cluster, &loaded.region, &observed);
+    if plan.steps.is_empty() {
         writeln!(
             out,
             "Cluster {} owns nothing in {}: nothing to destroy.",
-            loaded.cluster, loaded.region
+            escape(&loaded.cluster),
+            escape(&loaded.region)
         )?;
         return Ok(EXIT_OK);
     }
     writeln!(
         out,
         "Destroy cluster {} in {}: {} resource(s) to delete.",
-        loaded.cluster,
-        loaded.region,
-        owned.len()
+        escape(&loaded.cluster),
+        escape(&loaded.region),
+        plan.steps.len()
     )?;
-    for (kind, name, id) in &owned {
-        writeln!(out, "  - {kind:18}  {name}  ({id})")?;
-    }
+    out.write_all(render::owned_human(&plan, "- ").as_bytes())?;
     out.flush()?;
     if !attempt!(confirm(request, "Delete all of these?", err), err) {
         writeln!(err, "Nothing done.")?;
@@ -509,20 +499,9 @@ pub fn destroy_command(
     }
     let progress = Arc::new(Progress::stderr());
     let stop = Arc::new(AtomicBool::new(false));
-    let outcome = attempt!(
-        rt.block_on(async {
-            on_interrupt(Arc::clone(&stop), Arc::clone(&progress));
-            crate::destroy::destroy(
-                &clients,
-                &loaded.cluster,
-                loaded.leave.clone(),
-                &request.timing,
-                &progress,
-                &stop,
-            )
-            .await
-        }),
-        err
-    );
+    let outcome = rt.block_on(async {
+        on_interrupt(Arc::clone(&stop), Arc::clone(&progress));
+        crate::destroy::run(&clients, &plan, &request.timing, &progress, &stop).await
+    });
     report("destroy", &outcome, &progress, clients.calls.total(), err)
 }

@@ -6,19 +6,12 @@
 use std::path::Path;
 
 use awscluster_lint::layout::Layout;
-use awscluster_lint::naming;
-use awscluster_lint::spec::{ClusterSpec, Role, SubnetKind};
+use awscluster_lint::spec::{ClusterSpec, Role as PoolRole, SubnetKind};
 
-use crate::error::Error;
-
-/// The ownership tag's key; its value is `owned` for what the cluster
-/// created (and deletes), `shared` for what it only uses.
-pub fn owned_key(cluster: &str) -> String {
-    format!("sigs.k8s.io/cluster-api-provider-aws/cluster/{cluster}")
-}
-
-pub const ROLE_KEY: &str = "sigs.k8s.io/cluster-api-provider-aws/role";
-pub const OWNED: &str = "owned";
+use crate::aws::error::Error;
+use crate::kind::Kind;
+use crate::names::{self, Role, Tags, naming};
+use crate::resources::Ref;
 
 #[derive(Debug, Clone)]
 pub struct Desired {
@@ -92,11 +85,11 @@ impl GroupRole {
         }
     }
 
-    pub fn role_tag(self) -> &'static str {
+    pub fn role_tag(self) -> Role {
         match self {
-            GroupRole::Bastion => "bastion",
-            GroupRole::ApiServerLb => "apiserver",
-            GroupRole::ControlPlane | GroupRole::Node => "common",
+            GroupRole::Bastion => Role::Bastion,
+            GroupRole::ApiServerLb => Role::ApiServer,
+            GroupRole::ControlPlane | GroupRole::Node => Role::Common,
         }
     }
 }
@@ -137,7 +130,7 @@ pub struct Machine {
     pub zone: String,
     pub subnet: SubnetKind,
     pub groups: Vec<GroupRole>,
-    pub role_tag: &'static str,
+    pub role: Role,
 }
 
 /// A worker pool: a launch template and an Auto Scaling group.
@@ -188,28 +181,34 @@ impl Desired {
     ) -> Result<Desired, Error> {
         let cluster = spec.name.to_string();
         let mut problems = Vec::new();
+        // The linter passed the spec, so its layout is complete; a part
+        // missing here is the tool's fault, said rather than guessed.
+        let incomplete = |what: &str| Error::Spec(format!("the network layout has no {what}"));
         let network = match (spec.dynamic(), spec.static_placement()) {
             (Some(_), _) => Network::Dynamic {
-                cidr: layout.vpc.map(|v| v.to_string()).unwrap_or_default(),
+                cidr: layout
+                    .vpc
+                    .ok_or_else(|| incomplete("VPC block"))?
+                    .to_string(),
                 zones: layout
                     .zones
                     .iter()
                     .map(|zone| {
-                        let cidr_of = |kind| {
+                        let cidr_of = |kind: SubnetKind| {
                             layout
                                 .subnets
                                 .iter()
                                 .find(|s| &s.zone == zone && s.kind == kind)
                                 .map(|s| s.cidr.to_string())
-                                .unwrap_or_default()
+                                .ok_or_else(|| incomplete(&format!("{kind} subnet in {zone}")))
                         };
-                        ZoneNetwork {
+                        Ok(ZoneNetwork {
                             zone: zone.clone(),
-                            public_cidr: cidr_of(SubnetKind::Public),
-                            private_cidr: cidr_of(SubnetKind::Private),
-                        }
+                            public_cidr: cidr_of(SubnetKind::Public)?,
+                            private_cidr: cidr_of(SubnetKind::Private)?,
+                        })
                     })
-                    .collect(),
+                    .collect::<Result<_, Error>>()?,
             },
             (None, Some(placement)) => Network::Static {
                 vpc_id: placement.vpc_id.to_string(),
@@ -228,6 +227,11 @@ impl Desired {
             (None, None) => return Err(Error::Spec("the spec has no placement".into())),
         };
 
+        let first_zone = layout
+            .zones
+            .first()
+            .cloned()
+            .ok_or_else(|| incomplete("zone"))?;
         let bastion = spec.bastion.as_ref().and_then(|b| {
             let image = image(
                 b.image.as_deref().map(String::as_str),
@@ -240,10 +244,10 @@ impl Desired {
                 instance_type: b.instance_type(b.span).to_string(),
                 image,
                 user_data: b.user_data.as_deref().cloned(),
-                zone: layout.zones.first().cloned().unwrap_or_default(),
+                zone: first_zone.clone(),
                 subnet: SubnetKind::Public,
                 groups: vec![GroupRole::Bastion],
-                role_tag: "bastion",
+                role: Role::Bastion,
             })
         });
 
@@ -260,7 +264,7 @@ impl Desired {
             };
             let user_data = pool.user_data.as_deref().cloned();
             match *pool.role {
-                Role::Master => {
+                PoolRole::Master => {
                     let mut n = 0;
                     for (zone, count) in placement.zones.iter().zip(&placement.nodes) {
                         for _ in 0..*count {
@@ -273,13 +277,13 @@ impl Desired {
                                 zone: zone.clone(),
                                 subnet: SubnetKind::Private,
                                 groups: vec![GroupRole::ControlPlane, GroupRole::Node],
-                                role_tag: "control-plane",
+                                role: Role::ControlPlane,
                             });
                             n += 1;
                         }
                     }
                 }
-                Role::Worker => {
+                PoolRole::Worker => {
                     let spot = match pool.spot() {
                         None => None,
                         Some(spot) => {
@@ -359,17 +363,8 @@ impl Desired {
 
     /// Tags for a resource created for this cluster: the spec's, then the
     /// ones it is found again by (which win over the spec's).
-    pub fn tags(&self, name: &str, role: &str) -> Vec<(String, String)> {
-        let mut tags: Vec<(String, String)> = self
-            .user_tags
-            .iter()
-            .filter(|(k, _)| k != "Name" && *k != owned_key(&self.cluster) && k != ROLE_KEY)
-            .cloned()
-            .collect();
-        tags.push(("Name".into(), name.into()));
-        tags.push((owned_key(&self.cluster), OWNED.into()));
-        tags.push((ROLE_KEY.into(), role.into()));
-        tags
+    pub fn tags(&self, name: &str, role: Role) -> Tags {
+        names::creation_tags(&self.user_tags, &self.cluster, name, role)
     }
 
     pub fn is_dynamic(&self) -> bool {
@@ -405,16 +400,66 @@ impl Desired {
     }
 
     pub fn load_balancer_name(&self) -> String {
-        load_balancer_name(&self.cluster)
+        naming::load_balancer(&self.cluster)
     }
 
     pub fn group(&self, role: GroupRole) -> Option<&GroupSpec> {
         self.groups.iter().find(|g| g.role == role)
     }
-}
 
-pub fn load_balancer_name(cluster: &str) -> String {
-    naming::load_balancer(cluster)
+    /// The VPC everything is in. An existing VPC (static placement) is
+    /// named by its id, which the plan knows from the start.
+    pub fn vpc_ref(&self) -> Ref {
+        match &self.network {
+            Network::Dynamic { .. } => Ref::new(Kind::Vpc, self.vpc_name()),
+            Network::Static { vpc_id, .. } => Ref::new(Kind::Vpc, vpc_id.clone()),
+        }
+    }
+
+    /// The subnet of a kind in a zone; `None` when static placement has
+    /// none there (the linter refuses such a spec).
+    pub fn subnet_ref(&self, kind: SubnetKind, zone: &str) -> Option<Ref> {
+        match &self.network {
+            Network::Dynamic { .. } => Some(Ref::new(Kind::Subnet, self.subnet_name(kind, zone))),
+            Network::Static { subnets, .. } => subnets
+                .iter()
+                .find(|s| s.zone == zone && s.kind == kind)
+                .map(|s| Ref::new(Kind::Subnet, s.id.clone())),
+        }
+    }
+
+    /// The route table the subnet of a kind in a zone uses, when the
+    /// cluster makes it (dynamic placement): machines start after it, so
+    /// that they boot with a way out.
+    pub fn route_table_ref(&self, kind: SubnetKind, zone: &str) -> Option<Ref> {
+        self.is_dynamic().then(|| {
+            let name = match kind {
+                SubnetKind::Public => self.public_route_table_name(),
+                SubnetKind::Private => self.private_route_table_name(zone),
+            };
+            Ref::new(Kind::RouteTable, name)
+        })
+    }
+
+    pub fn group_ref(&self, role: GroupRole) -> Ref {
+        Ref::new(
+            Kind::SecurityGroup,
+            naming::security_group(&self.cluster, role.suffix()),
+        )
+    }
+
+    /// What the spec names that exists already (static placement's VPC
+    /// and subnets): their ids are known before anything runs.
+    pub fn existing_ids(&self) -> Vec<Ref> {
+        match &self.network {
+            Network::Dynamic { .. } => Vec::new(),
+            Network::Static {
+                vpc_id, subnets, ..
+            } => std::iter::once(Ref::new(Kind::Vpc, vpc_id.clone()))
+                .chain(subnets.iter().map(|s| Ref::new(Kind::Subnet, s.id.clone())))
+                .collect(),
+        }
+    }
 }
 
 fn image(value: Option<&str>, field: &str, problems: &mut Vec<String>) -> Option<String> {
@@ -650,15 +695,15 @@ mod tests {
     fn created_resources_carry_the_specs_tags_and_the_ownership_tags() {
         // The linter refuses a spec that sets `Name` or the ownership tags.
         let d = demo(|_| {}).expect("provisionable");
-        let tags = d.tags("demo-vpc", "common");
+        let tags = d.tags("demo-vpc", Role::Common);
         assert_eq!(
             tags,
-            [
+            Tags::from([
                 ("team".to_string(), "platform".to_string()),
                 ("Name".to_string(), "demo-vpc".to_string()),
-                (owned_key("demo"), "owned".to_string()),
-                (ROLE_KEY.to_string(), "common".to_string()),
-            ]
+                (names::owned_key("demo"), "owned".to_string()),
+                (names::ROLE_KEY.to_string(), "common".to_string()),
+            ])
         );
     }
 

@@ -1,14 +1,24 @@
-//! The difference between what a spec asks for and what AWS holds: what
-//! apply would create, keep, change or delete, and why. Pure: computed
-//! from a discovery, so it is tested without AWS.
+//! The difference between what a spec asks for and what AWS holds: the
+//! only place that decides. A plan is a list of steps, each one resource
+//! and what to do to it (create, change which attributes, keep, delete),
+//! with the steps it must wait for. `apply` runs exactly these steps;
+//! `status` shows them as states; `destroy` is a plan of deletions.
+//!
+//! Pure: computed from a discovery, so it is tested without AWS.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{HashMap, HashSet};
 
-use awscluster_lint::spec::SubnetKind;
 use serde::Serialize;
 
-use crate::desired::{Desired, GroupRole, Network, Source};
-use crate::discover::{Existing, Group, IngressRule};
+use crate::desired::Desired;
+use crate::kind::Kind;
+use crate::observe::Observed;
+use crate::resources::{
+    Fit, Id, Op, Ref, Resolve, Resource, Shown, Work, auto_scaling_group::AutoScalingGroup,
+    elastic_ip::ElasticIp, instance::Instance, internet_gateway::InternetGateway,
+    launch_template::LaunchTemplate, load_balancer, nat_gateway::NatGateway,
+    route_table::RouteTable, security_group, subnet::Subnet, vpc::Vpc,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -22,15 +32,25 @@ pub enum Action {
 #[derive(Debug, Clone, Serialize)]
 pub struct Step {
     pub action: Action,
-    pub kind: &'static str,
+    pub kind: Kind,
     pub name: String,
+    /// The resource AWS holds, for all but a creation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// What it is, or why it is deleted.
     pub reason: String,
-    /// Set when the difference cannot be applied in place (a VPC's block, a
-    /// load balancer someone else owns): apply refuses the whole plan.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub blocked: bool,
+    /// For a change: each attribute that differs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<Shown>,
+    /// Why the difference cannot be applied (a VPC's block, a load
+    /// balancer someone else owns): apply refuses the whole plan.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocked: Option<String>,
+    /// The steps this one waits for, by position in the plan.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub after: Vec<usize>,
+    #[serde(skip)]
+    pub work: Work,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -38,6 +58,10 @@ pub struct Plan {
     pub cluster: String,
     pub region: String,
     pub steps: Vec<Step>,
+    /// What each name in the steps stands for: an id, or the step that
+    /// creates it.
+    #[serde(skip)]
+    pub refs: HashMap<Ref, Id>,
 }
 
 impl Plan {
@@ -51,602 +75,297 @@ impl Plan {
     }
 
     pub fn blocked(&self) -> impl Iterator<Item = &Step> {
-        self.steps.iter().filter(|s| s.blocked)
+        self.steps.iter().filter(|s| s.blocked.is_some())
     }
+
+    /// Per step: the kinds of the resources it refers to that a step of
+    /// this plan creates (a NotFound about those is eventual consistency).
+    pub fn fresh(&self) -> Vec<Vec<Kind>> {
+        self.steps
+            .iter()
+            .map(|s| {
+                let mut kinds: Vec<Kind> = s
+                    .after
+                    .iter()
+                    .filter_map(|&i| self.steps.get(i))
+                    .filter(|d| d.action == Action::Create)
+                    .map(|d| d.kind)
+                    .collect();
+                kinds.sort();
+                kinds.dedup();
+                kinds
+            })
+            .collect()
+    }
+}
+
+/// What apply would do to bring AWS to `desired`.
+pub fn plan(desired: &Desired, observed: &Observed) -> Plan {
+    build(&desired.cluster, &desired.region, Some(desired), observed)
+}
+
+/// Every resource the cluster owns, deleted in reverse dependency order.
+pub fn destroy(cluster: &str, region: &str, observed: &Observed) -> Plan {
+    build(cluster, region, None, observed)
+}
+
+fn build(cluster: &str, region: &str, desired: Option<&Desired>, observed: &Observed) -> Plan {
+    let mut b = Builder {
+        cluster,
+        desired,
+        observed,
+        steps: Vec::new(),
+        deletions: Vec::new(),
+        refs: HashMap::new(),
+        by_ref: HashMap::new(),
+        kept: HashSet::new(),
+    };
+    if let Some(d) = desired {
+        for r in d.existing_ids() {
+            let id = Id::Known(r.name.clone());
+            b.refs.insert(r, id);
+        }
+    }
+    b.kind::<Vpc>();
+    b.kind::<Subnet>();
+    b.kind::<InternetGateway>();
+    b.kind::<ElasticIp>();
+    b.kind::<NatGateway>();
+    b.kind::<RouteTable>();
+    b.kind::<security_group::SecurityGroup>();
+    b.kind::<security_group::Rules>();
+    b.kind::<load_balancer::LoadBalancer>();
+    b.kind::<Instance>();
+    b.kind::<load_balancer::Members>();
+    b.kind::<LaunchTemplate>();
+    b.kind::<AutoScalingGroup>();
+    b.finish(region)
+}
+
+/// A deletion decided while going through the kinds, placed at the end.
+struct Deletion {
+    step: Step,
 }
 
 struct Builder<'a> {
-    desired: &'a Desired,
-    existing: &'a Existing,
+    cluster: &'a str,
+    desired: Option<&'a Desired>,
+    observed: &'a Observed,
     steps: Vec<Step>,
+    deletions: Vec<Deletion>,
+    refs: HashMap<Ref, Id>,
+    /// The step that creates or changes each name: what refers to it waits
+    /// for that step.
+    by_ref: HashMap<Ref, usize>,
+    /// What the plan keeps, by kind and id.
+    kept: HashSet<(Kind, String)>,
+}
+
+impl Resolve for Builder<'_> {
+    fn id(&self, r: &Ref) -> Option<Id> {
+        self.refs.get(r).cloned()
+    }
 }
 
 impl Builder<'_> {
-    fn push(
-        &mut self,
-        action: Action,
-        kind: &'static str,
-        name: impl Into<String>,
-        id: Option<&str>,
-        reason: impl Into<String>,
-    ) {
-        self.steps.push(Step {
-            action,
-            kind,
-            name: name.into(),
-            id: id.map(str::to_string),
-            reason: reason.into(),
-            blocked: false,
-        });
-    }
-
-    fn blocked(
-        &mut self,
-        kind: &'static str,
-        name: impl Into<String>,
-        id: Option<&str>,
-        reason: impl Into<String>,
-    ) {
-        self.push(Action::Change, kind, name, id, reason);
-        if let Some(last) = self.steps.last_mut() {
-            last.blocked = true;
-        }
-    }
-
-    fn group_id(&self, role: GroupRole) -> Option<&str> {
-        let name = &self.desired.group(role)?.name;
-        self.existing
-            .groups
-            .iter()
-            .find(|g| &g.name == name)
-            .map(|g| g.id.as_str())
-    }
-}
-
-/// Ingress rules of a group as EC2 would report them, given the ids of the
-/// groups they refer to; `None` while a referred group does not exist yet.
-pub fn wanted_ingress(
-    desired: &Desired,
-    role: GroupRole,
-    group_ids: &dyn Fn(GroupRole) -> Option<String>,
-) -> Option<Vec<IngressRule>> {
-    let spec = desired.group(role)?;
-    let mut rules = Vec::new();
-    for rule in &spec.ingress {
-        let source = match &rule.source {
-            Source::Cidr(c) => c.clone(),
-            Source::Group(g) => group_ids(*g)?,
-        };
-        rules.push(IngressRule {
-            protocol: rule.protocol.to_string(),
-            from_port: rule.from_port,
-            to_port: rule.to_port,
-            source,
-        });
-    }
-    rules.sort();
-    rules.dedup();
-    Some(rules)
-}
-
-/// Rules to add and rules to revoke to bring `group` to `wanted`.
-pub fn rule_diff(group: &Group, wanted: &[IngressRule]) -> (Vec<IngressRule>, Vec<IngressRule>) {
-    let have: BTreeSet<&IngressRule> = group.ingress.iter().collect();
-    let want: BTreeSet<&IngressRule> = wanted.iter().collect();
-    (
-        want.difference(&have).map(|r| (*r).clone()).collect(),
-        have.difference(&want).map(|r| (*r).clone()).collect(),
-    )
-}
-
-/// What apply would do.
-pub fn plan(desired: &Desired, existing: &Existing) -> Plan {
-    let mut b = Builder {
-        desired,
-        existing,
-        steps: Vec::new(),
-    };
-    network(&mut b);
-    groups(&mut b);
-    load_balancer(&mut b);
-    machines(&mut b);
-    pools(&mut b);
-    extras(&mut b);
-    Plan {
-        cluster: desired.cluster.clone(),
-        region: desired.region.clone(),
-        steps: b.steps,
-    }
-}
-
-fn network(b: &mut Builder) {
-    let d = b.desired;
-    let e = b.existing;
-    let Network::Dynamic { cidr, zones } = &d.network else {
-        return;
-    };
-    let vpc_name = d.vpc_name();
-    let vpc = e.vpcs.iter().find(|v| v.name == vpc_name);
-    match vpc {
-        None => b.push(Action::Create, "vpc", &vpc_name, None, format!("{cidr}, with DNS support and hostnames")),
-        Some(v) if &v.cidr != cidr => b.blocked("vpc", &vpc_name, Some(&v.id), format!("its block is {} and the spec's is {cidr}; a VPC's block cannot change: destroy the cluster first", v.cidr)),
-        Some(v) => b.push(Action::Keep, "vpc", &vpc_name, Some(&v.id), cidr.clone()),
-    }
-    for z in zones {
-        for (kind, block) in [
-            (SubnetKind::Public, &z.public_cidr),
-            (SubnetKind::Private, &z.private_cidr),
-        ] {
-            let name = d.subnet_name(kind, &z.zone);
-            match e.subnets.iter().find(|s| s.name == name) {
-                None => b.push(Action::Create, "subnet", &name, None, format!("{kind} {block} in {}", z.zone)),
-                Some(s) if &s.cidr != block || s.zone != z.zone => b.blocked(
-                    "subnet",
-                    &name,
-                    Some(&s.id),
-                    format!("it is {} in {} and the spec says {block} in {}: a subnet cannot move; destroy the cluster first", s.cidr, s.zone, z.zone),
-                ),
-                Some(s) => b.push(Action::Keep, "subnet", &name, Some(&s.id), format!("{kind} {block} in {}", z.zone)),
-            }
-        }
-    }
-    let igw_name = d.igw_name();
-    match e.gateways.iter().find(|g| g.name == igw_name) {
-        None => b.push(
-            Action::Create,
-            "internet-gateway",
-            &igw_name,
-            None,
-            "attached to the VPC",
-        ),
-        Some(g) if vpc.is_some_and(|v| !g.attached_to.contains(&v.id)) => b.push(
-            Action::Change,
-            "internet-gateway",
-            &igw_name,
-            Some(&g.id),
-            "not attached to the VPC: attach it",
-        ),
-        Some(g) => b.push(
-            Action::Keep,
-            "internet-gateway",
-            &igw_name,
-            Some(&g.id),
-            "attached to the VPC",
-        ),
-    }
-    for z in zones {
-        let eip = d.eip_name(&z.zone);
-        match e.addresses.iter().find(|a| a.name == eip) {
-            None => b.push(
-                Action::Create,
-                "elastic-ip",
-                &eip,
-                None,
-                format!("for the NAT gateway in {}", z.zone),
-            ),
-            Some(a) => b.push(
-                Action::Keep,
-                "elastic-ip",
-                &eip,
-                Some(&a.allocation_id),
-                format!("for the NAT gateway in {}", z.zone),
-            ),
-        }
-        let nat = d.nat_name(&z.zone);
-        match e.nat_gateways.iter().find(|n| n.name == nat && n.is_live()) {
-            None => b.push(
-                Action::Create,
-                "nat-gateway",
-                &nat,
-                None,
-                format!("in the public subnet of {}", z.zone),
-            ),
-            Some(n) => b.push(
-                Action::Keep,
-                "nat-gateway",
-                &nat,
-                Some(&n.id),
-                format!("{} in the public subnet of {}", n.state, z.zone),
-            ),
-        }
-    }
-    route_tables(b, zones.iter().map(|z| z.zone.as_str()).collect());
-}
-
-fn route_tables(b: &mut Builder, zones: Vec<&str>) {
-    let d = b.desired;
-    let e = b.existing;
-    let subnet_id = |kind, zone: &str| {
-        let name = d.subnet_name(kind, zone);
-        e.subnets
-            .iter()
-            .find(|s| s.name == name)
-            .map(|s| s.id.clone())
-    };
-    let public = d.public_route_table_name();
-    let igw = e
-        .gateways
-        .iter()
-        .find(|g| g.name == d.igw_name())
-        .map(|g| g.id.clone());
-    let public_subnets: Vec<Option<String>> = zones
-        .iter()
-        .map(|z| subnet_id(SubnetKind::Public, z))
-        .collect();
-    table_step(
-        b,
-        &public,
-        igw,
-        &public_subnets,
-        "default route to the internet gateway, associated with the public subnets",
-    );
-    for zone in zones {
-        let name = d.private_route_table_name(zone);
-        let nat = e
-            .nat_gateways
-            .iter()
-            .find(|n| n.name == d.nat_name(zone) && n.is_live())
-            .map(|n| n.id.clone());
-        table_step(
-            b,
-            &name,
-            nat,
-            &[subnet_id(SubnetKind::Private, zone)],
-            &format!("default route to the NAT gateway in {zone}"),
-        );
-    }
-}
-
-/// A route table with a default route to `target` and `subnets`
-/// associated; `None` where the target or a subnet is still to be created.
-fn table_step(
-    b: &mut Builder,
-    name: &str,
-    target: Option<String>,
-    subnets: &[Option<String>],
-    what: &str,
-) {
-    let Some(table) = b.existing.route_tables.iter().find(|t| t.name == name) else {
-        b.push(Action::Create, "route-table", name, None, what);
-        return;
-    };
-    let mut missing = Vec::new();
-    match &target {
-        Some(t) if table.routes.get("0.0.0.0/0") != Some(t) => {
-            missing.push("the default route".to_string())
-        }
-        None => missing.push("the default route".to_string()),
-        _ => {}
-    }
-    let associated: BTreeSet<&String> = table.associations.values().collect();
-    let unassociated = subnets
-        .iter()
-        .filter(|s| s.as_ref().is_none_or(|s| !associated.contains(s)))
-        .count();
-    if unassociated > 0 {
-        missing.push(format!("{unassociated} subnet association(s)"));
-    }
-    if missing.is_empty() {
-        b.push(Action::Keep, "route-table", name, Some(&table.id), what);
-    } else {
-        b.push(
-            Action::Change,
-            "route-table",
-            name,
-            Some(&table.id),
-            format!("add {}", missing.join(" and ")),
-        );
-    }
-}
-
-fn groups(b: &mut Builder) {
-    let d = b.desired;
-    for spec in &d.groups {
-        let found = b.existing.groups.iter().find(|g| g.name == spec.name);
-        let rules = spec.ingress.len();
-        match found {
-            None => b.push(
-                Action::Create,
-                "security-group",
-                &spec.name,
-                None,
-                format!("with {rules} ingress rule(s)"),
-            ),
-            Some(g) => {
-                let ids = |role| b.group_id(role).map(str::to_string);
-                let wanted = wanted_ingress(d, spec.role, &ids);
-                let Some(wanted) = wanted else {
-                    let id = g.id.clone();
-                    b.push(
-                        Action::Change,
-                        "security-group",
-                        &spec.name,
-                        Some(&id),
-                        "add the rules that refer to groups still to be created",
-                    );
+    fn kind<R: Resource>(&mut self) {
+        let wanted = self.desired.map(R::wanted).unwrap_or_default();
+        let observed = R::observed(self.observed);
+        let mut claimed = vec![false; observed.len()];
+        // Why observed resources of a wanted name were not kept.
+        let mut replaced: HashMap<usize, String> = HashMap::new();
+        for spec in wanted {
+            let name = R::spec_name(&spec).to_string();
+            let this = Ref::new(R::KIND, name.clone());
+            let mut fitting: Vec<usize> = Vec::new();
+            let mut blocking: Option<(usize, String)> = None;
+            for (i, o) in observed.iter().enumerate() {
+                if claimed[i] || R::name(o) != name || R::gone(o) {
                     continue;
-                };
-                let (add, revoke) = rule_diff(g, &wanted);
-                if add.is_empty() && revoke.is_empty() {
-                    b.push(
-                        Action::Keep,
-                        "security-group",
-                        &spec.name,
-                        Some(&g.id),
-                        format!("{rules} ingress rule(s)"),
-                    );
-                } else {
-                    let mut what = Vec::new();
-                    if !add.is_empty() {
-                        what.push(format!("add {} ingress rule(s)", add.len()));
+                }
+                match R::fits(&spec, o, self) {
+                    Fit::Yes => fitting.push(i),
+                    Fit::Replace(why) => {
+                        replaced.insert(i, format!("replaced: {why}"));
                     }
-                    if !revoke.is_empty() {
-                        what.push(format!(
-                            "revoke {} ingress rule(s) the spec does not ask for",
-                            revoke.len()
-                        ));
+                    Fit::Block(why) => {
+                        blocking.get_or_insert((i, why));
                     }
-                    let id = g.id.clone();
-                    b.push(
-                        Action::Change,
-                        "security-group",
-                        &spec.name,
-                        Some(&id),
-                        what.join(", "),
-                    );
                 }
             }
-        }
-    }
-}
-
-fn load_balancer(b: &mut Builder) {
-    let d = b.desired;
-    let name = d.load_balancer_name();
-    let what = "classic ELB, TCP 6443 across the public subnets";
-    match &b.existing.load_balancer {
-        None => b.push(Action::Create, "load-balancer", &name, None, what),
-        Some(lb) if !lb.owned => b.blocked(
-            "load-balancer",
-            &name,
-            None,
-            format!("a load balancer named {name} exists and is not owned by cluster {}: awscluster will not touch it", d.cluster),
-        ),
-        Some(lb) => {
-            let masters: Vec<&str> = d
-                .masters
-                .iter()
-                .filter_map(|m| b.existing.instances.iter().find(|i| i.name == m.name && i.is_live()))
-                .map(|i| i.id.as_str())
-                .collect();
-            let unregistered = masters.iter().filter(|id| !lb.instances.iter().any(|i| i == *id)).count()
-                + (d.masters.len() - masters.len());
-            if unregistered > 0 {
-                b.push(Action::Change, "load-balancer", &name, None, format!("register {unregistered} control-plane instance(s)"));
+            // Of duplicates, the most used is kept; the order of ids
+            // decides between equals, the same way every run.
+            fitting.sort_by_key(|&i| {
+                (
+                    std::cmp::Reverse(R::uses(&observed[i], self.observed)),
+                    R::id(&observed[i]),
+                )
+            });
+            let after = self.after(&R::refs(&spec));
+            if let Some(&best) = fitting.first() {
+                let o = &observed[best];
+                claimed[best] = true;
+                for &dup in &fitting[1..] {
+                    replaced.insert(dup, format!("a duplicate of {} ({})", name, R::id(o)));
+                }
+                let id = R::id(o).to_string();
+                self.kept.insert((R::KIND, id.clone()));
+                self.refs.insert(this.clone(), Id::Known(id.clone()));
+                let changes = R::diff(&spec, o, self);
+                if changes.is_empty() {
+                    self.push(Step {
+                        action: Action::Keep,
+                        kind: R::KIND,
+                        name,
+                        id: Some(id),
+                        reason: R::describe(&spec),
+                        changes: Vec::new(),
+                        blocked: None,
+                        after: Vec::new(),
+                        work: Work::None,
+                    });
+                } else {
+                    let shown = changes.iter().map(R::show).collect();
+                    let n = self.push(Step {
+                        action: Action::Change,
+                        kind: R::KIND,
+                        name,
+                        id: Some(id.clone()),
+                        reason: R::describe(&spec),
+                        changes: shown,
+                        blocked: None,
+                        after,
+                        work: R::work(Op::Update { id, spec, changes }),
+                    });
+                    self.by_ref.insert(this, n);
+                }
+            } else if let Some((i, why)) = blocking {
+                let o = &observed[i];
+                claimed[i] = true;
+                let id = R::id(o).to_string();
+                self.kept.insert((R::KIND, id.clone()));
+                self.refs.insert(this, Id::Known(id.clone()));
+                self.push(Step {
+                    action: Action::Change,
+                    kind: R::KIND,
+                    name,
+                    id: Some(id),
+                    reason: R::describe_observed(o),
+                    changes: Vec::new(),
+                    blocked: Some(why),
+                    after: Vec::new(),
+                    work: Work::None,
+                });
             } else {
-                b.push(Action::Keep, "load-balancer", &name, None, what);
+                let n = self.steps.len();
+                self.refs.insert(this.clone(), Id::Step(n));
+                self.by_ref.insert(this, n);
+                self.push(Step {
+                    action: Action::Create,
+                    kind: R::KIND,
+                    name,
+                    id: None,
+                    reason: R::describe(&spec),
+                    changes: Vec::new(),
+                    blocked: None,
+                    after,
+                    work: R::work(Op::Create(spec)),
+                });
             }
         }
+        if !R::DELETES {
+            return;
+        }
+        for (i, o) in observed.iter().enumerate() {
+            if claimed[i] || !R::owned(o, self.cluster) {
+                continue;
+            }
+            let kept = |kind: Kind, id: &str| self.kept.contains(&(kind, id.to_string()));
+            let reason = replaced
+                .remove(&i)
+                .unwrap_or_else(|| "owned by the cluster and not in the spec".into());
+            if let Err(why) = R::deletable(o, self.observed, &kept) {
+                // Left in place, and said why: what still uses it stays.
+                self.push(Step {
+                    action: Action::Keep,
+                    kind: R::KIND,
+                    name: R::name(o).to_string(),
+                    id: Some(R::id(o).to_string()),
+                    reason: format!("{reason}; not deleted: {why}"),
+                    changes: Vec::new(),
+                    blocked: None,
+                    after: Vec::new(),
+                    work: Work::None,
+                });
+                continue;
+            }
+            self.deletions.push(Deletion {
+                step: Step {
+                    action: Action::Delete,
+                    kind: R::KIND,
+                    name: R::name(o).to_string(),
+                    id: Some(R::id(o).to_string()),
+                    reason,
+                    changes: Vec::new(),
+                    blocked: None,
+                    after: Vec::new(),
+                    work: R::work(Op::Delete(o.clone())),
+                },
+            });
+        }
     }
-}
 
-fn machines(b: &mut Builder) {
-    let d = b.desired;
-    for m in d.bastion.iter().chain(&d.masters) {
-        match b
-            .existing
-            .instances
+    /// The steps that create or change what `refs` name.
+    fn after(&self, refs: &[Ref]) -> Vec<usize> {
+        let mut after: Vec<usize> = refs
             .iter()
-            .find(|i| i.name == m.name && i.is_live())
-        {
-            None => b.push(
-                Action::Create,
-                "instance",
-                &m.name,
-                None,
-                format!("{} in a {} subnet of {}", m.instance_type, m.subnet, m.zone),
-            ),
-            Some(i) => {
-                let id = i.id.clone();
-                let reason = if i.instance_type == m.instance_type {
-                    format!("{} {}", i.instance_type, i.state)
-                } else {
-                    format!(
-                        "{} {} (the spec says {}: replace the node to change it)",
-                        i.instance_type, i.state, m.instance_type
-                    )
-                };
-                b.push(Action::Keep, "instance", &m.name, Some(&id), reason);
-            }
-        }
+            .filter_map(|r| self.by_ref.get(r).copied())
+            .collect();
+        after.sort_unstable();
+        after.dedup();
+        after
     }
-}
 
-fn pools(b: &mut Builder) {
-    let d = b.desired;
-    let e = b.existing;
-    for pool in &d.pools {
-        let buying = if pool.spot.is_some() {
-            "spot"
-        } else {
-            "on-demand"
-        };
-        match e.launch_templates.iter().find(|t| t.name == pool.name) {
-            None => b.push(
-                Action::Create,
-                "launch-template",
-                &pool.name,
-                None,
-                format!("{} {buying}", pool.instance_type),
-            ),
-            Some(t) => {
-                let mut changed = Vec::new();
-                if t.instance_type != pool.instance_type {
-                    changed.push(format!(
-                        "instance type {} → {}",
-                        t.instance_type, pool.instance_type
-                    ));
-                }
-                // An SSM parameter resolves to an AMI id EC2 reports instead.
-                if !pool.image.starts_with("resolve:ssm:") && t.image != pool.image {
-                    changed.push(format!("image {} → {}", t.image, pool.image));
-                }
-                if changed.is_empty() {
-                    b.push(
-                        Action::Keep,
-                        "launch-template",
-                        &pool.name,
-                        Some(&t.id),
-                        format!("{} {buying}", pool.instance_type),
-                    );
-                } else {
-                    b.push(
-                        Action::Change,
-                        "launch-template",
-                        &pool.name,
-                        Some(&t.id),
-                        format!("new version: {} (new instances use it)", changed.join(", ")),
-                    );
-                }
-            }
-        }
-        let subnets = pool_subnets(d, e, &pool.zones);
-        let size = pool.size as i32;
-        match e.auto_scaling_groups.iter().find(|g| g.name == pool.name) {
-            None => b.push(
-                Action::Create,
-                "auto-scaling-group",
-                &pool.name,
-                None,
-                format!("{} node(s) over {}", pool.size, pool.zones.join(", ")),
-            ),
-            Some(g) => {
-                let mut changed = Vec::new();
-                if (g.min, g.max, g.desired) != (size, size, size) {
-                    changed.push(format!("size {} → {size}", g.desired));
-                }
-                let have: BTreeSet<&String> = g.subnets.iter().collect();
-                if subnets.iter().any(Option::is_none)
-                    || subnets.iter().flatten().collect::<BTreeSet<_>>() != have
-                {
-                    changed.push(format!(
-                        "subnets → the private subnets of {}",
-                        pool.zones.join(", ")
-                    ));
-                }
-                if changed.is_empty() {
-                    b.push(
-                        Action::Keep,
-                        "auto-scaling-group",
-                        &pool.name,
-                        None,
-                        format!("{size} node(s) over {}", pool.zones.join(", ")),
-                    );
-                } else {
-                    b.push(
-                        Action::Change,
-                        "auto-scaling-group",
-                        &pool.name,
-                        None,
-                        changed.join(", "),
-                    );
-                }
-            }
-        }
+    fn push(&mut self, step: Step) -> usize {
+        self.steps.push(step);
+        self.steps.len() - 1
     }
-}
 
-/// The private subnet of each zone, by id; `None` for one still to create.
-pub fn pool_subnets(d: &Desired, e: &Existing, zones: &[String]) -> Vec<Option<String>> {
-    zones
-        .iter()
-        .map(|z| match &d.network {
-            Network::Dynamic { .. } => {
-                let name = d.subnet_name(SubnetKind::Private, z);
-                e.subnets
+    /// Deletions go last, in reverse order of creation: each after every
+    /// creation and change (nothing is deleted while the plan still builds
+    /// what replaces it), and after the deletions of what stands in it.
+    fn finish(mut self, region: &str) -> Plan {
+        let building: Vec<usize> = self
+            .steps
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| matches!(s.action, Action::Create | Action::Change))
+            .map(|(i, _)| i)
+            .collect();
+        let mut deletions = std::mem::take(&mut self.deletions);
+        deletions.sort_by_key(|d| std::cmp::Reverse(d.step.kind));
+        let first = self.steps.len();
+        let kinds: Vec<Kind> = deletions.iter().map(|d| d.step.kind).collect();
+        for (n, mut deletion) in deletions.into_iter().enumerate() {
+            let waits_for = deletion.step.kind.deleted_after_all();
+            let mut after = building.clone();
+            after.extend(
+                kinds
                     .iter()
-                    .find(|s| s.name == name)
-                    .map(|s| s.id.clone())
-            }
-            Network::Static { subnets, .. } => subnets
-                .iter()
-                .find(|s| &s.zone == z && s.kind == SubnetKind::Private)
-                .map(|s| s.id.clone()),
-        })
-        .collect()
-}
-
-/// What the cluster owns and the spec no longer asks for, or holds twice.
-pub fn unwanted(d: &Desired, e: &Existing) -> Existing {
-    let mut names: BTreeMap<&'static str, BTreeSet<String>> = BTreeMap::new();
-    let mut want = |kind, name: String| {
-        names.entry(kind).or_default().insert(name);
-    };
-    if let Network::Dynamic { zones, .. } = &d.network {
-        want("vpc", d.vpc_name());
-        want("igw", d.igw_name());
-        want("rt", d.public_route_table_name());
-        for z in zones {
-            want("subnet", d.subnet_name(SubnetKind::Public, &z.zone));
-            want("subnet", d.subnet_name(SubnetKind::Private, &z.zone));
-            want("eip", d.eip_name(&z.zone));
-            want("nat", d.nat_name(&z.zone));
-            want("rt", d.private_route_table_name(&z.zone));
+                    .enumerate()
+                    .filter(|(_, k)| waits_for.contains(k))
+                    .map(|(m, _)| first + m)
+                    .filter(|&m| m != first + n),
+            );
+            deletion.step.after = after;
+            self.steps.push(deletion.step);
         }
-    }
-    for g in &d.groups {
-        want("sg", g.name.clone());
-    }
-    for m in d.bastion.iter().chain(&d.masters) {
-        want("instance", m.name.clone());
-    }
-    for p in &d.pools {
-        want("pool", p.name.clone());
-    }
-    // The first of each name is the one kept; later ones are duplicates.
-    let keep = |kind: &'static str, seen: &mut BTreeSet<String>, name: &str| -> bool {
-        names.get(kind).is_some_and(|n| n.contains(name)) && seen.insert(name.to_string())
-    };
-    let mut out = Existing::default();
-    macro_rules! split {
-        ($field:ident, $kind:literal, $pred:expr) => {{
-            let mut seen = BTreeSet::new();
-            out.$field = e
-                .$field
-                .iter()
-                .filter(|r| !($pred(r) && keep($kind, &mut seen, &r.name)))
-                .cloned()
-                .collect();
-        }};
-    }
-    split!(vpcs, "vpc", |_| true);
-    split!(subnets, "subnet", |_| true);
-    split!(gateways, "igw", |_| true);
-    split!(addresses, "eip", |_| true);
-    split!(nat_gateways, "nat", |n: &crate::discover::NatGateway| n
-        .is_live());
-    split!(route_tables, "rt", |_| true);
-    split!(groups, "sg", |_| true);
-    split!(instances, "instance", |i: &crate::discover::Instance| i
-        .is_live());
-    split!(launch_templates, "pool", |_| true);
-    split!(auto_scaling_groups, "pool", |_| true);
-    // NAT gateways already on their way out need no step.
-    out.nat_gateways.retain(|n| n.state != "deleting");
-    out.instances.retain(|i| i.state != "shutting-down");
-    out
-}
-
-fn extras(b: &mut Builder) {
-    let extra = unwanted(b.desired, b.existing);
-    for (kind, name, id) in extra.resources() {
-        b.push(
-            Action::Delete,
-            kind,
-            name,
-            Some(id),
-            "owned by the cluster and not in the spec (or a duplicate)",
-        );
+        Plan {
+            cluster: self.cluster.to_string(),
+            region: region.to_string(),
+            steps: self.steps,
+            refs: self.refs,
+        }
     }
 }
 
@@ -657,9 +376,10 @@ mod tests {
     use awscluster_lint::run::{Validated, validate};
 
     use super::*;
-    use crate::discover::{AutoScalingGroup, NatGateway, Vpc};
+    use crate::names::{self, Role};
+    use crate::resources::{elastic_ip, instance, nat_gateway, vpc};
 
-    fn demo() -> Desired {
+    pub fn demo() -> Desired {
         let validated = validate(
             Path::new("../fixtures/provision/demo.cluster.json"),
             Some(Path::new("../fixtures/provision/awscluster.toml")),
@@ -673,149 +393,221 @@ mod tests {
         Desired::of(&spec, &layout, None).expect("the fixture can be provisioned")
     }
 
-    fn vpc(id: &str, cidr: &str) -> Vpc {
-        Vpc {
+    fn vpc(id: &str, cidr: &str) -> vpc::Observed {
+        vpc::Observed {
             id: id.into(),
             name: "demo-vpc".into(),
             cidr: cidr.into(),
-            tags: Default::default(),
+            dns_support: true,
+            dns_hostnames: true,
+            tags: names::creation_tags(
+                &[("team".into(), "platform".into())],
+                "demo",
+                "demo-vpc",
+                Role::Common,
+            ),
         }
     }
 
-    fn steps(plan: &Plan, action: Action) -> Vec<(String, String)> {
+    fn steps(plan: &Plan, action: Action) -> Vec<(Kind, String)> {
         plan.steps
             .iter()
             .filter(|s| s.action == action)
-            .map(|s| (s.kind.to_string(), s.name.clone()))
+            .map(|s| (s.kind, s.name.clone()))
             .collect()
     }
 
     #[test]
-    fn a_new_cluster_is_all_creations_in_dependency_order() {
-        let plan = plan(&demo(), &Existing::default());
+    fn a_new_cluster_is_all_creations_each_after_what_it_refers_to() {
+        let plan = plan(&demo(), &Observed::default());
         assert_eq!(plan.count(Action::Create), plan.steps.len());
-        assert_eq!(plan.steps.len(), 31);
-        let kinds: Vec<&str> = plan.steps.iter().map(|s| s.kind).collect();
-        let first = |k| kinds.iter().position(|x| *x == k).expect("present");
-        assert!(first("vpc") < first("subnet"));
-        assert!(first("nat-gateway") < first("route-table"));
-        assert!(first("security-group") < first("load-balancer"));
-        assert!(first("launch-template") < first("auto-scaling-group"));
+        // 31 resources, the rules of 4 groups, the masters' registration.
+        assert_eq!(plan.steps.len(), 36);
+        let index = |kind: Kind, name: &str| {
+            plan.steps
+                .iter()
+                .position(|s| s.kind == kind && s.name == name)
+                .unwrap_or_else(|| panic!("{kind} {name}"))
+        };
+        let subnet = index(Kind::Subnet, "demo-subnet-private-us-east-1a");
+        assert_eq!(plan.steps[subnet].after, [index(Kind::Vpc, "demo-vpc")]);
+        let nat = &plan.steps[index(Kind::NatGateway, "demo-nat-us-east-1a")];
+        assert_eq!(
+            nat.after,
+            [
+                index(Kind::Subnet, "demo-subnet-public-us-east-1a"),
+                index(Kind::ElasticIp, "demo-eip-us-east-1a")
+            ]
+        );
+        let master = &plan.steps[index(Kind::Instance, "demo-control-plane-0")];
+        assert!(
+            master
+                .after
+                .contains(&index(Kind::RouteTable, "demo-rt-private-us-east-1a"))
+        );
+        assert!(
+            master
+                .after
+                .contains(&index(Kind::SecurityGroup, "demo-controlplane"))
+        );
+        // Rules wait for every group they name, never for the instances.
+        let rules = &plan.steps[index(Kind::SecurityGroupRules, "demo-node")];
+        assert!(
+            rules
+                .after
+                .contains(&index(Kind::SecurityGroup, "demo-controlplane"))
+        );
+        let members = &plan.steps[index(Kind::LoadBalancerInstances, "demo-apiserver")];
+        assert_eq!(
+            members.after.len(),
+            4,
+            "the load balancer and the three masters"
+        );
+        for step in &plan.steps {
+            assert!(step.after.iter().all(|&a| a < plan.steps.len()));
+        }
+        assert!(plan.fresh()[subnet].contains(&Kind::Vpc));
     }
 
     #[test]
-    fn duplicates_and_what_the_spec_dropped_are_deleted() {
-        let existing = Existing {
-            vpcs: vec![vpc("vpc-1", "10.0.0.0/16"), vpc("vpc-2", "10.0.0.0/16")],
-            auto_scaling_groups: vec![AutoScalingGroup {
-                name: "demo-old-pool".into(),
-                min: 1,
-                max: 1,
-                desired: 1,
-                subnets: vec![],
-            }],
-            ..Existing::default()
+    fn duplicates_and_what_the_spec_dropped_are_deleted_last() {
+        let mut existing = Observed {
+            vpcs: vec![vpc("vpc-2", "10.0.0.0/16"), vpc("vpc-1", "10.0.0.0/16")],
+            ..Observed::default()
         };
+        // The second VPC is in use: a subnet is in it.
+        existing.subnets.push(crate::resources::subnet::Observed {
+            id: "subnet-9".into(),
+            name: "demo-subnet-public-us-east-1a".into(),
+            vpc_id: "vpc-2".into(),
+            zone: "us-east-1a".into(),
+            cidr: "10.0.0.0/20".into(),
+            public_ip_on_launch: true,
+            tags: names::creation_tags(&[], "demo", "x", Role::Public),
+        });
         let plan = plan(&demo(), &existing);
-        assert_eq!(
-            steps(&plan, Action::Delete),
-            [
-                (
-                    "auto-scaling-group".to_string(),
-                    "demo-old-pool".to_string()
-                ),
-                ("vpc".to_string(), "demo-vpc".to_string())
-            ]
-        );
-        let deleted_vpc = plan
+        let vpc_steps: Vec<(Action, Option<&str>)> = plan
             .steps
             .iter()
-            .find(|s| s.action == Action::Delete && s.kind == "vpc");
+            .filter(|s| s.kind == Kind::Vpc)
+            .map(|s| (s.action, s.id.as_deref()))
+            .collect();
         assert_eq!(
-            deleted_vpc.and_then(|s| s.id.as_deref()),
-            Some("vpc-2"),
-            "the first is kept"
+            vpc_steps,
+            [
+                (Action::Keep, Some("vpc-2")),
+                (Action::Delete, Some("vpc-1"))
+            ]
         );
+        let delete = plan
+            .steps
+            .iter()
+            .position(|s| s.action == Action::Delete)
+            .expect("a deletion");
+        let creations: Vec<usize> = (0..delete)
+            .filter(|&i| matches!(plan.steps[i].action, Action::Create | Action::Change))
+            .collect();
         assert_eq!(
-            steps(&plan, Action::Keep),
-            [("vpc".to_string(), "demo-vpc".to_string())]
+            plan.steps[delete].after, creations,
+            "deleted once the rest is built"
+        );
+        assert!(
+            plan.steps[delete]
+                .reason
+                .contains("a duplicate of demo-vpc (vpc-2)")
         );
     }
 
     #[test]
     fn a_vpc_with_another_block_blocks_the_plan() {
-        let existing = Existing {
+        let existing = Observed {
             vpcs: vec![vpc("vpc-1", "10.9.0.0/16")],
-            ..Existing::default()
+            ..Observed::default()
         };
         let plan = plan(&demo(), &existing);
         let blocked: Vec<&Step> = plan.blocked().collect();
         assert_eq!(blocked.len(), 1);
         assert!(
-            blocked[0].reason.contains("destroy the cluster first"),
-            "{}",
-            blocked[0].reason
+            blocked[0]
+                .blocked
+                .as_deref()
+                .is_some_and(|b| b.contains("destroy the cluster first")),
+            "{:?}",
+            blocked[0]
         );
     }
 
     #[test]
-    fn a_pending_nat_gateway_is_kept_and_a_failed_one_replaced() {
-        let nat = |id: &str, zone: &str, state: &str| NatGateway {
-            id: id.into(),
-            name: format!("demo-nat-{zone}"),
-            subnet_id: "subnet-1".into(),
-            state: state.into(),
-            allocation_ids: vec![],
+    fn an_address_in_use_is_never_deleted() {
+        let existing = Observed {
+            addresses: vec![elastic_ip::Observed {
+                allocation_id: "eipalloc-x".into(),
+                name: "demo-eip-us-east-9z".into(),
+                association_id: Some("eipassoc-1".into()),
+                tags: names::creation_tags(&[], "demo", "demo-eip-us-east-9z", Role::Common),
+            }],
+            ..Observed::default()
         };
-        let existing = Existing {
-            nat_gateways: vec![
-                nat("nat-a", "us-east-1a", "pending"),
-                nat("nat-b", "us-east-1b", "failed"),
-            ],
-            ..Existing::default()
-        };
-        let d = demo();
-        let plan = plan(&d, &existing);
-        let nat_steps: Vec<(Action, Option<&str>)> = plan
+        let plan = plan(&demo(), &existing);
+        let step = plan
             .steps
             .iter()
-            .filter(|s| s.kind == "nat-gateway")
-            .map(|s| (s.action, s.id.as_deref()))
-            .collect();
-        assert_eq!(
-            nat_steps,
-            [
-                (Action::Keep, Some("nat-a")),
-                (Action::Create, None),
-                (Action::Create, None),
-                (Action::Delete, Some("nat-b")),
-            ]
-        );
+            .find(|s| s.kind == Kind::ElasticIp && s.id.as_deref() == Some("eipalloc-x"))
+            .expect("a step for it");
+        assert_eq!(step.action, Action::Keep);
+        assert!(step.reason.contains("not deleted"), "{}", step.reason);
     }
 
     #[test]
-    fn rules_are_compared_with_the_groups_ids_filled_in() {
-        let d = demo();
-        let ids = |role: GroupRole| Some(format!("sg-{}", role.suffix()));
-        let wanted = wanted_ingress(&d, GroupRole::Node, &ids).expect("all groups known");
-        let mut group = Group {
-            id: "sg-node".into(),
-            name: "demo-node".into(),
-            vpc_id: "vpc-1".into(),
-            ingress: wanted.clone(),
+    fn destroy_deletes_what_stands_in_a_resource_first() {
+        let mut existing = Observed {
+            vpcs: vec![vpc("vpc-1", "10.0.0.0/16")],
+            ..Observed::default()
         };
-        assert_eq!(rule_diff(&group, &wanted), (vec![], vec![]));
-        let stray = IngressRule {
-            protocol: "tcp".into(),
-            from_port: 22,
-            to_port: 22,
-            source: "0.0.0.0/0".into(),
+        existing.nat_gateways.push(nat_gateway::testing::nat(
+            "nat-1",
+            "available",
+            &["eipalloc-1"],
+        ));
+        existing.addresses.push(elastic_ip::Observed {
+            allocation_id: "eipalloc-1".into(),
+            name: "demo-eip-us-east-1a".into(),
+            association_id: Some("eipassoc-1".into()),
+            tags: names::creation_tags(&[], "demo", "demo-eip-us-east-1a", Role::Common),
+        });
+        existing.instances.push(instance::Observed {
+            id: "i-1".into(),
+            name: "demo-bastion".into(),
+            state: "running".into(),
+            subnet_id: "subnet-1".into(),
+            instance_type: "t3.micro".into(),
+            image_id: "ami-1".into(),
+            key_name: Some("ops".into()),
+            groups: vec![],
+            tags: names::creation_tags(&[], "demo", "demo-bastion", Role::Bastion),
+        });
+        let plan = destroy("demo", "us-east-1", &existing);
+        assert_eq!(plan.count(Action::Delete), 4);
+        let at = |kind| {
+            plan.steps
+                .iter()
+                .position(|s| s.kind == kind)
+                .expect("step")
         };
-        group.ingress.remove(0);
-        group.ingress.push(stray.clone());
-        let (add, revoke) = rule_diff(&group, &wanted);
-        assert_eq!((add.len(), revoke), (1, vec![stray]));
-        // A rule naming a group that does not exist yet cannot be compared.
-        assert_eq!(wanted_ingress(&d, GroupRole::Node, &|_| None), None);
+        assert!(
+            plan.steps[at(Kind::ElasticIp)]
+                .after
+                .contains(&at(Kind::NatGateway))
+        );
+        let vpc = &plan.steps[at(Kind::Vpc)];
+        assert!(
+            vpc.after.contains(&at(Kind::Instance)) && vpc.after.contains(&at(Kind::NatGateway))
+        );
+        assert!(plan.steps[at(Kind::Instance)].after.is_empty());
+        assert_eq!(
+            steps(&plan, Action::Delete)[0].0,
+            Kind::Instance,
+            "reverse order of creation"
+        );
     }
 }

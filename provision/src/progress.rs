@@ -5,9 +5,13 @@ use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 use std::time::Instant;
 
+use awscluster_lint::diagnostic::escape::escape;
+
 pub struct Progress {
     started: Instant,
     live: bool,
+    /// Prints nothing (a benchmark's run).
+    silent: bool,
     state: Mutex<State>,
 }
 
@@ -30,8 +34,14 @@ impl Progress {
         Progress {
             started: Instant::now(),
             live,
+            silent: false,
             state: Mutex::new(State::default()),
         }
+    }
+
+    pub fn quiet(mut self) -> Progress {
+        self.silent = true;
+        self
     }
 
     pub fn elapsed_secs(&self) -> f64 {
@@ -79,19 +89,23 @@ impl Progress {
     }
 
     fn redraw(&self, state: &mut State, line: Option<&str>) {
+        if self.silent {
+            return;
+        }
         let mut err = std::io::stderr().lock();
         if state.status_shown {
             let _ = write!(err, "\r\x1b[2K");
             state.status_shown = false;
         }
         if let Some(line) = line {
-            let _ = writeln!(err, "[{:>6.1}s] {line}", self.elapsed_secs());
+            // Lines quote AWS's error messages: escaped, as all input is.
+            let _ = writeln!(err, "[{:>6.1}s] {}", self.elapsed_secs(), escape(line));
         }
         if self.live && !state.in_flight.is_empty() {
             let mut status = format!(
                 "… {} in progress: {}",
                 state.in_flight.len(),
-                state.in_flight.join(", ")
+                escape(&state.in_flight.join(", "))
             );
             // One terminal row: a wrapped status line cannot be redrawn.
             let width = terminal_width();

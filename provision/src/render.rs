@@ -1,39 +1,87 @@
-//! Plans and statuses for people (aligned lines) and for programs (JSON).
+//! Plans and statuses for people (aligned lines, a line per attribute
+//! that differs) and for programs (JSON).
+//!
+//! Names and values come from the spec and from AWS: shown escaped, as
+//! the linter shows its input, so no control character reaches the
+//! terminal.
 
 use std::fmt::Write as _;
 
-use crate::plan::{Action, Plan};
+use awscluster_lint::diagnostic::escape::escape;
+
+use crate::plan::{Action, Plan, Step};
+use crate::resources::Shown;
+
+fn mark(action: Action) -> char {
+    match action {
+        Action::Create => '+',
+        Action::Keep => '=',
+        Action::Change => '~',
+        Action::Delete => '-',
+    }
+}
+
+fn widths(plan: &Plan) -> (usize, usize) {
+    let kind = plan
+        .steps
+        .iter()
+        .map(|s| s.kind.as_str().len())
+        .max()
+        .unwrap_or(0);
+    let name = plan
+        .steps
+        .iter()
+        .map(|s| escape(&s.name).chars().count())
+        .max()
+        .unwrap_or(0);
+    (kind, name)
+}
+
+fn change_lines(out: &mut String, changes: &[Shown]) {
+    for c in changes {
+        let attribute = escape(&c.attribute);
+        let (from, to) = (escape(&c.from), escape(&c.to));
+        let _ = if from.is_empty() {
+            writeln!(out, "      {attribute}: {to}")
+        } else {
+            writeln!(out, "      {attribute}: {from} → {to}")
+        };
+    }
+}
+
+fn blocked_line(out: &mut String, step: &Step) {
+    if let Some(why) = &step.blocked {
+        let _ = writeln!(out, "      [blocked] {}", escape(why));
+    }
+}
 
 pub fn plan_human(plan: &Plan) -> String {
     let mut out = format!(
         "Plan for cluster {} in {}: {} to create, {} to change, {} to delete, {} unchanged.\n",
-        plan.cluster,
-        plan.region,
+        escape(&plan.cluster),
+        escape(&plan.region),
         plan.count(Action::Create),
         plan.count(Action::Change),
         plan.count(Action::Delete),
         plan.count(Action::Keep),
     );
-    let kind_width = plan.steps.iter().map(|s| s.kind.len()).max().unwrap_or(0);
-    let name_width = plan.steps.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    let (kind_width, name_width) = widths(plan);
     for step in &plan.steps {
-        let mark = match step.action {
-            Action::Create => '+',
-            Action::Keep => '=',
-            Action::Change => '~',
-            Action::Delete => '-',
-        };
         let id = step
             .id
             .as_deref()
-            .map(|id| format!(" ({id})"))
+            .map(|id| format!(" ({})", escape(id)))
             .unwrap_or_default();
-        let blocked = if step.blocked { " [blocked]" } else { "" };
         let _ = writeln!(
             out,
-            "  {mark} {:kind_width$}  {:name_width$}  {}{id}{blocked}",
-            step.kind, step.name, step.reason
+            "  {} {:kind_width$}  {:name_width$}  {}{id}",
+            mark(step.action),
+            step.kind.as_str(),
+            escape(&step.name),
+            escape(&step.reason)
         );
+        change_lines(&mut out, &step.changes);
+        blocked_line(&mut out, step);
     }
     if plan.is_noop() {
         out.push_str("Nothing to do: AWS matches the spec.\n");
@@ -53,7 +101,12 @@ pub fn plan_json(plan: &Plan) -> String {
         },
         "steps": plan.steps,
     });
-    serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+    pretty(&value)
+}
+
+fn pretty(value: &serde_json::Value) -> String {
+    // A Value always serializes.
+    serde_json::to_string_pretty(value).unwrap_or_default() + "\n"
 }
 
 /// The state of each resource, from the plan's point of view: a `keep` is
@@ -72,8 +125,8 @@ pub fn status_human(plan: &Plan) -> String {
     let ok = plan.count(Action::Keep);
     let mut out = format!(
         "Cluster {} in {}: {ok} of {} resources match the spec",
-        plan.cluster,
-        plan.region,
+        escape(&plan.cluster),
+        escape(&plan.region),
         plan.steps.len() - plan.count(Action::Delete),
     );
     let extra = plan.count(Action::Delete);
@@ -81,21 +134,22 @@ pub fn status_human(plan: &Plan) -> String {
         let _ = write!(out, "; {extra} owned and not in the spec");
     }
     out.push_str(".\n");
-    let kind_width = plan.steps.iter().map(|s| s.kind.len()).max().unwrap_or(0);
-    let name_width = plan.steps.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    let (kind_width, name_width) = widths(plan);
     for step in &plan.steps {
-        let id = step.id.as_deref().unwrap_or("-");
+        let id = step.id.as_deref().map_or("-".into(), escape);
         let detail = match step.action {
             Action::Keep => String::new(),
-            _ => format!("  {}", step.reason),
+            _ => format!("  {}", escape(&step.reason)),
         };
         let _ = writeln!(
             out,
             "  {:7}  {:kind_width$}  {:name_width$}  {id}{detail}",
             state(step.action),
-            step.kind,
-            step.name
+            step.kind.as_str(),
+            escape(&step.name)
         );
+        change_lines(&mut out, &step.changes);
+        blocked_line(&mut out, step);
     }
     out
 }
@@ -111,63 +165,114 @@ pub fn status_json(plan: &Plan) -> String {
                 "id": s.id,
                 "state": state(s.action),
                 "detail": s.reason,
+                "changes": s.changes,
+                "blocked": s.blocked,
             })
         })
         .collect();
-    let value = serde_json::json!({
+    pretty(&serde_json::json!({
         "cluster": plan.cluster,
         "region": plan.region,
         "matches": plan.is_noop(),
         "resources": resources,
-    });
-    serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+    }))
+}
+
+/// What the cluster owns, for `status --name` and `destroy`.
+pub fn owned_human(plan: &Plan, bullet: &str) -> String {
+    let (kind_width, _) = widths(plan);
+    let mut out = String::new();
+    for s in &plan.steps {
+        let _ = writeln!(
+            out,
+            "  {bullet}{:kind_width$}  {}  ({})",
+            s.kind.as_str(),
+            escape(&s.name),
+            escape(s.id.as_deref().unwrap_or_default())
+        );
+    }
+    out
+}
+
+pub fn owned_json(plan: &Plan) -> String {
+    let resources: Vec<serde_json::Value> = plan
+        .steps
+        .iter()
+        .map(|s| serde_json::json!({"kind": s.kind, "name": s.name, "id": s.id}))
+        .collect();
+    pretty(
+        &serde_json::json!({"cluster": plan.cluster, "region": plan.region, "resources": resources}),
+    )
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::plan::Step;
+    use std::collections::HashMap;
 
-    fn sample() -> Plan {
-        let step = |action, kind, name: &str, id: Option<&str>, reason: &str| Step {
+    use super::*;
+    use crate::kind::Kind;
+    use crate::resources::Work;
+
+    fn step(action: Action, kind: Kind, name: &str, id: Option<&str>, reason: &str) -> Step {
+        Step {
             action,
             kind,
             name: name.into(),
             id: id.map(str::to_string),
             reason: reason.into(),
-            blocked: false,
-        };
+            changes: Vec::new(),
+            blocked: None,
+            after: Vec::new(),
+            work: Work::None,
+        }
+    }
+
+    fn sample() -> Plan {
+        let mut changed = step(
+            Action::Change,
+            Kind::Subnet,
+            "demo-subnet-public-us-east-1b",
+            Some("subnet-2"),
+            "public 10.0.16.0/20 in us-east-1b",
+        );
+        changed
+            .changes
+            .push(Shown::new("public IP on launch", "off", "on"));
+        let mut created = step(
+            Action::Create,
+            Kind::Subnet,
+            "demo-subnet-public-us-east-1a",
+            None,
+            "public 10.0.0.0/20 in us-east-1a",
+        );
+        created.after = vec![0];
         Plan {
             cluster: "demo".into(),
             region: "us-east-1".into(),
             steps: vec![
                 step(
                     Action::Keep,
-                    "vpc",
+                    Kind::Vpc,
                     "demo-vpc",
                     Some("vpc-1"),
                     "10.0.0.0/16",
                 ),
-                step(
-                    Action::Create,
-                    "subnet",
-                    "demo-subnet-public-us-east-1a",
-                    None,
-                    "public 10.0.0.0/20 in us-east-1a",
-                ),
+                created,
+                changed,
                 step(
                     Action::Delete,
-                    "instance",
+                    Kind::Instance,
                     "demo-control-plane-3",
                     Some("i-9"),
-                    "owned by the cluster and not in the spec (or a duplicate)",
+                    "owned by the cluster and not in the spec",
                 ),
             ],
+            refs: HashMap::new(),
         }
     }
 
     #[test]
-    fn a_plan_reads_as_aligned_lines() {
+    fn a_plan_reads_as_aligned_lines_with_a_line_per_change() {
         insta::assert_snapshot!(plan_human(&sample()));
     }
 
@@ -177,10 +282,15 @@ mod tests {
     }
 
     #[test]
-    fn plan_json_has_a_summary() {
+    fn plan_json_has_a_summary_and_the_order_of_steps() {
         let value: serde_json::Value = serde_json::from_str(&plan_json(&sample())).expect("json");
         assert_eq!(value["summary"]["create"], 1);
-        assert_eq!(value["steps"][2]["action"], "delete");
+        assert_eq!(value["steps"][3]["action"], "delete");
+        assert_eq!(value["steps"][1]["after"], serde_json::json!([0]));
+        assert_eq!(
+            value["steps"][2]["changes"][0]["attribute"],
+            "public IP on launch"
+        );
         insta::assert_snapshot!(plan_json(&sample()));
     }
 
@@ -189,6 +299,15 @@ mod tests {
         let value: serde_json::Value = serde_json::from_str(&status_json(&sample())).expect("json");
         assert_eq!(value["matches"], false);
         assert_eq!(value["resources"][1]["state"], "missing");
+        assert_eq!(value["resources"][2]["state"], "differs");
         insta::assert_snapshot!(status_json(&sample()));
+    }
+
+    #[test]
+    fn names_from_aws_reach_the_terminal_escaped() {
+        let mut plan = sample();
+        plan.steps[0].name = "demo\u{1b}[2Jvpc".into();
+        let text = plan_human(&plan);
+        assert!(!text.contains('\u{1b}'), "{text}");
     }
 }

@@ -2,7 +2,7 @@
 //! the IAM actions each needs.
 //!
 //! [`Guard`] sits in every client and refuses a call that is not in its
-//! job's table ([`PROVISION`], [`PREFLIGHT`]) before it leaves the process,
+//! job's table (the resource kinds' lists, [`PREFLIGHT`]) before it leaves the process,
 //! so a new call cannot ship without its permission: the first test that
 //! reaches it fails. The tables are also what `awscluster iam required`
 //! prints, what `policies/hardened/` holds, and what a test checks
@@ -69,7 +69,7 @@ pub const LOAD_BALANCING_ROLE: ServiceLinkedRole = ServiceLinkedRole {
     role: "AWSServiceRoleForElasticLoadBalancing",
 };
 
-const fn op(
+pub const fn op(
     service: &'static str,
     operation: &'static str,
     actions: &'static [&'static str],
@@ -83,7 +83,7 @@ const fn op(
 }
 
 impl Permission {
-    const fn creating(self, role: &'static ServiceLinkedRole) -> Permission {
+    pub const fn creating(self, role: &'static ServiceLinkedRole) -> Permission {
         Permission {
             creates: Some(role),
             ..self
@@ -91,177 +91,18 @@ impl Permission {
     }
 }
 
-const EC2: &str = "EC2";
-const ELB: &str = "Elastic Load Balancing";
-const ASG: &str = "Auto Scaling";
+pub const EC2: &str = "EC2";
+pub const ELB: &str = "Elastic Load Balancing";
+pub const ASG: &str = "Auto Scaling";
 const IAM: &str = "IAM";
 const SSM: &str = "SSM";
 const STS: &str = "STS";
 const QUOTAS: &str = "Service Quotas";
 const CLOUDWATCH: &str = "CloudWatch";
 
-/// The provisioner's calls. Creations tag at creation (TagSpecifications),
-/// which IAM authorizes as `CreateTags` (`AddTags`, `CreateOrUpdateTags`)
-/// too.
-pub const PROVISION: &[Permission] = &[
-    op(EC2, "CreateVpc", &["ec2:CreateVpc", "ec2:CreateTags"]),
-    op(EC2, "DescribeVpcs", &["ec2:DescribeVpcs"]),
-    op(EC2, "ModifyVpcAttribute", &["ec2:ModifyVpcAttribute"]),
-    op(EC2, "DeleteVpc", &["ec2:DeleteVpc"]),
-    op(EC2, "CreateSubnet", &["ec2:CreateSubnet", "ec2:CreateTags"]),
-    op(EC2, "DescribeSubnets", &["ec2:DescribeSubnets"]),
-    op(EC2, "ModifySubnetAttribute", &["ec2:ModifySubnetAttribute"]),
-    op(EC2, "DeleteSubnet", &["ec2:DeleteSubnet"]),
-    op(
-        EC2,
-        "CreateInternetGateway",
-        &["ec2:CreateInternetGateway", "ec2:CreateTags"],
-    ),
-    op(EC2, "AttachInternetGateway", &["ec2:AttachInternetGateway"]),
-    op(EC2, "DetachInternetGateway", &["ec2:DetachInternetGateway"]),
-    op(EC2, "DeleteInternetGateway", &["ec2:DeleteInternetGateway"]),
-    op(
-        EC2,
-        "DescribeInternetGateways",
-        &["ec2:DescribeInternetGateways"],
-    ),
-    op(
-        EC2,
-        "AllocateAddress",
-        &["ec2:AllocateAddress", "ec2:CreateTags"],
-    ),
-    op(EC2, "ReleaseAddress", &["ec2:ReleaseAddress"]),
-    op(EC2, "DescribeAddresses", &["ec2:DescribeAddresses"]),
-    op(
-        EC2,
-        "CreateNatGateway",
-        &["ec2:CreateNatGateway", "ec2:CreateTags"],
-    ),
-    op(EC2, "DescribeNatGateways", &["ec2:DescribeNatGateways"]),
-    op(EC2, "DeleteNatGateway", &["ec2:DeleteNatGateway"]),
-    op(
-        EC2,
-        "CreateRouteTable",
-        &["ec2:CreateRouteTable", "ec2:CreateTags"],
-    ),
-    op(EC2, "CreateRoute", &["ec2:CreateRoute"]),
-    op(EC2, "AssociateRouteTable", &["ec2:AssociateRouteTable"]),
-    op(
-        EC2,
-        "DisassociateRouteTable",
-        &["ec2:DisassociateRouteTable"],
-    ),
-    op(EC2, "DeleteRouteTable", &["ec2:DeleteRouteTable"]),
-    op(EC2, "DescribeRouteTables", &["ec2:DescribeRouteTables"]),
-    op(
-        EC2,
-        "CreateSecurityGroup",
-        &["ec2:CreateSecurityGroup", "ec2:CreateTags"],
-    ),
-    op(
-        EC2,
-        "AuthorizeSecurityGroupIngress",
-        &["ec2:AuthorizeSecurityGroupIngress"],
-    ),
-    op(
-        EC2,
-        "RevokeSecurityGroupIngress",
-        &["ec2:RevokeSecurityGroupIngress"],
-    ),
-    op(EC2, "DeleteSecurityGroup", &["ec2:DeleteSecurityGroup"]),
-    op(
-        EC2,
-        "DescribeSecurityGroups",
-        &["ec2:DescribeSecurityGroups"],
-    ),
-    op(EC2, "DescribeImages", &["ec2:DescribeImages"]),
-    op(EC2, "RunInstances", &["ec2:RunInstances", "ec2:CreateTags"]),
-    op(EC2, "TerminateInstances", &["ec2:TerminateInstances"]),
-    op(EC2, "DescribeInstances", &["ec2:DescribeInstances"]),
-    op(
-        EC2,
-        "CreateLaunchTemplate",
-        &["ec2:CreateLaunchTemplate", "ec2:CreateTags"],
-    ),
-    op(
-        EC2,
-        "CreateLaunchTemplateVersion",
-        &["ec2:CreateLaunchTemplateVersion"],
-    ),
-    op(EC2, "DeleteLaunchTemplate", &["ec2:DeleteLaunchTemplate"]),
-    op(
-        EC2,
-        "DescribeLaunchTemplates",
-        &["ec2:DescribeLaunchTemplates"],
-    ),
-    op(
-        EC2,
-        "DescribeLaunchTemplateVersions",
-        &["ec2:DescribeLaunchTemplateVersions"],
-    ),
-    op(
-        ELB,
-        "CreateLoadBalancer",
-        &[
-            "elasticloadbalancing:CreateLoadBalancer",
-            "elasticloadbalancing:AddTags",
-        ],
-    )
-    .creating(&LOAD_BALANCING_ROLE),
-    op(
-        ELB,
-        "ConfigureHealthCheck",
-        &["elasticloadbalancing:ConfigureHealthCheck"],
-    ),
-    op(
-        ELB,
-        "DescribeLoadBalancers",
-        &["elasticloadbalancing:DescribeLoadBalancers"],
-    ),
-    op(ELB, "DescribeTags", &["elasticloadbalancing:DescribeTags"]),
-    op(
-        ELB,
-        "RegisterInstancesWithLoadBalancer",
-        &["elasticloadbalancing:RegisterInstancesWithLoadBalancer"],
-    ),
-    op(
-        ELB,
-        "DeleteLoadBalancer",
-        &["elasticloadbalancing:DeleteLoadBalancer"],
-    ),
-    // Launching an Auto Scaling group's instances from a launch template is
-    // authorized as the caller running them.
-    op(
-        ASG,
-        "CreateAutoScalingGroup",
-        &[
-            "autoscaling:CreateAutoScalingGroup",
-            "autoscaling:CreateOrUpdateTags",
-            "ec2:RunInstances",
-            "ec2:CreateTags",
-        ],
-    )
-    .creating(&AUTO_SCALING_ROLE),
-    op(
-        ASG,
-        "UpdateAutoScalingGroup",
-        &["autoscaling:UpdateAutoScalingGroup", "ec2:RunInstances"],
-    ),
-    op(
-        ASG,
-        "DescribeAutoScalingGroups",
-        &["autoscaling:DescribeAutoScalingGroups"],
-    ),
-    op(
-        ASG,
-        "DeleteAutoScalingGroup",
-        &["autoscaling:DeleteAutoScalingGroup"],
-    ),
-];
-
 /// The calls `awscluster preflight` makes: read-only, each the cheapest
 /// that answers one question (`../shared/notes/preflight.md` lists which
-/// check needs which). Kept apart from [`PROVISION`] so that a user can
+/// check needs which). Kept apart from the provisioner's calls so that a user can
 /// grant provisioning alone.
 pub const PREFLIGHT: &[Permission] = &[
     // Who the credentials are: IAM allows it to everyone.
@@ -354,11 +195,14 @@ pub enum Job {
 }
 
 impl Job {
-    pub fn calls(self) -> &'static [Permission] {
-        match self {
-            Job::Provision => PROVISION,
-            Job::Preflight => PREFLIGHT,
-        }
+    /// The provisioner's calls are listed by the modules that make them:
+    /// each resource kind's with its calls (`crate::resources`).
+    pub fn calls(self) -> impl Iterator<Item = &'static Permission> {
+        let lists: &'static [&'static [Permission]] = match self {
+            Job::Provision => crate::resources::CALLS,
+            Job::Preflight => &[PREFLIGHT],
+        };
+        lists.iter().flat_map(|list| list.iter())
     }
 
     /// Where the hardened managed policy for the job lives.
@@ -388,7 +232,6 @@ impl Job {
 /// The table entry for an operation a job makes.
 pub fn lookup(job: Job, service: &str, operation: &str) -> Option<&'static Permission> {
     job.calls()
-        .iter()
         .find(|p| p.service == service && p.operation == operation)
 }
 
@@ -492,7 +335,6 @@ pub fn needs(job: Job, with_ssm_images: bool) -> Vec<Need> {
     };
     let mut needs: Vec<Need> = job
         .calls()
-        .iter()
         .flat_map(|p| {
             p.actions
                 .iter()
@@ -612,7 +454,6 @@ pub fn table_text(job: Job) -> String {
     };
     let rows: Vec<(&str, String, &str)> = job
         .calls()
-        .iter()
         .flat_map(|p| {
             let own = p
                 .actions
@@ -742,7 +583,7 @@ mod tests {
 
     #[test]
     fn each_operation_needs_its_own_action_first() {
-        for p in PROVISION.iter().chain(PREFLIGHT) {
+        for p in Job::Provision.calls().chain(PREFLIGHT) {
             match p.actions.first() {
                 Some(first) => {
                     let own = first.split(':').nth(1).unwrap_or_default();

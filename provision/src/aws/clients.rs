@@ -9,7 +9,7 @@ use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 
-use crate::permissions::{CallLog, Guard, Job};
+use crate::aws::permissions::{CallLog, Guard, Job};
 
 /// Where and as whom to call AWS.
 #[derive(Debug, Clone)]
@@ -31,11 +31,18 @@ pub struct AssumeRole {
 #[derive(Debug, Clone)]
 pub struct Clients {
     pub ec2: aws_sdk_ec2::Client,
+    /// EC2 without the SDK's retries, for creates: a create whose answer
+    /// was lost is looked for again before it is retried
+    /// ([`crate::aws::call::create`]).
+    pub ec2_once: aws_sdk_ec2::Client,
     pub elb: aws_sdk_elasticloadbalancing::Client,
     pub autoscaling: aws_sdk_autoscaling::Client,
+    pub autoscaling_once: aws_sdk_autoscaling::Client,
     pub iam: aws_sdk_iam::Client,
     pub quotas: aws_sdk_servicequotas::Client,
     pub calls: Arc<CallLog>,
+    /// Attempts per call, retries included.
+    pub max_attempts: u32,
 }
 
 impl Clients {
@@ -61,6 +68,18 @@ impl Clients {
                     .interceptor(guard.clone())
                     .build(),
             ),
+            ec2_once: aws_sdk_ec2::Client::from_conf(
+                aws_sdk_ec2::config::Builder::from(&config)
+                    .retry_config(RetryConfig::disabled())
+                    .interceptor(guard.clone())
+                    .build(),
+            ),
+            autoscaling_once: aws_sdk_autoscaling::Client::from_conf(
+                aws_sdk_autoscaling::config::Builder::from(&config)
+                    .retry_config(RetryConfig::disabled())
+                    .interceptor(guard.clone())
+                    .build(),
+            ),
             elb: aws_sdk_elasticloadbalancing::Client::from_conf(
                 aws_sdk_elasticloadbalancing::config::Builder::from(&config)
                     .interceptor(guard.clone())
@@ -82,6 +101,7 @@ impl Clients {
                     .build(),
             ),
             calls: guard.calls,
+            max_attempts: target.max_attempts.max(1),
         }
     }
 }
