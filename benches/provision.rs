@@ -69,7 +69,10 @@ fn main() {
     );
 
     let delay = Duration::from_millis(100);
-    proxy.set(Faults { delay, fail: None });
+    proxy.set(Faults {
+        delay,
+        ..Faults::default()
+    });
     let (wall, requests, _) = measure(&proxy, &["apply", SPEC, "--yes"]);
     let serial = delay * requests as u32;
     println!(

@@ -23,23 +23,8 @@ use awscluster_lint::report::{self, Format, Style};
 use awscluster_lint::run::{self, Outcome, Request};
 use serde_json::{Value, json};
 
+use common::rng::Rng;
 use common::{root, run_measured};
-
-/// xorshift64*: the same mutants on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 /// What a mutated value or name may carry: controls that move the cursor,
 /// a C1 CSI, bidirectional overrides, a lone CR, an escape sequence.

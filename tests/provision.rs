@@ -120,17 +120,175 @@ fn the_plan_of_a_new_cluster_in_each_format() {
     insta::assert_snapshot!("plan_json", json);
 }
 
+/// The attributes of the demo cluster's resources, by name, as boto3 reads
+/// them: what every apply must end with.
+fn demo_attributes() -> Value {
+    let mut expected = serde_json::Map::new();
+    expected.insert(
+        "demo-vpc".into(),
+        json!({"cidr": "10.0.0.0/16", "dns": true, "hostnames": true}),
+    );
+    for (zone, public, private) in [
+        ("us-east-1a", "10.0.0.0/20", "10.0.64.0/18"),
+        ("us-east-1b", "10.0.16.0/20", "10.0.128.0/18"),
+        ("us-east-1c", "10.0.32.0/20", "10.0.192.0/18"),
+    ] {
+        expected.insert(
+            format!("demo-subnet-public-{zone}"),
+            json!({"cidr": public, "public_ip": true}),
+        );
+        expected.insert(
+            format!("demo-subnet-private-{zone}"),
+            json!({"cidr": private, "public_ip": false}),
+        );
+        expected.insert(format!("demo-nat-{zone}"), json!({"state": "available"}));
+        expected.insert(
+            format!("demo-rt-private-{zone}"),
+            json!({"default_route": true, "subnets": 1}),
+        );
+    }
+    expected.insert("demo-igw".into(), json!({"attached": 1}));
+    expected.insert(
+        "demo-rt-public".into(),
+        json!({"default_route": true, "subnets": 3}),
+    );
+    for (group, rules) in [
+        ("demo-bastion", 1),
+        ("demo-apiserver-lb", 1),
+        ("demo-controlplane", 4),
+        ("demo-node", 3),
+    ] {
+        expected.insert(group.into(), json!({"rules": rules}));
+    }
+    expected.insert(
+        "demo-apiserver".into(),
+        json!({"health": "TCP:6443", "idle": 600, "cross_zone": true, "instances": 3, "listeners": [6443]}),
+    );
+    expected.insert(
+        "demo-bastion".into(),
+        json!({"state": "running", "groups": 1}),
+    );
+    for n in 0..3 {
+        expected.insert(
+            format!("demo-control-plane-{n}"),
+            json!({"state": "running", "groups": 2}),
+        );
+    }
+    expected.insert(
+        "demo-workers".into(),
+        json!({"type": "m7i.xlarge", "spot": null}),
+    );
+    expected.insert(
+        "demo-batch".into(),
+        json!({"type": "m7i.large", "spot": "0.06048"}),
+    );
+    expected.insert("demo-workers (group)".into(), json!({"size": [2, 2, 2]}));
+    expected.insert("demo-batch (group)".into(), json!({"size": [1, 1, 1]}));
+    Value::Object(expected)
+}
+
+/// Exactly one of each resource, every attribute as the spec says (read
+/// with boto3), and a plan with nothing to do.
+fn assert_converged(moto: &Moto, endpoint: &str) {
+    assert_eq!(aws(moto, &["inventory"]), demo_inventory());
+    assert_eq!(aws(moto, &["attributes", "demo"]), demo_attributes());
+    let (plan, _) = succeed(endpoint, &["plan", SPEC]);
+    assert!(
+        plan.ends_with("Nothing to do: AWS matches the spec.\n"),
+        "{plan}"
+    );
+}
+
+const CREATES: &[&str] = &[
+    "CreateVpc",
+    "CreateSubnet",
+    "CreateInternetGateway",
+    "AllocateAddress",
+    "CreateNatGateway",
+    "CreateRouteTable",
+    "CreateSecurityGroup",
+    "CreateLoadBalancer",
+    "RunInstances",
+    "CreateLaunchTemplate",
+    "CreateAutoScalingGroup",
+];
+
+const FOLLOW_UPS: &[&str] = &[
+    "ModifyVpcAttribute",
+    "ModifySubnetAttribute",
+    "AttachInternetGateway",
+    "CreateRoute",
+    "AssociateRouteTable",
+    "AuthorizeSecurityGroupIngress",
+    "ConfigureHealthCheck",
+    "ModifyLoadBalancerAttributes",
+    "RegisterInstancesWithLoadBalancer",
+];
+
+const DELETES: &[&str] = &[
+    "DeleteAutoScalingGroup",
+    "DeleteLaunchTemplate",
+    "DeleteLoadBalancer",
+    "TerminateInstances",
+    "RevokeSecurityGroupIngress",
+    "DeleteSecurityGroup",
+    "DisassociateRouteTable",
+    "DeleteRouteTable",
+    "DeleteNatGateway",
+    "ReleaseAddress",
+    "DetachInternetGateway",
+    "DeleteInternetGateway",
+    "DeleteSubnet",
+    "DeleteVpc",
+];
+
+fn lose(actions: &[&str]) -> Faults {
+    Faults {
+        lose: actions.iter().map(|a| a.to_string()).collect(),
+        ..Faults::default()
+    }
+}
+
+/// The answer to every create is lost once, after AWS did the work, then
+/// the answer to every follow-up call, then to every delete: each run
+/// finishes (what was lost is found again, a retry meets its own work),
+/// with exactly one of each resource and every attribute right.
 #[test]
-fn apply_killed_at_several_points_converges_to_one_of_each() {
-    let moto = Moto::start();
-    let proxy = Proxy::start(moto.port);
-    // Slow calls leave room to land a kill between any two of them.
-    proxy.set(Faults {
-        delay: Duration::from_millis(15),
-        fail: None,
-    });
-    for after in [3, 12, 30, 55] {
-        let start = proxy.calls();
+fn lost_answers_leave_no_duplicate_and_no_attribute_wrong() {
+    for actions in [CREATES, FOLLOW_UPS] {
+        let moto = Moto::start();
+        let proxy = Proxy::start(moto.port);
+        proxy.set(lose(actions));
+        // The lost answers are found again: the run finishes.
+        succeed(&proxy.url(), &["apply", SPEC, "--yes"]);
+        let left: Vec<String> = proxy.faults.lock().expect("faults").lose.clone();
+        assert!(left.is_empty(), "calls never made: {left:?}");
+        assert_eq!(proxy.injected(), actions.len());
+        proxy.set(Faults::default());
+        assert_converged(&moto, &proxy.url());
+        if actions == CREATES {
+            continue;
+        }
+        proxy.set(lose(DELETES));
+        succeed(&proxy.url(), &["destroy", SPEC, "--yes"]);
+        let left: Vec<String> = proxy.faults.lock().expect("faults").lose.clone();
+        assert!(left.is_empty(), "calls never made: {left:?}");
+        assert_eq!(aws(&moto, &["inventory"]), empty_inventory());
+    }
+}
+
+/// Killed right after each create call in turn (AWS did it, the answer
+/// never came back), each from an empty account: the next apply repairs
+/// everything, the follow-up calls the killed run never made included.
+#[test]
+fn a_kill_right_after_each_create_is_repaired_by_the_next_apply() {
+    for action in CREATES {
+        let moto = Moto::start();
+        let proxy = Proxy::start(moto.port);
+        proxy.set(Faults {
+            hold: Some(action.to_string()),
+            ..Faults::default()
+        });
         let mut child = awscluster(&proxy.url())
             .args(["apply", SPEC, "--yes"])
             .args(FAST)
@@ -139,19 +297,155 @@ fn apply_killed_at_several_points_converges_to_one_of_each() {
             .spawn()
             .expect("apply starts");
         let began = Instant::now();
-        while proxy.calls() < start + after && began.elapsed() < Duration::from_secs(60) {
-            if child.try_wait().expect("wait").is_some() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(2));
+        while proxy.held() == 0 {
+            assert!(
+                child.try_wait().expect("wait").is_none(),
+                "apply ended without calling {action}"
+            );
+            assert!(
+                began.elapsed() < Duration::from_secs(60),
+                "no {action} within a minute"
+            );
+            std::thread::sleep(Duration::from_millis(1));
         }
         let _ = child.kill();
         let _ = child.wait();
+        proxy.set(Faults::default());
+        let (_, log) = succeed(&proxy.url(), &["apply", SPEC, "--yes"]);
+        assert!(!log.contains("FAILED"), "after {action}: {log}");
+        assert_converged(&moto, &proxy.url());
     }
-    let (_, log) = succeed(&proxy.url(), &["apply", SPEC, "--yes"]);
-    assert!(!log.contains("FAILED"), "{log}");
-    assert_eq!(aws(&moto, &["inventory"]), demo_inventory());
-    let (status, _) = succeed(&moto.url(), &["status", SPEC]);
+}
+
+/// One call in ten throttled or failing with a 5xx: every run finishes,
+/// with exactly one of each resource.
+#[test]
+fn throttling_and_server_errors_at_random_do_not_stop_a_run() {
+    let moto = Moto::start();
+    let proxy = Proxy::start(moto.port);
+    // FAST's, with more attempts per call.
+    let patient = [
+        "--config",
+        "fixtures/provision/awscluster.toml",
+        "--poll-interval",
+        "0.05",
+        "--max-attempts",
+        "8",
+        "--wait-timeout",
+        "60",
+    ];
+    proxy.set(Faults {
+        random: Some((0.1, 2026)),
+        ..Faults::default()
+    });
+    let out = awscluster(&proxy.url())
+        .args(["apply", SPEC, "--yes"])
+        .args(patient)
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let injected = proxy.injected();
+    assert!(
+        injected >= 3,
+        "only {injected} faults in {} calls",
+        proxy.calls()
+    );
+    proxy.set(Faults::default());
+    assert_converged(&moto, &proxy.url());
+    proxy.set(Faults {
+        random: Some((0.1, 7)),
+        ..Faults::default()
+    });
+    let out = awscluster(&proxy.url())
+        .args(["destroy", SPEC, "--yes"])
+        .args(patient)
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(proxy.injected() > injected, "faults during destroy too");
+    assert_eq!(aws(&moto, &["inventory"]), empty_inventory());
+}
+
+/// Changed by hand: the plan shows each difference, status reports it,
+/// apply repairs it.
+#[test]
+fn drift_made_by_hand_is_shown_and_repaired() {
+    let moto = Moto::start();
+    succeed(&moto.url(), &["apply", SPEC, "--yes"]);
+    aws(&moto, &["drift", "demo"]);
+    let (plan, _) = succeed(&moto.url(), &["plan", SPEC]);
+    for expected in [
+        "  ~ vpc ",
+        "DNS hostnames: off → on",
+        "  ~ subnet ",
+        "public IP on launch: off → on",
+        "  ~ security-group-rules ",
+        "ingress: + tcp 2379-2380 from demo-controlplane (etcd)",
+        "  ~ load-balancer ",
+        "health check: TCP:22 every 30 s",
+        "  ~ launch-template ",
+        "market: spot, up to 0.09 USD/h → the spec's",
+    ] {
+        assert!(plan.contains(expected), "{expected:?} in\n{plan}");
+    }
+    let status = run(&moto.url(), &["status", SPEC]);
+    assert_eq!(status.status.code(), Some(1));
+    assert!(
+        text(&status.stdout).contains("differs"),
+        "{}",
+        text(&status.stdout)
+    );
+    let (_, log) = succeed(&moto.url(), &["apply", SPEC, "--yes"]);
+    assert!(
+        log.contains("apply: 0 created, 5 changed, 0 deleted"),
+        "{log}"
+    );
+    assert_converged(&moto, &moto.url());
+}
+
+/// Through a server that ignores tag filters (every describe answers with
+/// every cluster's resources), plan and destroy touch only what carries
+/// this cluster's own tag: not `demo2`'s, whose name starts with `demo`.
+#[test]
+fn destroy_trusts_its_own_ownership_check_not_the_servers_filters() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let other = dir.path().join("demo2.cluster.json");
+    let mut spec: Value =
+        serde_json::from_str(&std::fs::read_to_string(support::root().join(SPEC)).expect("spec"))
+            .expect("json");
+    spec["name"] = "demo2".into();
+    spec.as_object_mut().expect("object").remove("$schema");
+    std::fs::write(&other, spec.to_string()).expect("write");
+    let other = other.to_str().expect("utf-8");
+    succeed(&moto.url(), &["apply", other, "--yes"]);
+    let theirs = aws(&moto, &["inventory"]);
+    succeed(&moto.url(), &["apply", SPEC, "--yes"]);
+
+    let proxy = Proxy::start(moto.port);
+    proxy.set(Faults {
+        strip_tag_filters: true,
+        ..Faults::default()
+    });
+    let (plan, _) = succeed(&proxy.url(), &["plan", SPEC]);
+    assert!(
+        plan.ends_with("Nothing to do: AWS matches the spec.\n"),
+        "{plan}"
+    );
+    let (listing, _) = succeed(&proxy.url(), &["destroy", SPEC, "--yes"]);
+    assert!(
+        listing.starts_with("Destroy cluster demo in us-east-1: 31 resource(s) to delete."),
+        "{listing}"
+    );
+    assert!(
+        proxy
+            .take_log()
+            .iter()
+            .any(|(action, body)| action == "DescribeVpcs" && !body.contains("Filter")),
+        "the filters were dropped"
+    );
+    assert_eq!(aws(&moto, &["inventory"]), theirs);
+    let (status, _) = succeed(&moto.url(), &["status", other]);
     assert!(
         status.contains("36 of 36 resources match the spec."),
         "{status}"
@@ -169,6 +463,7 @@ fn a_failing_call_is_reported_with_its_code_and_apply_finishes_later() {
             "NatGatewayLimitExceeded".into(),
             1,
         )),
+        ..Faults::default()
     });
     let out = run(&proxy.url(), &["apply", SPEC, "--yes"]);
     let log = text(&out.stderr);
@@ -466,6 +761,7 @@ fn ctrl_c_lets_the_calls_in_flight_finish_and_apply_converges_later() {
     proxy.set(Faults {
         delay: Duration::from_millis(20),
         fail: None,
+        ..Faults::default()
     });
     let child = awscluster(&proxy.url())
         .args(["apply", SPEC, "--yes"])

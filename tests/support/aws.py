@@ -4,6 +4,9 @@ moto's server package brings) against the emulator the test started.
     aws.py URL inventory        counts of every resource in us-east-1, owned or not
     aws.py URL static-network   an existing VPC and subnets, and decoys; prints their ids
     aws.py URL foreign-elb NAME a load balancer of that name owned by no cluster
+    aws.py URL attributes CLUSTER   the attributes of the cluster's resources that matter, by name
+    aws.py URL drift CLUSTER        changes made by hand: health check, DNS hostnames,
+                                    a public subnet's public IPs, the etcd rule, a spot price
 """
 import json
 import sys
@@ -156,6 +159,111 @@ def foreign_elb(url, name):
     print(json.dumps({"load-balancer": name}))
 
 
+def owned_by(cluster, tags):
+    return any(t["Key"] == OWNED + cluster and t["Value"] == "owned" for t in tags or [])
+
+
+def name_of(tags):
+    return next((t["Value"] for t in tags or [] if t["Key"] == "Name"), "")
+
+
+def attributes(url, cluster):
+    """What the cluster's resources are, read with boto3 rather than with
+    awscluster: every attribute apply sets, keyed by the resource's name."""
+    ec2, elb, asg = clients(url)
+    out = {}
+    for v in ec2.describe_vpcs()["Vpcs"]:
+        if owned_by(cluster, v.get("Tags")):
+            vid = v["VpcId"]
+            dns = ec2.describe_vpc_attribute(VpcId=vid, Attribute="enableDnsSupport")["EnableDnsSupport"]["Value"]
+            hostnames = ec2.describe_vpc_attribute(VpcId=vid, Attribute="enableDnsHostnames")["EnableDnsHostnames"]["Value"]
+            out[name_of(v["Tags"])] = {"cidr": v["CidrBlock"], "dns": dns, "hostnames": hostnames}
+    for s_ in ec2.describe_subnets()["Subnets"]:
+        if owned_by(cluster, s_.get("Tags")):
+            out[name_of(s_["Tags"])] = {"cidr": s_["CidrBlock"], "public_ip": s_["MapPublicIpOnLaunch"]}
+    for g in ec2.describe_internet_gateways()["InternetGateways"]:
+        if owned_by(cluster, g.get("Tags")):
+            out[name_of(g["Tags"])] = {"attached": len(g.get("Attachments", []))}
+    for n in ec2.describe_nat_gateways()["NatGateways"]:
+        if owned_by(cluster, n.get("Tags")) and n["State"] != "deleted":
+            out[name_of(n["Tags"])] = {"state": n["State"]}
+    nats = {n["NatGatewayId"] for n in ec2.describe_nat_gateways()["NatGateways"] if n["State"] == "available"}
+    igws = {g["InternetGatewayId"] for g in ec2.describe_internet_gateways()["InternetGateways"]}
+    for t in ec2.describe_route_tables()["RouteTables"]:
+        if owned_by(cluster, t.get("Tags")):
+            default = [r for r in t["Routes"] if r.get("DestinationCidrBlock") == "0.0.0.0/0"]
+            target = default[0].get("NatGatewayId") or default[0].get("GatewayId") if default else None
+            out[name_of(t["Tags"])] = {
+                "default_route": target in nats or target in igws,
+                "subnets": len([a for a in t.get("Associations", []) if a.get("SubnetId")]),
+            }
+    for g in ec2.describe_security_groups()["SecurityGroups"]:
+        if owned_by(cluster, g.get("Tags")):
+            rules = sum(len(p.get("IpRanges", [])) + len(p.get("UserIdGroupPairs", [])) for p in g["IpPermissions"])
+            out[g["GroupName"]] = {"rules": rules}
+    for lb in elb.describe_load_balancers()["LoadBalancerDescriptions"]:
+        name = lb["LoadBalancerName"]
+        tags = elb.describe_tags(LoadBalancerNames=[name])["TagDescriptions"][0]["Tags"]
+        if owned_by(cluster, tags):
+            attrs = elb.describe_load_balancer_attributes(LoadBalancerName=name)["LoadBalancerAttributes"]
+            out[name] = {
+                "health": lb["HealthCheck"]["Target"],
+                "idle": attrs["ConnectionSettings"]["IdleTimeout"],
+                "cross_zone": attrs["CrossZoneLoadBalancing"]["Enabled"],
+                # moto lists an instance registered twice twice; AWS keeps a set.
+                "instances": len({i["InstanceId"] for i in lb["Instances"]}),
+                "listeners": [l["Listener"]["LoadBalancerPort"] for l in lb["ListenerDescriptions"]],
+            }
+    for r in ec2.describe_instances()["Reservations"]:
+        for i in r["Instances"]:
+            tags = i.get("Tags", [])
+            if owned_by(cluster, tags) and i["State"]["Name"] != "terminated" and not any(
+                t["Key"] == "aws:autoscaling:groupName" for t in tags
+            ):
+                out[name_of(tags)] = {"state": i["State"]["Name"], "groups": len(i["SecurityGroups"])}
+    for t in ec2.describe_launch_templates()["LaunchTemplates"]:
+        if owned_by(cluster, t.get("Tags")):
+            data = ec2.describe_launch_template_versions(LaunchTemplateId=t["LaunchTemplateId"], Versions=["$Latest"])[
+                "LaunchTemplateVersions"
+            ][0]["LaunchTemplateData"]
+            market = data.get("InstanceMarketOptions", {})
+            out[t["LaunchTemplateName"]] = {
+                "type": data.get("InstanceType"),
+                "spot": market.get("SpotOptions", {}).get("MaxPrice") if market.get("MarketType") == "spot" else None,
+            }
+    for g in asg.describe_auto_scaling_groups()["AutoScalingGroups"]:
+        if owned_by(cluster, [{"Key": t["Key"], "Value": t["Value"]} for t in g.get("Tags", [])]):
+            out[g["AutoScalingGroupName"] + " (group)"] = {"size": [g["MinSize"], g["MaxSize"], g["DesiredCapacity"]]}
+    print(json.dumps(out, sort_keys=True))
+
+
+def drift(url, cluster):
+    """What someone might change by hand, one of each kind apply repairs."""
+    ec2, elb, _ = clients(url)
+    elb.configure_health_check(
+        LoadBalancerName=f"{cluster}-apiserver",
+        HealthCheck={"Target": "TCP:22", "Interval": 30, "Timeout": 5, "UnhealthyThreshold": 2, "HealthyThreshold": 10},
+    )
+    vpc = [v for v in ec2.describe_vpcs()["Vpcs"] if owned_by(cluster, v.get("Tags"))][0]["VpcId"]
+    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": False})
+    subnet = [s for s in ec2.describe_subnets()["Subnets"] if name_of(s.get("Tags")) == f"{cluster}-subnet-public-us-east-1a"][0]
+    ec2.modify_subnet_attribute(SubnetId=subnet["SubnetId"], MapPublicIpOnLaunch={"Value": False})
+    group = [g for g in ec2.describe_security_groups()["SecurityGroups"] if g["GroupName"] == f"{cluster}-controlplane"][0]
+    etcd = [p for p in group["IpPermissions"] if p.get("FromPort") == 2379]
+    ec2.revoke_security_group_ingress(GroupId=group["GroupId"], IpPermissions=etcd)
+    template = [t for t in ec2.describe_launch_templates()["LaunchTemplates"] if t["LaunchTemplateName"] == f"{cluster}-batch"][0]
+    data = ec2.describe_launch_template_versions(LaunchTemplateId=template["LaunchTemplateId"], Versions=["$Latest"])[
+        "LaunchTemplateVersions"
+    ][0]["LaunchTemplateData"]
+    # The latest version as it is, but for the spot price.
+    same = {k: data[k] for k in ["ImageId", "InstanceType", "KeyName", "SecurityGroupIds", "UserData",
+                                 "TagSpecifications", "BlockDeviceMappings"] if k in data}
+    same["MetadataOptions"] = {"HttpTokens": "required", "HttpEndpoint": "enabled"}
+    same["InstanceMarketOptions"] = {"MarketType": "spot", "SpotOptions": {"MaxPrice": "0.09"}}
+    ec2.create_launch_template_version(LaunchTemplateId=template["LaunchTemplateId"], LaunchTemplateData=same)
+    print(json.dumps({"drifted": 5}))
+
+
 if __name__ == "__main__":
     url, command, *rest = sys.argv[1:]
     {
@@ -163,4 +271,6 @@ if __name__ == "__main__":
         "static-network": static_network,
         "still-there": still_there,
         "foreign-elb": foreign_elb,
+        "attributes": attributes,
+        "drift": drift,
     }[command](url, *rest)

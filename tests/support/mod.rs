@@ -81,44 +81,90 @@ impl Drop for Moto {
     }
 }
 
+#[path = "../common/rng.rs"]
+mod rng;
+
 /// What the proxy does to the calls it passes on.
 #[derive(Default)]
 pub struct Faults {
     /// Added before each call is passed on.
     pub delay: Duration,
-    /// Answer the next `times` calls of this action with this error code.
+    /// Answer the next `times` calls of this action with this error code,
+    /// without passing them on.
     pub fail: Option<(String, String, usize)>,
+    /// Lose the answer to the next call of each of these actions: the
+    /// call is passed on and carried out, and the connection is then
+    /// dropped (each entry once).
+    pub lose: Vec<String>,
+    /// Pass the next call of this action on, then hold its answer and
+    /// count it in [`Proxy::held`] (a test kills the client meanwhile).
+    pub hold: Option<String>,
+    /// At this rate, from this seed: throttle a call (not passed on), or
+    /// pass it on and answer 500 (AWS's own failure after the work).
+    pub random: Option<(f64, u64)>,
+    /// Remove tag filters from requests, as a server that ignored them
+    /// would: every describe returns every cluster's resources.
+    pub strip_tag_filters: bool,
 }
 
 /// A loopback HTTP proxy in front of moto that counts calls, delays them,
-/// and fails the ones it is told to, as AWS would (an error code in EC2's
-/// XML).
+/// and fails, loses, holds or reshapes the ones it is told to, as AWS
+/// would answer (an error in the service's own XML).
 pub struct Proxy {
     pub port: u16,
     pub calls: Arc<AtomicUsize>,
     pub faults: Arc<Mutex<Faults>>,
+    /// Calls whose answer is held.
+    pub held: Arc<AtomicUsize>,
+    /// Each call passed on: its action and its request body.
+    pub log: Arc<Mutex<Vec<(String, String)>>>,
+    /// Calls failed, lost or held on purpose.
+    pub injected: Arc<AtomicUsize>,
+    rng: Arc<Mutex<rng::Rng>>,
+}
+
+#[derive(Clone)]
+struct Shared {
+    upstream: u16,
+    calls: Arc<AtomicUsize>,
+    faults: Arc<Mutex<Faults>>,
+    held: Arc<AtomicUsize>,
+    log: Arc<Mutex<Vec<(String, String)>>>,
+    injected: Arc<AtomicUsize>,
+    rng: Arc<Mutex<rng::Rng>>,
 }
 
 impl Proxy {
     pub fn start(upstream: u16) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").expect("proxy binds");
         let port = listener.local_addr().expect("address").port();
-        let calls = Arc::new(AtomicUsize::new(0));
-        let faults = Arc::new(Mutex::new(Faults::default()));
-        let (c, f) = (Arc::clone(&calls), Arc::clone(&faults));
+        let shared = Shared {
+            upstream,
+            calls: Arc::new(AtomicUsize::new(0)),
+            faults: Arc::new(Mutex::new(Faults::default())),
+            held: Arc::new(AtomicUsize::new(0)),
+            log: Arc::new(Mutex::new(Vec::new())),
+            injected: Arc::new(AtomicUsize::new(0)),
+            rng: Arc::new(Mutex::new(rng::Rng(1))),
+        };
+        let proxy = Proxy {
+            port,
+            calls: Arc::clone(&shared.calls),
+            faults: Arc::clone(&shared.faults),
+            held: Arc::clone(&shared.held),
+            log: Arc::clone(&shared.log),
+            injected: Arc::clone(&shared.injected),
+            rng: Arc::clone(&shared.rng),
+        };
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let (c, f) = (Arc::clone(&c), Arc::clone(&f));
+                let shared = shared.clone();
                 std::thread::spawn(move || {
-                    let _ = serve(stream, upstream, &c, &f);
+                    let _ = serve(stream, &shared);
                 });
             }
         });
-        Proxy {
-            port,
-            calls,
-            faults,
-        }
+        proxy
     }
 
     pub fn url(&self) -> String {
@@ -126,63 +172,198 @@ impl Proxy {
     }
 
     pub fn set(&self, faults: Faults) {
+        if let Some((_, seed)) = faults.random {
+            *self.rng.lock().expect("rng") = rng::Rng(seed.max(1));
+        }
         *self.faults.lock().expect("faults") = faults;
     }
 
     pub fn calls(&self) -> usize {
         self.calls.load(Ordering::SeqCst)
     }
+
+    pub fn injected(&self) -> usize {
+        self.injected.load(Ordering::SeqCst)
+    }
+
+    pub fn held(&self) -> usize {
+        self.held.load(Ordering::SeqCst)
+    }
+
+    /// The actions passed on since the log was last taken.
+    pub fn take_log(&self) -> Vec<(String, String)> {
+        std::mem::take(&mut *self.log.lock().expect("log"))
+    }
+}
+
+/// What the proxy does with one call.
+enum Fate {
+    Pass,
+    Fail {
+        status: u16,
+        code: String,
+    },
+    /// Passed on, then answered with this instead of moto's answer.
+    PassThenFail {
+        status: u16,
+        code: String,
+    },
+    PassThenDrop,
+    PassThenHold,
 }
 
 /// One request per connection, answered with `Connection: close`, so the
 /// client never reuses a connection the proxy is closing.
-fn serve(
-    mut client: TcpStream,
-    upstream: u16,
-    calls: &AtomicUsize,
-    faults: &Mutex<Faults>,
-) -> std::io::Result<()> {
+fn serve(mut client: TcpStream, shared: &Shared) -> std::io::Result<()> {
     let (head, body) = read_message(&mut client)?;
-    let body_text = String::from_utf8_lossy(&body);
+    let body_text = String::from_utf8_lossy(&body).into_owned();
     let action = body_text
         .split('&')
         .find_map(|kv| kv.strip_prefix("Action="))
         .unwrap_or("")
         .to_string();
-    calls.fetch_add(1, Ordering::SeqCst);
-    let (delay, fail) = {
-        let mut f = faults.lock().expect("faults");
-        let fail = match &mut f.fail {
-            Some((a, code, times)) if *a == action && *times > 0 => {
-                *times -= 1;
-                Some(code.clone())
+    // EC2 answers errors in its own XML; the other Query services in
+    // `ErrorResponse`.
+    let ec2 = body_text.split('&').any(|kv| kv == "Version=2016-11-15");
+    shared.calls.fetch_add(1, Ordering::SeqCst);
+    let (delay, fate, strip) = {
+        let mut f = shared.faults.lock().expect("faults");
+        let mut fate = Fate::Pass;
+        if let Some((a, code, times)) = &mut f.fail
+            && *a == action
+            && *times > 0
+        {
+            *times -= 1;
+            fate = Fate::Fail {
+                status: 400,
+                code: code.clone(),
+            };
+        } else if let Some(i) = f.lose.iter().position(|a| *a == action) {
+            f.lose.remove(i);
+            fate = Fate::PassThenDrop;
+        } else if f.hold.as_deref() == Some(action.as_str()) {
+            f.hold = None;
+            fate = Fate::PassThenHold;
+        } else if let Some((rate, _)) = f.random {
+            let mut rng = shared.rng.lock().expect("rng");
+            if rng.chance(rate) {
+                fate = if rng.chance(0.5) {
+                    let code = if ec2 {
+                        "RequestLimitExceeded"
+                    } else {
+                        "Throttling"
+                    };
+                    Fate::Fail {
+                        status: if ec2 { 503 } else { 400 },
+                        code: code.into(),
+                    }
+                } else {
+                    Fate::PassThenFail {
+                        status: 500,
+                        code: "InternalError".into(),
+                    }
+                };
             }
-            _ => None,
-        };
-        (f.delay, fail)
+        }
+        (f.delay, fate, f.strip_tag_filters)
     };
     std::thread::sleep(delay);
-    if let Some(code) = fail {
-        let xml = format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Errors><Error><Code>{code}</Code>\
-             <Message>injected by the test proxy</Message></Error></Errors><RequestID>proxy</RequestID></Response>"
-        );
-        let response = format!(
-            "HTTP/1.1 400 Bad Request\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}",
-            xml.len()
-        );
-        client.write_all(response.as_bytes())?;
-        return client.shutdown(Shutdown::Both);
+    if !matches!(fate, Fate::Pass) {
+        shared.injected.fetch_add(1, Ordering::SeqCst);
     }
-    let mut server = TcpStream::connect(("127.0.0.1", upstream))?;
-    server.write_all(&close_connection(&head))?;
+    if let Fate::Fail { status, code } = &fate {
+        return answer_error(&mut client, *status, code, ec2);
+    }
+    let body = if strip {
+        strip_tag_filters(&body_text).into_bytes()
+    } else {
+        body
+    };
+    shared
+        .log
+        .lock()
+        .expect("log")
+        .push((action.clone(), String::from_utf8_lossy(&body).into_owned()));
+    let head = with_length(&close_connection(&head), body.len());
+    let mut server = TcpStream::connect(("127.0.0.1", shared.upstream))?;
+    server.write_all(&head)?;
     server.write_all(&body)?;
     let mut response = Vec::new();
     server.read_to_end(&mut response)?;
+    match fate {
+        Fate::PassThenDrop => return client.shutdown(Shutdown::Both),
+        Fate::PassThenHold => {
+            shared.held.fetch_add(1, Ordering::SeqCst);
+            // Long enough for the test to kill the client; then dropped.
+            std::thread::sleep(Duration::from_secs(30));
+            return client.shutdown(Shutdown::Both);
+        }
+        Fate::PassThenFail { status, code } => {
+            return answer_error(&mut client, status, &code, ec2);
+        }
+        Fate::Pass | Fate::Fail { .. } => {}
+    }
     let split = find(&response, b"\r\n\r\n").map_or(response.len(), |i| i + 4);
     client.write_all(&close_connection(&response[..split]))?;
     client.write_all(&response[split..])?;
     client.shutdown(Shutdown::Both)
+}
+
+fn answer_error(client: &mut TcpStream, status: u16, code: &str, ec2: bool) -> std::io::Result<()> {
+    let xml = if ec2 {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Errors><Error><Code>{code}</Code>\
+             <Message>injected by the test proxy</Message></Error></Errors><RequestID>proxy</RequestID></Response>"
+        )
+    } else {
+        format!(
+            "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code>\
+             <Message>injected by the test proxy</Message></Error><RequestId>proxy</RequestId></ErrorResponse>"
+        )
+    };
+    let reason = match status {
+        400 => "Bad Request",
+        500 => "Internal Server Error",
+        _ => "Service Unavailable",
+    };
+    let response = format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}",
+        xml.len()
+    );
+    client.write_all(response.as_bytes())?;
+    client.shutdown(Shutdown::Both)
+}
+
+/// The form body without the filters on tags (`Filter.N.Name=tag:…` and
+/// their values; Auto Scaling's `Filters.member.N.…`).
+fn strip_tag_filters(body: &str) -> String {
+    let pairs: Vec<&str> = body.split('&').collect();
+    let tag_filters: Vec<String> = pairs
+        .iter()
+        .filter_map(|kv| {
+            let (key, value) = kv.split_once('=')?;
+            let prefix = key.strip_suffix(".Name")?;
+            (prefix.starts_with("Filter") && value.starts_with("tag%3A"))
+                .then(|| format!("{prefix}."))
+        })
+        .collect();
+    pairs
+        .into_iter()
+        .filter(|kv| !tag_filters.iter().any(|p| kv.starts_with(p.as_str())))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The head with its `Content-Length` set to `length`.
+fn with_length(head: &[u8], length: usize) -> Vec<u8> {
+    let text = String::from_utf8_lossy(head);
+    let mut lines: Vec<String> = text
+        .split("\r\n")
+        .filter(|l| !l.is_empty() && !l.to_ascii_lowercase().starts_with("content-length:"))
+        .map(str::to_string)
+        .collect();
+    lines.push(format!("Content-Length: {length}"));
+    (lines.join("\r\n") + "\r\n\r\n").into_bytes()
 }
 
 /// A request's head (through the blank line) and its body.

@@ -36,6 +36,7 @@ pub struct Clients {
     /// ([`crate::aws::call::create`]).
     pub ec2_once: aws_sdk_ec2::Client,
     pub elb: aws_sdk_elasticloadbalancing::Client,
+    pub elb_once: aws_sdk_elasticloadbalancing::Client,
     pub autoscaling: aws_sdk_autoscaling::Client,
     pub autoscaling_once: aws_sdk_autoscaling::Client,
     pub iam: aws_sdk_iam::Client,
@@ -70,6 +71,12 @@ impl Clients {
             ),
             ec2_once: aws_sdk_ec2::Client::from_conf(
                 aws_sdk_ec2::config::Builder::from(&config)
+                    .retry_config(RetryConfig::disabled())
+                    .interceptor(guard.clone())
+                    .build(),
+            ),
+            elb_once: aws_sdk_elasticloadbalancing::Client::from_conf(
+                aws_sdk_elasticloadbalancing::config::Builder::from(&config)
                     .retry_config(RetryConfig::disabled())
                     .interceptor(guard.clone())
                     .build(),

@@ -79,6 +79,7 @@ impl Error {
                     | "InvalidSubnet.Conflict"
                     | "InvalidLaunchTemplateName.AlreadyExistsException"
                     | "AlreadyExists"
+                    | "DuplicateAccessPointName"
                     | "DuplicateLoadBalancerName"
             )
         })

@@ -13,7 +13,7 @@ use awscluster_lint::spec::SubnetKind;
 use super::{
     Cx, Did, Fit, Id, Op, Ref, Resolve, Resource, Shown, Work, on_off, show_tags, tag_change,
 };
-use crate::aws::call::{gone, settled};
+use crate::aws::call::{create, gone, settled};
 use crate::aws::clients::Clients;
 use crate::aws::error::{AwsResult, Error, missing};
 use crate::aws::permissions::{ELB, LOAD_BALANCING_ROLE, Permission, op};
@@ -654,6 +654,15 @@ pub async fn observe(clients: &Clients, cluster: &str) -> Result<Vec<Observed>, 
     }])
 }
 
+/// The load balancer of that name, when it carries the cluster's tag.
+async fn find(cx: &Cx<'_>, name: &str) -> Result<Option<String>, Error> {
+    let found = observe(cx.clients, cx.cluster).await?;
+    Ok(found
+        .into_iter()
+        .find(|o| o.name == name && LoadBalancer::owned(o, cx.cluster))
+        .map(|o| o.name))
+}
+
 fn request_tags(tags: &Tags) -> Result<Vec<elb::Tag>, Error> {
     tags.iter()
         .map(|(k, v)| {
@@ -677,20 +686,25 @@ pub async fn run(cx: &Cx<'_>, step: usize, op: &Op<LoadBalancer>) -> Result<Did,
             let listener = Listener::api_server().request()?;
             let tags = request_tags(&spec.tags)?;
             let retry = cx.retry(step, Some(Kind::LoadBalancer));
-            // Idempotent by name: a retry after a lost answer gets the
-            // same load balancer back.
-            settled(retry.get(), || {
-                let call = cx
-                    .clients
-                    .elb
-                    .create_load_balancer()
-                    .load_balancer_name(&spec.name)
-                    .listeners(listener.clone())
-                    .set_subnets(Some(subnets.clone()))
-                    .security_groups(&group)
-                    .set_tags(Some(tags.clone()));
-                async { call.send().await.on("CreateLoadBalancer", &spec.name) }
-            })
+            create(
+                retry.get(),
+                || {
+                    let call = cx
+                        .clients
+                        .elb_once
+                        .create_load_balancer()
+                        .load_balancer_name(&spec.name)
+                        .listeners(listener.clone())
+                        .set_subnets(Some(subnets.clone()))
+                        .security_groups(&group)
+                        .set_tags(Some(tags.clone()));
+                    async {
+                        call.send().await.on("CreateLoadBalancer", &spec.name)?;
+                        Ok(spec.name.clone())
+                    }
+                },
+                || find(cx, &spec.name),
+            )
             .await?;
             for change in [
                 Change::HealthCheck { from: None },
