@@ -20,7 +20,7 @@ pub mod vpc;
 
 use std::collections::HashMap;
 use std::fmt::Debug;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use aws_sdk_ec2::types as ec2;
 
@@ -299,7 +299,7 @@ pub struct Cx<'a> {
     pub instances: Batch<instance::Polled>,
     pub auto_scaling_groups: Batch<()>,
     /// Root device names of images, looked up once per run.
-    root_devices: Mutex<HashMap<String, String>>,
+    root_devices: Mutex<HashMap<String, Arc<tokio::sync::OnceCell<String>>>>,
 }
 
 impl<'a> Cx<'a> {
@@ -366,35 +366,36 @@ impl<'a> Cx<'a> {
     }
 
     /// The root device of an image, which its root volume's mapping must
-    /// name. An AMI id is looked up once per run. An image given as an SSM
-    /// parameter is only known once EC2 resolves it: Amazon Linux's
-    /// `/dev/xvda` is assumed.
+    /// name. An AMI id is looked up once per run, however many steps ask
+    /// at once. An image given as an SSM parameter is only known once EC2
+    /// resolves it: Amazon Linux's `/dev/xvda` is assumed.
     pub async fn root_device(&self, image: &str) -> Result<String, Error> {
         if image.starts_with("resolve:ssm:") {
             return Ok("/dev/xvda".into());
         }
-        if let Some(device) = self.lock_devices().get(image) {
-            return Ok(device.clone());
-        }
-        let out = self
-            .ec2()
-            .describe_images()
-            .image_ids(image)
-            .send()
-            .await
-            .on("DescribeImages", image)?;
-        let Some(device) = out.images().first().and_then(|i| i.root_device_name()) else {
-            return Err(Error::Spec(format!(
-                "image {image} does not exist in this Region"
-            )));
-        };
-        self.lock_devices()
-            .insert(image.to_string(), device.to_string());
-        Ok(device.to_string())
-    }
-
-    fn lock_devices(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
-        self.root_devices.lock().unwrap_or_else(|p| p.into_inner())
+        let cell = Arc::clone(
+            self.root_devices
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .entry(image.to_string())
+                .or_default(),
+        );
+        cell.get_or_try_init(|| async {
+            let out = self
+                .ec2()
+                .describe_images()
+                .image_ids(image)
+                .send()
+                .await
+                .on("DescribeImages", image)?;
+            out.images()
+                .first()
+                .and_then(|i| i.root_device_name())
+                .map(str::to_string)
+                .ok_or_else(|| Error::Spec(format!("image {image} does not exist in this Region")))
+        })
+        .await
+        .cloned()
     }
 
     /// Sets tags a resource lacks (EC2 kinds).

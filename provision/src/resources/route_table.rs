@@ -286,10 +286,14 @@ pub async fn run(cx: &Cx<'_>, step: usize, op: &Op<RouteTable>) -> Result<Did, E
                 || find(cx, &spec.name, &vpc),
             )
             .await?;
-            change_one(cx, step, &id, spec, &Change::DefaultRoute).await?;
-            for subnet in &spec.subnets {
-                change_one(cx, step, &id, spec, &Change::Associate(subnet.clone())).await?;
-            }
+            // The route and the associations need only the table: together.
+            let changes: Vec<Change> = std::iter::once(Change::DefaultRoute)
+                .chain(spec.subnets.iter().cloned().map(Change::Associate))
+                .collect();
+            futures_util::future::try_join_all(
+                changes.iter().map(|c| change_one(cx, step, &id, spec, c)),
+            )
+            .await?;
             cx.produced(step, &id);
             Ok(Did::Created(id))
         }
