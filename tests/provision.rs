@@ -488,6 +488,25 @@ fn a_failing_call_is_reported_with_its_code_and_apply_finishes_later() {
     assert_eq!(aws(&moto, &["inventory"]), demo_inventory());
 }
 
+/// A key pair the spec names and the account lacks is not eventual
+/// consistency: each machine's launch fails at once, not after minutes of
+/// retries.
+#[test]
+fn a_missing_key_pair_fails_each_launch_once() {
+    let moto = Moto::start_with(&[("MOTO_ENABLE_KEYPAIR_VALIDATION", "true")]);
+    let proxy = Proxy::start(moto.port);
+    let out = run(&proxy.url(), &["apply", SPEC, "--yes"]);
+    let log = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{log}");
+    assert!(log.contains("InvalidKeyPair.NotFound"), "{log}");
+    let launches = proxy
+        .take_log()
+        .iter()
+        .filter(|(action, _)| action == "RunInstances")
+        .count();
+    assert!((1..=4).contains(&launches), "{launches} RunInstances calls");
+}
+
 #[test]
 fn a_load_balancer_someone_else_owns_blocks_apply() {
     let moto = Moto::start();

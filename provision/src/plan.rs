@@ -578,7 +578,7 @@ mod tests {
         existing.instances.push(instance::Observed {
             id: "i-1".into(),
             name: "demo-bastion".into(),
-            state: "running".into(),
+            state: aws_sdk_ec2::types::InstanceStateName::Running,
             subnet_id: "subnet-1".into(),
             instance_type: "t3.micro".into(),
             image_id: "ami-1".into(),

@@ -66,7 +66,7 @@ pub struct Spec {
 pub struct Observed {
     pub id: String,
     pub name: String,
-    pub state: String,
+    pub state: ec2::InstanceStateName,
     pub subnet_id: String,
     pub instance_type: String,
     pub image_id: String,
@@ -84,7 +84,7 @@ pub enum Change {
 /// What a poll says of an instance.
 #[derive(Debug, Clone)]
 pub struct Polled {
-    pub state: String,
+    pub state: ec2::InstanceStateName,
     pub reason: Option<String>,
 }
 
@@ -142,7 +142,10 @@ impl Resource for Instance {
     }
 
     fn gone(o: &Observed) -> bool {
-        matches!(o.state.as_str(), "shutting-down" | "terminated")
+        matches!(
+            o.state,
+            ec2::InstanceStateName::ShuttingDown | ec2::InstanceStateName::Terminated
+        )
     }
 
     fn refs(spec: &Spec) -> Vec<Ref> {
@@ -196,7 +199,7 @@ impl Resource for Instance {
             .iter()
             .filter(|lb| lb.instances.contains(&o.id))
             .count()
-            + usize::from(o.state == "running")
+            + usize::from(o.state == ec2::InstanceStateName::Running)
     }
 
     fn diff(spec: &Spec, o: &Observed, ids: &dyn Resolve) -> Vec<Change> {
@@ -233,7 +236,7 @@ impl Resource for Instance {
     }
 
     fn describe_observed(o: &Observed) -> String {
-        format!("{} {}", o.instance_type, o.state)
+        format!("{} {}", o.instance_type, o.state.as_str())
     }
 
     fn work(op: Op<Instance>) -> Work {
@@ -251,10 +254,11 @@ fn read(i: &ec2::Instance) -> Result<Observed, Error> {
             .map(str::to_string)
             .ok_or_else(|| missing("DescribeInstances", id, what))
     };
-    let state = field(
-        i.state().and_then(|s| s.name()).map(|n| n.as_str()),
-        "State",
-    )?;
+    let state = i
+        .state()
+        .and_then(|s| s.name())
+        .ok_or_else(|| missing("DescribeInstances", id, "State"))?
+        .clone();
     Ok(Observed {
         id: id.to_string(),
         name: names::name_of(&tags).to_string(),
@@ -300,7 +304,7 @@ pub async fn observe(clients: &Clients, cluster: &str) -> Result<Vec<Observed>, 
         let o = read(i)?;
         if names::is_owned(&o.tags, cluster)
             && !o.tags.contains_key(names::AUTO_SCALING_GROUP_KEY)
-            && o.state != "terminated"
+            && o.state != ec2::InstanceStateName::Terminated
         {
             found.push(o);
         }
@@ -344,15 +348,17 @@ pub async fn run(cx: &Cx<'_>, step: usize, op: &Op<Instance>) -> Result<Did, Err
                     &format!("instance {} ({id}) to run", spec.name),
                     cx.timing,
                     |ids| poll(cx.clients, ids),
-                    |seen| match seen.map(|p| (p.state.as_str(), p)) {
-                        None | Some(("pending", _)) => Ok(None),
-                        Some(("running", _)) => Ok(Some(())),
-                        Some((state, p)) => Err(Error::Aws {
+                    |seen| match seen {
+                        None => Ok(None),
+                        Some(p) if p.state == ec2::InstanceStateName::Pending => Ok(None),
+                        Some(p) if p.state == ec2::InstanceStateName::Running => Ok(Some(())),
+                        Some(p) => Err(Error::Aws {
                             operation: "RunInstances",
                             resource: spec.name.clone(),
                             code: "InstanceNotRunning".into(),
                             message: format!(
-                                "the instance is {state}{}",
+                                "the instance is {}{}",
+                                p.state.as_str(),
                                 p.reason
                                     .as_deref()
                                     .map(|r| format!(": {r}"))
@@ -405,7 +411,11 @@ pub async fn run(cx: &Cx<'_>, step: usize, op: &Op<Instance>) -> Result<Did, Err
                     &format!("instance {} ({}) to terminate", o.name, o.id),
                     cx.timing,
                     |ids| poll(cx.clients, ids),
-                    |seen| Ok(seen.is_none_or(|p| p.state == "terminated").then_some(())),
+                    |seen| {
+                        Ok(seen
+                            .is_none_or(|p| p.state == ec2::InstanceStateName::Terminated)
+                            .then_some(()))
+                    },
                 )
                 .await?;
             Ok(Did::Deleted)
@@ -536,7 +546,7 @@ mod tests {
         Observed {
             id: "i-1".into(),
             name: "demo-control-plane-0".into(),
-            state: "running".into(),
+            state: ec2::InstanceStateName::Running,
             subnet_id: "subnet-1".into(),
             instance_type: "m7i.large".into(),
             image_id: "ami-04681a1dbd79675a5".into(),

@@ -48,7 +48,7 @@ pub struct Observed {
     pub id: String,
     pub name: String,
     pub subnet_id: String,
-    pub state: String,
+    pub state: ec2::NatGatewayState,
     pub allocation_ids: Vec<String>,
     pub tags: Tags,
 }
@@ -63,7 +63,7 @@ pub enum Change {
 /// What a poll says of a NAT gateway.
 #[derive(Debug, Clone)]
 pub struct Polled {
-    pub state: String,
+    pub state: ec2::NatGatewayState,
     pub failure: Option<(String, String)>,
 }
 
@@ -113,7 +113,10 @@ impl Resource for NatGateway {
     }
 
     fn gone(o: &Observed) -> bool {
-        !matches!(o.state.as_str(), "pending" | "available")
+        !matches!(
+            o.state,
+            ec2::NatGatewayState::Pending | ec2::NatGatewayState::Available
+        )
     }
 
     fn refs(spec: &Spec) -> Vec<Ref> {
@@ -141,12 +144,12 @@ impl Resource for NatGateway {
             .iter()
             .filter(|t| t.routes.values().any(|target| target == &o.id))
             .count()
-            + usize::from(o.state == "available")
+            + usize::from(o.state == ec2::NatGatewayState::Available)
     }
 
     fn diff(spec: &Spec, o: &Observed, _ids: &dyn Resolve) -> Vec<Change> {
         let mut changes = Vec::new();
-        if o.state == "pending" {
+        if o.state == ec2::NatGatewayState::Pending {
             changes.push(Change::Available);
         }
         changes.extend(tag_change(&spec.tags, &o.tags).map(Change::Tags));
@@ -165,7 +168,7 @@ impl Resource for NatGateway {
     }
 
     fn describe_observed(o: &Observed) -> String {
-        format!("{} in {}", o.state, o.subnet_id)
+        format!("{} in {}", o.state.as_str(), o.subnet_id)
     }
 
     fn work(op: Op<NatGateway>) -> Work {
@@ -187,7 +190,7 @@ pub async fn observe(clients: &Clients, cluster: &str) -> Result<Vec<Observed>, 
     let mut found = Vec::new();
     for n in pages.iter().flat_map(|p| p.nat_gateways()) {
         let o = read(n)?;
-        if names::is_owned(&o.tags, cluster) && o.state != "deleted" {
+        if names::is_owned(&o.tags, cluster) && o.state != ec2::NatGatewayState::Deleted {
             found.push(o);
         }
     }
@@ -209,8 +212,7 @@ fn read(n: &ec2::NatGateway) -> Result<Observed, Error> {
         state: n
             .state()
             .ok_or_else(|| missing("DescribeNatGateways", id, "State"))?
-            .as_str()
-            .to_string(),
+            .clone(),
         allocation_ids: n
             .nat_gateway_addresses()
             .iter()
@@ -256,10 +258,12 @@ async fn available(cx: &Cx<'_>, id: &str, name: &str) -> Result<(), Error> {
             &format!("NAT gateway {name} ({id}) to be available"),
             cx.timing,
             |ids| poll(cx.clients, ids),
-            |seen| match seen.map(|p| (p.state.as_str(), p)) {
-                None | Some(("pending", _)) => Ok(None),
-                Some(("available", _)) => Ok(Some(())),
-                Some((state, p)) => {
+            |seen| match seen {
+                None => Ok(None),
+                Some(p) if p.state == ec2::NatGatewayState::Pending => Ok(None),
+                Some(p) if p.state == ec2::NatGatewayState::Available => Ok(Some(())),
+                Some(p) => {
+                    let state = p.state.as_str();
                     let (code, message) = p
                         .failure
                         .clone()
@@ -322,7 +326,10 @@ pub async fn run(cx: &Cx<'_>, step: usize, op: &Op<NatGateway>) -> Result<Did, E
             Ok(Did::Changed(super::said::<NatGateway>(changes)))
         }
         Op::Delete(o) => {
-            if !matches!(o.state.as_str(), "deleting" | "deleted") {
+            if !matches!(
+                o.state,
+                ec2::NatGatewayState::Deleting | ec2::NatGatewayState::Deleted
+            ) {
                 gone(
                     cx.ec2()
                         .delete_nat_gateway()
@@ -339,7 +346,11 @@ pub async fn run(cx: &Cx<'_>, step: usize, op: &Op<NatGateway>) -> Result<Did, E
                     &format!("NAT gateway {} ({}) to be deleted", o.name, o.id),
                     cx.timing,
                     |ids| poll(cx.clients, ids),
-                    |seen| Ok(seen.is_none_or(|p| p.state == "deleted").then_some(())),
+                    |seen| {
+                        Ok(seen
+                            .is_none_or(|p| p.state == ec2::NatGatewayState::Deleted)
+                            .then_some(()))
+                    },
                 )
                 .await?;
             Ok(Did::Deleted)
@@ -381,7 +392,7 @@ pub mod testing {
             id: id.into(),
             name: "demo-nat-us-east-1a".into(),
             subnet_id: "subnet-1".into(),
-            state: state.into(),
+            state: aws_sdk_ec2::types::NatGatewayState::from(state),
             allocation_ids: addresses.iter().map(|a| a.to_string()).collect(),
             tags: tags_for("demo", "demo-nat-us-east-1a", Role::Common),
         }
