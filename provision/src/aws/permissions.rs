@@ -525,7 +525,8 @@ pub struct Guard {
 #[derive(Debug, thiserror::Error)]
 #[error(
     "{service} {operation} is not in {owner} permission table \
-     (provision/src/permissions.rs): add it with the IAM actions it needs"
+     (the CALLS of the module that makes it, in provision/src/resources/ or \
+     provision/src/aws/permissions.rs): add it with the IAM actions it needs"
 )]
 pub struct UnlistedCall {
     pub owner: &'static str,
