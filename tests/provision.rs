@@ -375,6 +375,7 @@ fn drift_made_by_hand_is_shown_and_repaired() {
     aws(&moto, &["drift", "demo"]);
     let (plan, _) = succeed(&moto.url(), &["plan", SPEC]);
     for expected in [
+        "0 to create, 5 to change, 0 to delete",
         "  ~ vpc ",
         "DNS hostnames: off → on",
         "  ~ subnet ",

@@ -85,11 +85,26 @@ impl Error {
         })
     }
 
-    /// The kind of resource a NotFound is about, when AWS's code says.
+    /// The kind of resource a NotFound is about, when AWS says. Elastic
+    /// Load Balancing says it of a subnet, group or instance it cannot see
+    /// (yet) in words of its own, and Auto Scaling of a launch template in
+    /// a `ValidationError`.
     pub fn not_found_kind(&self) -> Option<Kind> {
-        self.code()
-            .filter(|c| is_not_found_code(c))
-            .and_then(Kind::of_not_found)
+        let Error::Aws { code, message, .. } = self else {
+            return None;
+        };
+        match code.as_str() {
+            c if is_not_found_code(c) => Kind::of_not_found(c),
+            "InvalidSubnet" => Some(Kind::Subnet),
+            "InvalidSecurityGroup" => Some(Kind::SecurityGroup),
+            "InvalidInstance" => Some(Kind::Instance),
+            "ValidationError"
+                if message.contains("launch template") && message.contains("does not exist") =>
+            {
+                Some(Kind::LaunchTemplate)
+            }
+            _ => None,
+        }
     }
 }
 
@@ -278,6 +293,24 @@ mod tests {
     fn a_not_found_names_the_kind_it_is_about() {
         let e = service_error(400, "InvalidSubnetID.NotFound");
         assert_eq!(e.not_found_kind(), Some(Kind::Subnet));
+        assert_eq!(
+            service_error(400, "InvalidSubnet").not_found_kind(),
+            Some(Kind::Subnet)
+        );
+        assert_eq!(
+            service_error(400, "InvalidSubnet.Conflict").not_found_kind(),
+            None
+        );
+        let template = Error::Aws {
+            operation: "CreateAutoScalingGroup",
+            resource: "demo-workers".into(),
+            code: "ValidationError".into(),
+            message:
+                "The specified launch template, with template name demo-workers, does not exist."
+                    .into(),
+            certainty: Certainty::Refused,
+        };
+        assert_eq!(template.not_found_kind(), Some(Kind::LaunchTemplate));
         let key = service_error(400, "InvalidKeyPair.NotFound");
         assert!(key.is_not_found());
         assert_eq!(key.not_found_kind(), None, "never created by awscluster");
