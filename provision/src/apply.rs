@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
+use crate::aws::clients::Clients;
 use crate::aws::error::Error;
+use crate::aws::wait::Timing;
 use crate::plan::{Action, Plan};
 use crate::progress::Progress;
 use crate::resources::{Cx, Did};
@@ -43,8 +45,28 @@ enum State {
     Failed,
 }
 
-/// Runs `plan` in `cx`. `stop` is set by Ctrl-C; `keep_going` lets
-/// independent steps go on past a failure.
+/// Runs `plan` with `clients`. `stop` is set by Ctrl-C; `keep_going` lets
+/// independent steps go on past a failure (destroy).
+pub async fn run(
+    clients: &Clients,
+    timing: &Timing,
+    plan: &Plan,
+    progress: &Progress,
+    stop: &AtomicBool,
+    keep_going: bool,
+) -> Outcome {
+    let cx = Cx::new(
+        clients,
+        timing,
+        &plan.cluster,
+        &plan.refs,
+        plan.fresh(),
+        plan.doomed(),
+    );
+    execute(&cx, plan, progress, stop, keep_going).await
+}
+
+/// Runs `plan` in `cx`.
 pub async fn execute(
     cx: &Cx<'_>,
     plan: &Plan,

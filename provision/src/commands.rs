@@ -11,16 +11,15 @@ use awscluster_lint::diagnostic::escape::escape;
 use awscluster_lint::report::{self, Format as LintFormat, Style};
 use awscluster_lint::run::{Provisioning, Validated, validate};
 
-use crate::apply::{Outcome, execute};
+use crate::apply::Outcome;
 use crate::aws::clients::{AssumeRole, Clients};
 use crate::aws::error::Error;
 use crate::aws::wait::Timing;
 use crate::desired::{Desired, Prices, read_prices};
 use crate::observe::{Observed, existing_network};
-use crate::plan::{Plan, plan};
+use crate::plan::{Action, Plan, plan};
 use crate::progress::Progress;
 use crate::render;
-use crate::resources::Cx;
 
 pub use crate::aws::clients::Target as ClientTarget;
 
@@ -285,7 +284,7 @@ pub fn status_command(
                 escape(&loaded.region),
                 owned.steps.len()
             )?;
-            out.write_all(render::owned_human(&owned, "").as_bytes())?;
+            out.write_all(render::owned_human(&owned, "", |_| true).as_bytes())?;
         }
         Format::Json => out.write_all(render::owned_json(&owned).as_bytes())?,
     }
@@ -399,14 +398,7 @@ pub fn apply_command(
     let stop = Arc::new(AtomicBool::new(false));
     let outcome = rt.block_on(async {
         on_interrupt(Arc::clone(&stop), Arc::clone(&progress));
-        let cx = Cx::new(
-            &clients,
-            &request.timing,
-            &plan.cluster,
-            &plan.refs,
-            plan.fresh(),
-        );
-        execute(&cx, &plan, &progress, &stop, false).await
+        crate::apply::run(&clients, &request.timing, &plan, &progress, &stop, false).await
     });
     report("apply", &outcome, &progress, clients.calls.total(), err)
 }
@@ -440,14 +432,7 @@ pub fn apply_timed(request: &Request) -> Result<Timed, Error> {
     let stop = AtomicBool::new(false);
     let started = std::time::Instant::now();
     let outcome = rt.block_on(async {
-        let cx = Cx::new(
-            &clients,
-            &request.timing,
-            &plan.cluster,
-            &plan.refs,
-            plan.fresh(),
-        );
-        execute(&cx, &plan, &progress, &stop, false).await
+        crate::apply::run(&clients, &request.timing, &plan, &progress, &stop, false).await
     });
     Ok(Timed {
         running: started.elapsed(),
@@ -484,15 +469,36 @@ pub fn destroy_command(
         )?;
         return Ok(EXIT_OK);
     }
+    let deleting = plan.count(Action::Delete);
     writeln!(
         out,
-        "Destroy cluster {} in {}: {} resource(s) to delete.",
+        "Destroy cluster {} in {}: {deleting} resource(s) to delete.",
         escape(&loaded.cluster),
         escape(&loaded.region),
-        plan.steps.len()
     )?;
-    out.write_all(render::owned_human(&plan, "- ").as_bytes())?;
+    out.write_all(render::owned_human(&plan, "- ", |s| s.action == Action::Delete).as_bytes())?;
+    // What something that stays still uses (an address associated with a
+    // machine the cluster does not own) is left, and said.
+    let staying: Vec<&crate::plan::Step> = plan
+        .steps
+        .iter()
+        .filter(|s| s.action == Action::Keep)
+        .collect();
+    for step in &staying {
+        writeln!(
+            out,
+            "  left: {} {} ({}): {}",
+            step.kind,
+            escape(&step.name),
+            escape(step.id.as_deref().unwrap_or_default()),
+            escape(&step.reason)
+        )?;
+    }
     out.flush()?;
+    if deleting == 0 {
+        writeln!(err, "error: nothing the cluster owns can be deleted")?;
+        return Ok(EXIT_FAILED);
+    }
     if !attempt!(confirm(request, "Delete all of these?", err), err) {
         writeln!(err, "Nothing done.")?;
         return Ok(EXIT_FAILED);
@@ -503,5 +509,14 @@ pub fn destroy_command(
         on_interrupt(Arc::clone(&stop), Arc::clone(&progress));
         crate::destroy::run(&clients, &plan, &request.timing, &progress, &stop).await
     });
-    report("destroy", &outcome, &progress, clients.calls.total(), err)
+    let status = report("destroy", &outcome, &progress, clients.calls.total(), err)?;
+    if status == EXIT_OK && !staying.is_empty() {
+        writeln!(
+            err,
+            "error: {} resource(s) the cluster owns were left (see above)",
+            staying.len()
+        )?;
+        return Ok(EXIT_FAILED);
+    }
+    Ok(status)
 }

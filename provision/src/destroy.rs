@@ -9,12 +9,11 @@
 
 use std::sync::atomic::AtomicBool;
 
-use crate::apply::{Outcome, execute};
+use crate::apply::Outcome;
 use crate::aws::clients::Clients;
 use crate::aws::wait::Timing;
 use crate::plan::Plan;
 use crate::progress::Progress;
-use crate::resources::Cx;
 
 /// Runs a plan of deletions.
 pub async fn run(
@@ -24,6 +23,5 @@ pub async fn run(
     progress: &Progress,
     stop: &AtomicBool,
 ) -> Outcome {
-    let cx = Cx::new(clients, timing, &plan.cluster, &plan.refs, plan.fresh());
-    execute(&cx, plan, progress, stop, true).await
+    crate::apply::run(clients, timing, plan, progress, stop, true).await
 }

@@ -78,6 +78,17 @@ impl Plan {
         self.steps.iter().filter(|s| s.blocked.is_some())
     }
 
+    /// The ids of what the plan deletes: a resource found again after a
+    /// lost answer is never one of these (the one a new one replaces
+    /// has the same name).
+    pub fn doomed(&self) -> std::collections::HashSet<String> {
+        self.steps
+            .iter()
+            .filter(|s| s.action == Action::Delete)
+            .filter_map(|s| s.id.clone())
+            .collect()
+    }
+
     /// Per step: the kinds of the resources it refers to that a step of
     /// this plan creates (a NotFound about those is eventual consistency).
     pub fn fresh(&self) -> Vec<Vec<Kind>> {
@@ -142,9 +153,28 @@ fn build(cluster: &str, region: &str, desired: Option<&Desired>, observed: &Obse
     b.finish(region)
 }
 
+/// Whether a resource may be deleted, given the discovery and what the
+/// plan keeps.
+type Deletable<'a> = Box<dyn Fn(&Observed, &dyn Fn(Kind, &str) -> bool) -> Result<(), String> + 'a>;
+
 /// A deletion decided while going through the kinds, placed at the end.
-struct Deletion {
+struct Deletion<'a> {
     step: Step,
+    deletable: Deletable<'a>,
+}
+
+fn delete_step<R: Resource>(o: &R::Observed, reason: String) -> Step {
+    Step {
+        action: Action::Delete,
+        kind: R::KIND,
+        name: R::name(o).to_string(),
+        id: Some(R::id(o).to_string()),
+        reason,
+        changes: Vec::new(),
+        blocked: None,
+        after: Vec::new(),
+        work: R::work(Op::Delete(o.clone())),
+    }
 }
 
 struct Builder<'a> {
@@ -152,7 +182,7 @@ struct Builder<'a> {
     desired: Option<&'a Desired>,
     observed: &'a Observed,
     steps: Vec<Step>,
-    deletions: Vec<Deletion>,
+    deletions: Vec<Deletion<'a>>,
     refs: HashMap<Ref, Id>,
     /// The step that creates or changes each name: what refers to it waits
     /// for that step.
@@ -257,6 +287,20 @@ impl Builder<'_> {
                     work: Work::None,
                 });
             } else {
+                let mut after = after;
+                if R::DELETE_BEFORE_REPLACING {
+                    // What holds what the new one needs goes first: the
+                    // ones of its name not kept, those going away
+                    // included.
+                    for (i, o) in observed.iter().enumerate() {
+                        if claimed[i] || R::name(o) != name || !R::owned(o, self.cluster) {
+                            continue;
+                        }
+                        claimed[i] = true;
+                        let reason = replaced.remove(&i).unwrap_or_else(|| "going away".into());
+                        after.push(self.push(delete_step::<R>(o, reason)));
+                    }
+                }
                 let n = self.steps.len();
                 self.refs.insert(this.clone(), Id::Step(n));
                 self.by_ref.insert(this, n);
@@ -280,37 +324,14 @@ impl Builder<'_> {
             if claimed[i] || !R::owned(o, self.cluster) {
                 continue;
             }
-            let kept = |kind: Kind, id: &str| self.kept.contains(&(kind, id.to_string()));
             let reason = replaced
                 .remove(&i)
                 .unwrap_or_else(|| "owned by the cluster and not in the spec".into());
-            if let Err(why) = R::deletable(o, self.observed, &kept) {
-                // Left in place, and said why: what still uses it stays.
-                self.push(Step {
-                    action: Action::Keep,
-                    kind: R::KIND,
-                    name: R::name(o).to_string(),
-                    id: Some(R::id(o).to_string()),
-                    reason: format!("{reason}; not deleted: {why}"),
-                    changes: Vec::new(),
-                    blocked: None,
-                    after: Vec::new(),
-                    work: Work::None,
-                });
-                continue;
-            }
+            let kept = o.clone();
             self.deletions.push(Deletion {
-                step: Step {
-                    action: Action::Delete,
-                    kind: R::KIND,
-                    name: R::name(o).to_string(),
-                    id: Some(R::id(o).to_string()),
-                    reason,
-                    changes: Vec::new(),
-                    blocked: None,
-                    after: Vec::new(),
-                    work: R::work(Op::Delete(o.clone())),
-                },
+                step: delete_step::<R>(o, reason),
+                // Asked once the whole plan knows what it keeps.
+                deletable: Box::new(move |all, is_kept| R::deletable(&kept, all, is_kept)),
             });
         }
     }
@@ -334,6 +355,7 @@ impl Builder<'_> {
     /// Deletions go last, in reverse order of creation: each after every
     /// creation and change (nothing is deleted while the plan still builds
     /// what replaces it), and after the deletions of what stands in it.
+    /// One that something the plan keeps still uses is left, saying why.
     fn finish(mut self, region: &str) -> Plan {
         let building: Vec<usize> = self
             .steps
@@ -344,21 +366,34 @@ impl Builder<'_> {
             .collect();
         let mut deletions = std::mem::take(&mut self.deletions);
         deletions.sort_by_key(|d| std::cmp::Reverse(d.step.kind));
-        let first = self.steps.len();
-        let kinds: Vec<Kind> = deletions.iter().map(|d| d.step.kind).collect();
-        for (n, mut deletion) in deletions.into_iter().enumerate() {
-            let waits_for = deletion.step.kind.deleted_after_all();
-            let mut after = building.clone();
-            after.extend(
-                kinds
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, k)| waits_for.contains(k))
-                    .map(|(m, _)| first + m)
-                    .filter(|&m| m != first + n),
-            );
-            deletion.step.after = after;
-            self.steps.push(deletion.step);
+        let is_kept = |kind: Kind, id: &str| self.kept.contains(&(kind, id.to_string()));
+        let mut last = Vec::new();
+        for deletion in deletions {
+            match (deletion.deletable)(self.observed, &is_kept) {
+                Ok(()) => last.push(deletion.step),
+                Err(why) => {
+                    let mut step = deletion.step;
+                    step.action = Action::Keep;
+                    step.reason = format!("{}; not deleted: {why}", step.reason);
+                    step.work = Work::None;
+                    last.push(step);
+                }
+            }
+        }
+        for mut step in last {
+            if step.action == Action::Delete {
+                let waits_for = step.kind.deleted_after_all();
+                let mut after = building.clone();
+                after.extend(
+                    self.steps
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, s)| s.action == Action::Delete && waits_for.contains(&s.kind))
+                        .map(|(i, _)| i),
+                );
+                step.after = after;
+            }
+            self.steps.push(step);
         }
         Plan {
             cluster: self.cluster.to_string(),
@@ -556,6 +591,108 @@ mod tests {
             .expect("a step for it");
         assert_eq!(step.action, Action::Keep);
         assert!(step.reason.contains("not deleted"), "{}", step.reason);
+    }
+
+    /// The zone's network as a previous apply left it, the NAT gateway on
+    /// `nat_address`.
+    fn zone_a(nat_state: &str, nat_addresses: &[&str]) -> Observed {
+        let tags = |name: &str, role| names::creation_tags(&[], "demo", name, role);
+        let mut vpc = vpc("vpc-1", "10.0.0.0/16");
+        vpc.tags = tags("demo-vpc", Role::Common);
+        let mut nat = nat_gateway::testing::nat("nat-1", nat_state, nat_addresses);
+        nat.subnet_id = "subnet-a".into();
+        Observed {
+            vpcs: vec![vpc],
+            subnets: vec![crate::resources::subnet::Observed {
+                id: "subnet-a".into(),
+                name: "demo-subnet-public-us-east-1a".into(),
+                vpc_id: "vpc-1".into(),
+                zone: "us-east-1a".into(),
+                cidr: "10.0.0.0/20".into(),
+                public_ip_on_launch: true,
+                tags: tags("demo-subnet-public-us-east-1a", Role::Public),
+            }],
+            addresses: vec![elastic_ip::Observed {
+                allocation_id: "eipalloc-1".into(),
+                name: "demo-eip-us-east-1a".into(),
+                association_id: None,
+                tags: tags("demo-eip-us-east-1a", Role::Common),
+            }],
+            nat_gateways: vec![nat],
+            ..Observed::default()
+        }
+    }
+
+    /// A NAT gateway holds its address: one on the wrong address, or going
+    /// away, is deleted before its replacement is created, and a lost
+    /// answer to that create never finds the old one.
+    #[test]
+    fn a_nat_gateway_is_deleted_before_its_replacement() {
+        for (state, addresses) in [
+            ("available", &["eipalloc-9"][..]),
+            ("deleting", &["eipalloc-1"][..]),
+        ] {
+            let plan = plan(&demo(), &zone_a(state, addresses));
+            let old = plan
+                .steps
+                .iter()
+                .position(|s| s.kind == Kind::NatGateway && s.id.as_deref() == Some("nat-1"))
+                .expect("a step for the old one");
+            let new = plan
+                .steps
+                .iter()
+                .position(|s| {
+                    s.kind == Kind::NatGateway
+                        && s.name == "demo-nat-us-east-1a"
+                        && s.action == Action::Create
+                })
+                .expect("a new one");
+            assert_eq!(plan.steps[old].action, Action::Delete, "{state}");
+            assert!(
+                plan.steps[new].after.contains(&old),
+                "{state}: {:?}",
+                plan.steps[new].after
+            );
+            assert!(plan.doomed().contains("nat-1"));
+        }
+    }
+
+    /// An address a NAT gateway the plan keeps still uses is left, even
+    /// when its name is not the spec's.
+    #[test]
+    fn an_address_a_kept_nat_gateway_uses_is_left() {
+        let mut existing = zone_a("available", &["eipalloc-1", "eipalloc-9"]);
+        existing.addresses.push(elastic_ip::Observed {
+            allocation_id: "eipalloc-9".into(),
+            name: "demo-eip-old".into(),
+            association_id: Some("eipassoc-9".into()),
+            tags: names::creation_tags(&[], "demo", "demo-eip-old", Role::Common),
+        });
+        let plan = plan(&demo(), &existing);
+        let nat = plan
+            .steps
+            .iter()
+            .find(|s| s.id.as_deref() == Some("nat-1"))
+            .expect("nat");
+        // Kept (its tags lack the spec's: a change).
+        assert_eq!(nat.action, Action::Change);
+        assert!(
+            !plan
+                .steps
+                .iter()
+                .any(|s| s.name == "demo-nat-us-east-1a" && s.action == Action::Create)
+        );
+        let old = plan
+            .steps
+            .iter()
+            .find(|s| s.id.as_deref() == Some("eipalloc-9"))
+            .expect("a step for the old address");
+        assert_eq!(old.action, Action::Keep);
+        assert!(
+            old.reason.contains("which stays, uses it"),
+            "{}",
+            old.reason
+        );
     }
 
     #[test]

@@ -178,11 +178,12 @@ pub fn status_json(plan: &Plan) -> String {
     }))
 }
 
-/// What the cluster owns, for `status --name` and `destroy`.
-pub fn owned_human(plan: &Plan, bullet: &str) -> String {
+/// The resources of a plan of deletions `which` picks, a line each: what
+/// the cluster owns (`status --name`), what `destroy` deletes.
+pub fn owned_human(plan: &Plan, bullet: &str, which: impl Fn(&Step) -> bool) -> String {
     let (kind_width, _) = widths(plan);
     let mut out = String::new();
-    for s in &plan.steps {
+    for s in plan.steps.iter().filter(|s| which(s)) {
         let _ = writeln!(
             out,
             "  {bullet}{:kind_width$}  {}  ({})",

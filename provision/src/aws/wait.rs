@@ -38,11 +38,13 @@ pub struct Batch<S> {
 }
 
 struct BatchState<S> {
-    /// Id → when its wait started.
-    waiting: BTreeMap<String, Instant>,
+    /// Id → its waits: how many, and when the first started.
+    waiting: BTreeMap<String, (usize, Instant)>,
     /// What the last poll saw, by id.
     seen: HashMap<String, S>,
-    polled_at: Option<Instant>,
+    /// When the last poll was answered, and the ids it asked about: a
+    /// wait whose id it did not ask about polls again.
+    polled: Option<(Instant, Vec<String>)>,
 }
 
 impl<S> Default for Batch<S> {
@@ -51,14 +53,14 @@ impl<S> Default for Batch<S> {
             state: Mutex::new(BatchState {
                 waiting: BTreeMap::new(),
                 seen: HashMap::new(),
-                polled_at: None,
+                polled: None,
             }),
             polling: tokio::sync::Mutex::new(()),
         }
     }
 }
 
-/// Takes an id out of its batch however its wait ends.
+/// Takes an id's wait out of its batch however the wait ends.
 struct Waiting<'a, S> {
     batch: &'a Batch<S>,
     id: String,
@@ -66,7 +68,13 @@ struct Waiting<'a, S> {
 
 impl<S> Drop for Waiting<'_, S> {
     fn drop(&mut self) {
-        self.batch.lock().waiting.remove(&self.id);
+        let mut state = self.batch.lock();
+        if let Some((count, _)) = state.waiting.get_mut(&self.id) {
+            *count -= 1;
+            if *count == 0 {
+                state.waiting.remove(&self.id);
+            }
+        }
     }
 }
 
@@ -95,7 +103,11 @@ impl<S: Clone> Batch<S> {
         C: FnMut(Option<&S>) -> Result<Option<T>, Error>,
     {
         let started = Instant::now();
-        self.lock().waiting.insert(id.to_string(), started);
+        self.lock()
+            .waiting
+            .entry(id.to_string())
+            .or_insert((0, started))
+            .0 += 1;
         let _waiting = Waiting {
             batch: self,
             id: id.to_string(),
@@ -106,17 +118,16 @@ impl<S: Clone> Batch<S> {
                 let _poll = self.polling.lock().await;
                 let due = {
                     let state = self.lock();
-                    let since = state.waiting.get(id).copied().unwrap_or(started);
-                    state
-                        .polled_at
-                        .is_none_or(|at| at < since || at.elapsed() >= timing.poll / 2)
-                        .then(|| state.waiting.keys().cloned().collect::<Vec<_>>())
+                    let fresh = state.polled.as_ref().is_some_and(|(at, asked)| {
+                        asked.iter().any(|a| a == id) && at.elapsed() < timing.poll / 2
+                    });
+                    (!fresh).then(|| state.waiting.keys().cloned().collect::<Vec<_>>())
                 };
                 if let Some(ids) = due {
-                    let seen = describe(ids).await?;
+                    let seen = describe(ids.clone()).await?;
                     let mut state = self.lock();
                     state.seen = seen;
-                    state.polled_at = Some(Instant::now());
+                    state.polled = Some((Instant::now(), ids));
                 }
                 self.lock().seen.get(id).cloned()
             };
@@ -249,6 +260,40 @@ mod tests {
         let polls = describes.load(Ordering::SeqCst);
         assert!(polls <= 10, "ten waits took {polls} describe calls");
         assert!(batch.lock().waiting.is_empty());
+    }
+
+    /// A wait that starts while another's poll is in flight is not
+    /// answered by that poll, which did not ask about it (a wait for a
+    /// deletion would take "not in the answer" for "gone").
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_poll_answers_only_the_waits_it_asked_about() {
+        let batch: Batch<u32> = Batch::default();
+        let timing = Timing {
+            timeout: Duration::from_secs(10),
+            poll: Duration::from_millis(20),
+        };
+        let describe = |ids: Vec<String>| async move {
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            Ok(ids
+                .into_iter()
+                .map(|id| (id, 1))
+                .collect::<HashMap<String, u32>>())
+        };
+        let seen_by = |who: &'static str| {
+            move |seen: Option<&u32>| match seen {
+                Some(_) => Ok(Some(())),
+                None => Err(Error::Spec(format!(
+                    "{who} read a poll that did not ask about it"
+                ))),
+            }
+        };
+        let first = batch.wait("a", "a", &timing, describe, seen_by("a"));
+        let second = async {
+            tokio::time::sleep(Duration::from_millis(25)).await;
+            batch.wait("b", "b", &timing, describe, seen_by("b")).await
+        };
+        let (a, b) = tokio::join!(first, second);
+        assert!(a.is_ok() && b.is_ok(), "{a:?} {b:?}");
     }
 
     #[tokio::test]

@@ -81,6 +81,8 @@ pub struct Observed {
     pub subnets: Vec<String>,
     /// The template's name and version.
     pub template: Option<(String, String)>,
+    /// `Delete in progress` while it goes away.
+    pub status: Option<String>,
     pub tags: Tags,
 }
 
@@ -94,6 +96,8 @@ pub enum Change {
 
 impl Resource for AutoScalingGroup {
     const KIND: Kind = Kind::AutoScalingGroup;
+    /// A name is unique in a Region: the old group must be gone first.
+    const DELETE_BEFORE_REPLACING: bool = true;
     type Spec = Spec;
     type Observed = Observed;
     type Change = Change;
@@ -140,6 +144,12 @@ impl Resource for AutoScalingGroup {
 
     fn owned(o: &Observed, cluster: &str) -> bool {
         names::is_owned(&o.tags, cluster)
+    }
+
+    /// A group being deleted cannot be updated: a new one is made once it
+    /// is gone.
+    fn gone(o: &Observed) -> bool {
+        o.status.as_deref() == Some("Delete in progress")
     }
 
     fn refs(spec: &Spec) -> Vec<Ref> {
@@ -247,6 +257,7 @@ fn read(g: &asg::AutoScalingGroup) -> Result<Observed, Error> {
                 t.version().unwrap_or("$Default").to_string(),
             )
         }),
+        status: g.status().map(str::to_string),
         tags: g
             .tags()
             .iter()
@@ -477,6 +488,7 @@ mod tests {
             desired: 2,
             subnets: vec!["subnet-a".into()],
             template: Some(("demo-workers".into(), "$Latest".into())),
+            status: None,
             tags: spec.tags.clone(),
         };
         assert!(AutoScalingGroup::diff(&spec, &o, &ids).is_empty());

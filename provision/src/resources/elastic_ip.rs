@@ -247,7 +247,7 @@ async fn find(cx: &Cx<'_>, name: &str) -> Result<Option<String>, Error> {
         .on("DescribeAddresses", name)?;
     for a in out.addresses() {
         let o = read(a)?;
-        if o.name == name && names::is_owned(&o.tags, cx.cluster) {
+        if o.name == name && names::is_owned(&o.tags, cx.cluster) && !cx.doomed(&o.allocation_id) {
             return Ok(Some(o.allocation_id));
         }
     }

@@ -17,7 +17,7 @@ use super::{
     Cx, Did, Fit, Id, Op, Ref, Resolve, Resource, Shown, Work, created_id, filter, owned_filter,
     show_tags, tag_change, tag_spec, tags_of,
 };
-use crate::aws::call::{client_token, create, gone};
+use crate::aws::call::{client_token, create, gone, settled};
 use crate::aws::clients::Clients;
 use crate::aws::error::{AwsResult, Certainty, Error, missing};
 use crate::aws::permissions::{EC2, Permission, op};
@@ -380,13 +380,16 @@ pub async fn run(cx: &Cx<'_>, step: usize, op: &Op<Instance>) -> Result<Did, Err
                         for g in &spec.groups {
                             groups.push(cx.id(g)?);
                         }
-                        cx.ec2()
-                            .modify_instance_attribute()
-                            .instance_id(id)
-                            .set_groups(Some(groups))
-                            .send()
-                            .await
-                            .on("ModifyInstanceAttribute", &spec.name)?;
+                        let retry = cx.retry(step, None);
+                        settled(retry.get(), || {
+                            let call = cx
+                                .ec2()
+                                .modify_instance_attribute()
+                                .instance_id(id)
+                                .set_groups(Some(groups.clone()));
+                            async { call.send().await.on("ModifyInstanceAttribute", &spec.name) }
+                        })
+                        .await?;
                     }
                     Change::Tags(tags) => cx.tag(step, id, &spec.name, tags).await?,
                 }
@@ -496,7 +499,11 @@ async fn find(cx: &Cx<'_>, name: &str) -> Result<Option<String>, Error> {
         .on("DescribeInstances", name)?;
     for i in out.reservations().iter().flat_map(|r| r.instances()) {
         let o = read(i)?;
-        if o.name == name && names::is_owned(&o.tags, cx.cluster) && !Instance::gone(&o) {
+        if o.name == name
+            && names::is_owned(&o.tags, cx.cluster)
+            && !Instance::gone(&o)
+            && !cx.doomed(&o.id)
+        {
             return Ok(Some(o.id));
         }
     }

@@ -275,7 +275,7 @@ async fn find(cx: &Cx<'_>, name: &str) -> Result<Option<String>, Error> {
         .on("DescribeInternetGateways", name)?;
     for g in out.internet_gateways() {
         let o = read(g)?;
-        if o.name == name && names::is_owned(&o.tags, cx.cluster) {
+        if o.name == name && names::is_owned(&o.tags, cx.cluster) && !cx.doomed(&o.id) {
             return Ok(Some(o.id));
         }
     }
@@ -305,19 +305,39 @@ async fn change_one(
             }
             let vpc = cx.id(&spec.vpc)?;
             let retry = cx.retry(step, Some(Kind::InternetGateway));
-            // Attached already: the answer to an earlier attempt was lost.
-            done_unless(
-                settled(retry.get(), || {
-                    let call = cx
+            let attached = settled(retry.get(), || {
+                let call = cx
+                    .ec2()
+                    .attach_internet_gateway()
+                    .internet_gateway_id(id)
+                    .vpc_id(&vpc);
+                async { call.send().await.on("AttachInternetGateway", &spec.name) }
+            })
+            .await;
+            match attached {
+                Ok(_) => {}
+                // Attached already, to this VPC: the answer to an earlier
+                // attempt was lost. AWS says the same when the VPC has
+                // another gateway: that error stands.
+                Err(e) if e.code() == Some("Resource.AlreadyAssociated") => {
+                    let out = cx
                         .ec2()
-                        .attach_internet_gateway()
-                        .internet_gateway_id(id)
-                        .vpc_id(&vpc);
-                    async { call.send().await.on("AttachInternetGateway", &spec.name) }
-                })
-                .await,
-                &["Resource.AlreadyAssociated"],
-            )?;
+                        .describe_internet_gateways()
+                        .internet_gateway_ids(id)
+                        .send()
+                        .await
+                        .on("DescribeInternetGateways", &spec.name)?;
+                    let ours = out
+                        .internet_gateways()
+                        .iter()
+                        .flat_map(|g| g.attachments())
+                        .any(|a| a.vpc_id() == Some(vpc.as_str()));
+                    if !ours {
+                        return Err(e);
+                    }
+                }
+                Err(e) => return Err(e),
+            }
         }
         Change::Tags(tags) => cx.tag(step, id, &spec.name, tags).await?,
     }

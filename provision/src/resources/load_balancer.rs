@@ -137,6 +137,7 @@ pub const IDLE_TIMEOUT: i32 = 600;
 #[derive(Debug, Clone)]
 pub struct Spec {
     pub name: String,
+    pub vpc: Ref,
     pub subnets: Vec<Ref>,
     pub group: Ref,
     pub health_check: HealthCheck,
@@ -180,6 +181,7 @@ pub struct Observed {
     /// False when it exists without this cluster's ownership tag.
     pub owned: bool,
     pub scheme: String,
+    pub vpc_id: String,
     pub subnets: Vec<String>,
     pub groups: Vec<String>,
     pub listeners: Vec<Listener>,
@@ -221,6 +223,7 @@ impl Resource for LoadBalancer {
         vec![Spec {
             tags: d.tags(&name, Role::ApiServer),
             name,
+            vpc: d.vpc_ref(),
             subnets: d
                 .zones
                 .iter()
@@ -259,11 +262,17 @@ impl Resource for LoadBalancer {
         refs
     }
 
-    fn fits(_spec: &Spec, o: &Observed, _ids: &dyn Resolve) -> Fit {
+    fn fits(spec: &Spec, o: &Observed, ids: &dyn Resolve) -> Fit {
         if !o.owned {
             return Fit::Block(format!(
                 "a load balancer named {} exists and is not owned by the cluster: awscluster will not touch it",
                 o.name
+            ));
+        }
+        if !ids.id(&spec.vpc).is_some_and(|vpc| vpc.is(&o.vpc_id)) {
+            return Fit::Block(format!(
+                "it is in {}, not in the cluster's VPC; a load balancer cannot move: destroy the cluster first",
+                o.vpc_id
             ));
         }
         if o.scheme != "internet-facing" {
@@ -601,6 +610,10 @@ pub async fn observe(clients: &Clients, cluster: &str) -> Result<Vec<Observed>, 
             .scheme()
             .ok_or_else(|| missing("DescribeLoadBalancers", &name, "Scheme"))?
             .to_string(),
+        vpc_id: lb
+            .vpc_id()
+            .ok_or_else(|| missing("DescribeLoadBalancers", &name, "VPCId"))?
+            .to_string(),
         subnets: lb.subnets().to_vec(),
         groups: lb.security_groups().to_vec(),
         listeners: lb
@@ -743,14 +756,7 @@ async fn change_one(cx: &Cx<'_>, step: usize, spec: &Spec, change: &Change) -> R
     let retry = cx.retry(step, Some(Kind::LoadBalancer));
     match change {
         Change::Subnets { attach, detach } => {
-            if !detach.is_empty() {
-                lb.detach_load_balancer_from_subnets()
-                    .load_balancer_name(name)
-                    .set_subnets(Some(detach.clone()))
-                    .send()
-                    .await
-                    .on("DetachLoadBalancerFromSubnets", name)?;
-            }
+            // Attached first: a load balancer keeps at least one subnet.
             if !attach.is_empty() {
                 let mut ids = Vec::new();
                 for s in attach {
@@ -764,6 +770,14 @@ async fn change_one(cx: &Cx<'_>, step: usize, spec: &Spec, change: &Change) -> R
                     async { call.send().await.on("AttachLoadBalancerToSubnets", name) }
                 })
                 .await?;
+            }
+            if !detach.is_empty() {
+                lb.detach_load_balancer_from_subnets()
+                    .load_balancer_name(name)
+                    .set_subnets(Some(detach.clone()))
+                    .send()
+                    .await
+                    .on("DetachLoadBalancerFromSubnets", name)?;
             }
         }
         Change::Groups { .. } => {
@@ -915,6 +929,7 @@ mod tests {
     fn spec() -> Spec {
         Spec {
             name: "demo-apiserver".into(),
+            vpc: Ref::new(Kind::Vpc, "demo-vpc"),
             subnets: vec![Ref::new(Kind::Subnet, "a"), Ref::new(Kind::Subnet, "b")],
             group: Ref::new(Kind::SecurityGroup, "demo-apiserver-lb"),
             health_check: HealthCheck::api_server(),
@@ -926,6 +941,7 @@ mod tests {
 
     fn ids() -> Refs {
         Refs(HashMap::from([
+            (Ref::new(Kind::Vpc, "demo-vpc"), Id::Known("vpc-1".into())),
             (Ref::new(Kind::Subnet, "a"), Id::Known("subnet-a".into())),
             (Ref::new(Kind::Subnet, "b"), Id::Known("subnet-b".into())),
             (
@@ -942,6 +958,7 @@ mod tests {
             name: "demo-apiserver".into(),
             owned: true,
             scheme: "internet-facing".into(),
+            vpc_id: "vpc-1".into(),
             subnets: vec!["subnet-a".into(), "subnet-b".into()],
             groups: vec!["sg-lb".into()],
             listeners: vec![Listener::api_server()],

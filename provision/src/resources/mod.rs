@@ -18,7 +18,7 @@ pub mod security_group;
 pub mod subnet;
 pub mod vpc;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Debug;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -158,13 +158,17 @@ pub fn said<R: Resource>(changes: &[R::Change]) -> String {
 }
 
 /// What a plan decides for one kind of resource.
-pub trait Resource {
+pub trait Resource: 'static {
     const KIND: Kind;
     /// Whether a resource of this kind the spec does not ask for is
     /// deleted (the load balancer's registrations go with it instead).
     const DELETES: bool = true;
+    /// Whether one that is replaced is deleted before its replacement is
+    /// created, because it holds what the new one needs (a NAT gateway
+    /// its Elastic IP).
+    const DELETE_BEFORE_REPLACING: bool = false;
     type Spec: Clone + Debug;
-    type Observed: Clone + Debug;
+    type Observed: Clone + Debug + 'static;
     type Change: Clone + Debug;
 
     /// What the spec asks for of this kind.
@@ -295,6 +299,8 @@ pub struct Cx<'a> {
     /// Per step: the kinds of the resources it refers to that this run
     /// created.
     fresh: Vec<Vec<Kind>>,
+    /// What the plan deletes, by id.
+    doomed: HashSet<String>,
     pub nat_gateways: Batch<nat_gateway::Polled>,
     pub instances: Batch<instance::Polled>,
     pub auto_scaling_groups: Batch<()>,
@@ -309,6 +315,7 @@ impl<'a> Cx<'a> {
         cluster: &'a str,
         refs: &'a HashMap<Ref, Id>,
         fresh: Vec<Vec<Kind>>,
+        doomed: HashSet<String>,
     ) -> Cx<'a> {
         Cx {
             clients,
@@ -317,6 +324,7 @@ impl<'a> Cx<'a> {
             refs,
             outputs: (0..fresh.len()).map(|_| OnceLock::new()).collect(),
             fresh,
+            doomed,
             nat_gateways: Batch::default(),
             instances: Batch::default(),
             auto_scaling_groups: Batch::default(),
@@ -344,6 +352,13 @@ impl<'a> Cx<'a> {
                 r.kind, r.name
             ))),
         }
+    }
+
+    /// Whether the plan deletes the resource with this id: after a lost
+    /// answer, such a one (of the name a replacement has) is never taken
+    /// for the replacement.
+    pub fn doomed(&self, id: &str) -> bool {
+        self.doomed.contains(id)
     }
 
     /// Records what a step created or kept, for the steps after it.

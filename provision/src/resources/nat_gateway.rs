@@ -69,6 +69,9 @@ pub struct Polled {
 
 impl Resource for NatGateway {
     const KIND: Kind = Kind::NatGateway;
+    /// The Elastic IP a replacement needs is the old one's until it is
+    /// deleted.
+    const DELETE_BEFORE_REPLACING: bool = true;
     type Spec = Spec;
     type Observed = Observed;
     type Change = Change;
@@ -374,6 +377,7 @@ async fn find(cx: &Cx<'_>, name: &str, subnet: &str) -> Result<Option<String>, E
             && o.subnet_id == subnet
             && names::is_owned(&o.tags, cx.cluster)
             && !NatGateway::gone(&o)
+            && !cx.doomed(&o.id)
         {
             return Ok(Some(o.id));
         }

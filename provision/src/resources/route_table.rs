@@ -240,7 +240,20 @@ fn read(t: &ec2::RouteTable) -> Result<Observed, Error> {
             .routes()
             .iter()
             .filter_map(|r| {
-                let target = r.gateway_id().or(r.nat_gateway_id())?;
+                // Whatever the route leads to: one to a transit gateway or
+                // an interface is a default route like any other.
+                let target = r
+                    .gateway_id()
+                    .or(r.nat_gateway_id())
+                    .or(r.transit_gateway_id())
+                    .or(r.network_interface_id())
+                    .or(r.instance_id())
+                    .or(r.vpc_peering_connection_id())
+                    .or(r.egress_only_internet_gateway_id())
+                    .or(r.local_gateway_id())
+                    .or(r.carrier_gateway_id())
+                    .or(r.core_network_arn())
+                    .unwrap_or("blackhole");
                 Some((r.destination_cidr_block()?.to_string(), target.to_string()))
             })
             .collect(),
@@ -342,7 +355,11 @@ async fn find(cx: &Cx<'_>, name: &str, vpc: &str) -> Result<Option<String>, Erro
         .on("DescribeRouteTables", name)?;
     for t in out.route_tables() {
         let o = read(t)?;
-        if o.name == name && o.vpc_id == vpc && names::is_owned(&o.tags, cx.cluster) {
+        if o.name == name
+            && o.vpc_id == vpc
+            && names::is_owned(&o.tags, cx.cluster)
+            && !cx.doomed(&o.id)
+        {
             return Ok(Some(o.id));
         }
     }

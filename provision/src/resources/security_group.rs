@@ -66,7 +66,8 @@ pub struct Observed {
 }
 
 /// One ingress permission as EC2 reports it, one source each. `protocol`
-/// is AWS's: `tcp`, or `-1` for all traffic (ports then -1).
+/// is AWS's: `tcp`, or `-1` for all traffic (ports then -1). The source is
+/// an IPv4 or IPv6 block, a prefix list (`pl-…`) or a group (`sg-…`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Rule {
     pub protocol: String,
@@ -429,7 +430,21 @@ fn read(g: &ec2::SecurityGroup) -> Result<Observed, Error> {
             to_port,
             source: source.to_string(),
         };
+        // Every kind of source, so that one the spec does not have (an IPv6
+        // block, a prefix list) is shown and revoked like any other.
         ingress.extend(p.ip_ranges().iter().filter_map(|r| r.cidr_ip()).map(rule));
+        ingress.extend(
+            p.ipv6_ranges()
+                .iter()
+                .filter_map(|r| r.cidr_ipv6())
+                .map(rule),
+        );
+        ingress.extend(
+            p.prefix_list_ids()
+                .iter()
+                .filter_map(|r| r.prefix_list_id())
+                .map(rule),
+        );
         ingress.extend(
             p.user_id_group_pairs()
                 .iter()
@@ -462,6 +477,12 @@ fn permission(protocol: &str, from_port: i32, to_port: i32, source: &str) -> ec2
     }
     if source.starts_with("sg-") {
         p.user_id_group_pairs(ec2::UserIdGroupPair::builder().group_id(source).build())
+            .build()
+    } else if source.starts_with("pl-") {
+        p.prefix_list_ids(ec2::PrefixListId::builder().prefix_list_id(source).build())
+            .build()
+    } else if source.contains(':') {
+        p.ipv6_ranges(ec2::Ipv6Range::builder().cidr_ipv6(source).build())
             .build()
     } else {
         p.ip_ranges(ec2::IpRange::builder().cidr_ip(source).build())
@@ -538,7 +559,11 @@ async fn find(cx: &Cx<'_>, name: &str, vpc: &str) -> Result<Option<String>, Erro
         .on("DescribeSecurityGroups", name)?;
     for g in out.security_groups() {
         let o = read(g)?;
-        if o.name == name && o.vpc_id == vpc && names::is_owned(&o.tags, cx.cluster) {
+        if o.name == name
+            && o.vpc_id == vpc
+            && names::is_owned(&o.tags, cx.cluster)
+            && !cx.doomed(&o.id)
+        {
             return Ok(Some(o.id));
         }
     }
@@ -688,6 +713,36 @@ mod tests {
         ]));
         let changes = Rules::diff(&spec, &group(vec![]), &new_cp);
         assert!(matches!(&changes[0], RulesChange::Authorize(a) if a.len() == 1));
+    }
+
+    /// A rule from an IPv6 block or a prefix list is read like any other,
+    /// so that it is revoked when the spec does not have it.
+    #[test]
+    fn every_kind_of_source_is_read_and_written_back() {
+        let permission = ec2::IpPermission::builder()
+            .ip_protocol("tcp")
+            .from_port(22)
+            .to_port(22)
+            .ipv6_ranges(ec2::Ipv6Range::builder().cidr_ipv6("::/0").build())
+            .prefix_list_ids(
+                ec2::PrefixListId::builder()
+                    .prefix_list_id("pl-1234")
+                    .build(),
+            )
+            .build();
+        let g = ec2::SecurityGroup::builder()
+            .group_id("sg-1")
+            .group_name("demo-bastion")
+            .vpc_id("vpc-1")
+            .ip_permissions(permission)
+            .build();
+        let o = read(&g).expect("reads");
+        let sources: Vec<&str> = o.ingress.iter().map(|r| r.source.as_str()).collect();
+        assert_eq!(sources, ["::/0", "pl-1234"]);
+        let v6 = super::permission("tcp", 22, 22, "::/0");
+        assert_eq!(v6.ipv6_ranges()[0].cidr_ipv6(), Some("::/0"));
+        let list = super::permission("tcp", 22, 22, "pl-1234");
+        assert_eq!(list.prefix_list_ids()[0].prefix_list_id(), Some("pl-1234"));
     }
 
     #[test]

@@ -323,6 +323,7 @@ async fn find(cx: &Cx<'_>, vpc: &str, spec: &Spec) -> Result<Option<String>, Err
             && o.name == spec.name
             && o.cidr == spec.cidr
             && names::is_owned(&o.tags, cx.cluster)
+            && !cx.doomed(&o.id)
         {
             return Ok(Some(o.id));
         }

@@ -302,6 +302,7 @@ async fn find(cx: &Cx<'_>, name: &str) -> Result<Option<String>, Error> {
             let tags = tags_of(v.tags());
             names::is_owned(&tags, cx.cluster) && names::name_of(&tags) == name
         })
+        .filter(|v| v.vpc_id().is_some_and(|id| !cx.doomed(id)))
         .find_map(|v| v.vpc_id().map(str::to_string)))
 }
 
