@@ -13,6 +13,14 @@ use support::{FAST, Faults, Moto, Proxy, aws, awscluster, run, text};
 
 const SPEC: &str = "fixtures/provision/demo.cluster.json";
 
+/// The emulator, with the account set up as the machines need it: the
+/// nodes' roles and instance profiles (`account setup` makes them).
+fn account() -> Moto {
+    let moto = Moto::start();
+    aws(&moto, &["node-profiles"]);
+    moto
+}
+
 /// What the demo spec creates: exactly one of each of these.
 fn demo_inventory() -> Value {
     json!({
@@ -43,7 +51,7 @@ fn succeed(endpoint: &str, args: &[&str]) -> (String, String) {
 
 #[test]
 fn apply_status_plan_apply_destroy_round_trip() {
-    let moto = Moto::start();
+    let moto = account();
     let url = moto.url();
 
     let (plan, _) = succeed(&url, &["plan", SPEC]);
@@ -113,12 +121,15 @@ fn apply_status_plan_apply_destroy_round_trip() {
 
 #[test]
 fn the_plan_of_a_new_cluster_in_each_format() {
-    let moto = Moto::start();
+    let moto = account();
     let (human, _) = succeed(&moto.url(), &["plan", SPEC]);
     insta::assert_snapshot!("plan_human", human);
     let (json, _) = succeed(&moto.url(), &["plan", SPEC, "--format", "json"]);
     insta::assert_snapshot!("plan_json", json);
 }
+
+const CONTROL_PLANE: &str = "control-plane.cluster-api-provider-aws.sigs.k8s.io";
+const NODES: &str = "nodes.cluster-api-provider-aws.sigs.k8s.io";
 
 /// The attributes of the demo cluster's resources, by name, as boto3 reads
 /// them: what every apply must end with.
@@ -155,35 +166,43 @@ fn demo_attributes() -> Value {
     for (group, rules) in [
         ("demo-bastion", 1),
         ("demo-apiserver-lb", 1),
-        ("demo-controlplane", 4),
-        ("demo-node", 3),
+        ("demo-controlplane", 8),
+        ("demo-node", 7),
     ] {
         expected.insert(group.into(), json!({"rules": rules}));
     }
     expected.insert(
         "demo-apiserver".into(),
-        json!({"health": "TCP:6443", "idle": 600, "cross_zone": true, "instances": 3, "listeners": [6443]}),
+        json!({"scheme": "internet-facing", "health": "TCP:6443", "idle": 600, "cross_zone": true, "instances": 3, "listeners": [6443]}),
     );
     expected.insert(
         "demo-bastion".into(),
-        json!({"state": "running", "groups": 1}),
+        json!({"state": "running", "groups": 1, "profile": null, "hop_limit": 1, "cluster_tag": true}),
     );
     for n in 0..3 {
         expected.insert(
             format!("demo-control-plane-{n}"),
-            json!({"state": "running", "groups": 2}),
+            json!({"state": "running", "groups": 2, "profile": CONTROL_PLANE, "hop_limit": 2, "cluster_tag": true}),
         );
     }
+    for (pool, kind, spot) in [
+        ("workers", "m7i.xlarge", json!(null)),
+        ("batch", "m7i.large", json!("0.06048")),
+    ] {
+        expected.insert(
+            format!("demo-{pool}"),
+            json!({"type": kind, "spot": spot, "profile": NODES, "hop_limit": 2, "cluster_tag": true}),
+        );
+    }
+    let propagated = json!(["kubernetes.io/cluster/demo"]);
     expected.insert(
-        "demo-workers".into(),
-        json!({"type": "m7i.xlarge", "spot": null}),
+        "demo-workers (group)".into(),
+        json!({"size": [2, 2, 2], "propagated": propagated}),
     );
     expected.insert(
-        "demo-batch".into(),
-        json!({"type": "m7i.large", "spot": "0.06048"}),
+        "demo-batch (group)".into(),
+        json!({"size": [1, 1, 1], "propagated": propagated}),
     );
-    expected.insert("demo-workers (group)".into(), json!({"size": [2, 2, 2]}));
-    expected.insert("demo-batch (group)".into(), json!({"size": [1, 1, 1]}));
     Value::Object(expected)
 }
 
@@ -256,7 +275,7 @@ fn lose(actions: &[&str]) -> Faults {
 #[test]
 fn lost_answers_leave_no_duplicate_and_no_attribute_wrong() {
     for actions in [CREATES, FOLLOW_UPS] {
-        let moto = Moto::start();
+        let moto = account();
         let proxy = Proxy::start(moto.port);
         proxy.set(lose(actions));
         // The lost answers are found again: the run finishes.
@@ -283,7 +302,7 @@ fn lost_answers_leave_no_duplicate_and_no_attribute_wrong() {
 #[test]
 fn a_kill_right_after_each_create_is_repaired_by_the_next_apply() {
     for action in CREATES {
-        let moto = Moto::start();
+        let moto = account();
         let proxy = Proxy::start(moto.port);
         proxy.set(Faults {
             hold: Some(action.to_string()),
@@ -321,7 +340,7 @@ fn a_kill_right_after_each_create_is_repaired_by_the_next_apply() {
 /// with exactly one of each resource.
 #[test]
 fn throttling_and_server_errors_at_random_do_not_stop_a_run() {
-    let moto = Moto::start();
+    let moto = account();
     let proxy = Proxy::start(moto.port);
     // FAST's, with more attempts per call.
     let patient = [
@@ -370,7 +389,7 @@ fn throttling_and_server_errors_at_random_do_not_stop_a_run() {
 /// apply repairs it.
 #[test]
 fn drift_made_by_hand_is_shown_and_repaired() {
-    let moto = Moto::start();
+    let moto = account();
     succeed(&moto.url(), &["apply", SPEC, "--yes"]);
     aws(&moto, &["drift", "demo"]);
     let (plan, _) = succeed(&moto.url(), &["plan", SPEC]);
@@ -409,7 +428,7 @@ fn drift_made_by_hand_is_shown_and_repaired() {
 /// this cluster's own tag: not `demo2`'s, whose name starts with `demo`.
 #[test]
 fn destroy_trusts_its_own_ownership_check_not_the_servers_filters() {
-    let moto = Moto::start();
+    let moto = account();
     let dir = tempfile::tempdir().expect("tempdir");
     let other = dir.path().join("demo2.cluster.json");
     let mut spec: Value =
@@ -455,7 +474,7 @@ fn destroy_trusts_its_own_ownership_check_not_the_servers_filters() {
 
 #[test]
 fn a_failing_call_is_reported_with_its_code_and_apply_finishes_later() {
-    let moto = Moto::start();
+    let moto = account();
     let proxy = Proxy::start(moto.port);
     proxy.set(Faults {
         delay: Duration::ZERO,
@@ -495,6 +514,7 @@ fn a_failing_call_is_reported_with_its_code_and_apply_finishes_later() {
 #[test]
 fn a_missing_key_pair_fails_each_launch_once() {
     let moto = Moto::start_with(&[("MOTO_ENABLE_KEYPAIR_VALIDATION", "true")]);
+    aws(&moto, &["node-profiles"]);
     let proxy = Proxy::start(moto.port);
     let out = run(&proxy.url(), &["apply", SPEC, "--yes"]);
     let log = text(&out.stderr);
@@ -510,7 +530,7 @@ fn a_missing_key_pair_fails_each_launch_once() {
 
 #[test]
 fn a_load_balancer_someone_else_owns_blocks_apply() {
-    let moto = Moto::start();
+    let moto = account();
     aws(&moto, &["foreign-elb", "demo-apiserver"]);
     let out = run(&moto.url(), &["apply", SPEC, "--yes"]);
     let log = text(&out.stderr);
@@ -534,7 +554,7 @@ fn a_load_balancer_someone_else_owns_blocks_apply() {
 
 #[test]
 fn destroy_of_a_static_cluster_leaves_the_network_and_every_unowned_resource() {
-    let moto = Moto::start();
+    let moto = account();
     let network = aws(&moto, &["static-network"]);
     let subnets: Vec<Value> = network["subnets"]
         .as_array()
@@ -598,7 +618,7 @@ fn destroy_of_a_static_cluster_leaves_the_network_and_every_unowned_resource() {
 
 #[test]
 fn a_static_network_that_does_not_match_is_refused() {
-    let moto = Moto::start();
+    let moto = account();
     let spec = json!({
         "name": "ghost",
         "region": "us-east-1",
@@ -670,7 +690,7 @@ fn a_spec_without_images_says_what_is_missing() {
 
 #[test]
 fn apply_without_a_terminal_needs_yes() {
-    let moto = Moto::start();
+    let moto = account();
     let out = run(&moto.url(), &["apply", SPEC]);
     let log = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{log}");
@@ -776,7 +796,7 @@ fn the_hardened_policies_grant_what_provisioning_and_preflight_need_and_nothing_
 
 #[test]
 fn ctrl_c_lets_the_calls_in_flight_finish_and_apply_converges_later() {
-    let moto = Moto::start();
+    let moto = account();
     let proxy = Proxy::start(moto.port);
     proxy.set(Faults {
         delay: Duration::from_millis(20),
@@ -824,7 +844,7 @@ fn ctrl_c_lets_the_calls_in_flight_finish_and_apply_converges_later() {
 #[test]
 fn destroy_needs_only_what_names_the_cluster() {
     // No images, no prices: not provisionable, but it names a cluster.
-    let moto = Moto::start();
+    let moto = account();
     let (out, _) = succeed(
         &moto.url(),
         &["destroy", "fixtures/clusters/default.cluster.json", "--yes"],

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use awscluster_lint::layout::Layout;
-use awscluster_lint::spec::{ClusterSpec, Role as PoolRole, SubnetKind};
+use awscluster_lint::spec::{ClusterSpec, LoadBalancerScheme, Role as PoolRole, SubnetKind};
 
 use crate::aws::error::Error;
 use crate::kind::Kind;
@@ -27,6 +27,9 @@ pub struct Desired {
     pub bastion: Option<Machine>,
     pub masters: Vec<Machine>,
     pub pools: Vec<WorkerPool>,
+    /// Where the API's load balancer is: in the public subnets
+    /// (internet-facing) or the private ones (internal).
+    pub api_scheme: LoadBalancerScheme,
 }
 
 #[derive(Debug, Clone)]
@@ -100,15 +103,23 @@ pub enum Source {
     Group(GroupRole),
 }
 
-/// One ingress rule. `protocol` is AWS's: `tcp`, or `-1` for all traffic
-/// (ports then 0..=0 as written, ignored by AWS).
+/// One ingress rule. `protocol` is AWS's: `tcp`, `udp`, or an IP protocol
+/// number (`4`, IP-in-IP), whose rules have no ports (-1).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Ingress {
-    pub protocol: &'static str,
+    pub protocol: String,
     pub from_port: i32,
     pub to_port: i32,
     pub source: Source,
-    pub description: &'static str,
+    pub description: String,
+}
+
+/// Whether rules of `protocol` name ports.
+pub fn has_ports(protocol: &str) -> bool {
+    matches!(
+        protocol,
+        "tcp" | "udp" | "icmp" | "icmpv6" | "6" | "17" | "1" | "58"
+    )
 }
 
 #[derive(Debug, Clone)]
@@ -131,6 +142,44 @@ pub struct Machine {
     pub subnet: SubnetKind,
     pub groups: Vec<GroupRole>,
     pub role: Role,
+    pub machine: MachineSettings,
+}
+
+/// How a machine is launched, beyond its type and image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MachineSettings {
+    /// The IAM instance profile it runs with, by name.
+    pub instance_profile: Option<String>,
+    /// Network hops IMDSv2 answers across.
+    pub metadata_hop_limit: i32,
+    /// The root volume's size (GiB) and type.
+    pub root_volume_gib: i32,
+    pub root_volume_type: String,
+}
+
+impl MachineSettings {
+    fn of(pool: &awscluster_lint::spec::NodePool) -> MachineSettings {
+        let (size, kind) = pool.root_volume();
+        MachineSettings {
+            instance_profile: Some(pool.instance_profile().to_string()),
+            // The linter bounds these far below i32's range.
+            metadata_hop_limit: i32::try_from(pool.metadata_hop_limit()).unwrap_or(i32::MAX),
+            root_volume_gib: i32::try_from(size).unwrap_or(i32::MAX),
+            root_volume_type: kind.to_string(),
+        }
+    }
+
+    /// The bastion's: no IAM role, and metadata kept to the host (nothing
+    /// runs in containers on it).
+    fn bastion() -> MachineSettings {
+        MachineSettings {
+            instance_profile: None,
+            metadata_hop_limit: 1,
+            root_volume_gib: i32::try_from(awscluster_lint::spec::machines::ROOT_VOLUME_GIB)
+                .unwrap_or(40),
+            root_volume_type: "gp3".into(),
+        }
+    }
 }
 
 /// A worker pool: a launch template and an Auto Scaling group.
@@ -146,6 +195,7 @@ pub struct WorkerPool {
     pub size: u32,
     /// Set for spot pools.
     pub spot: Option<SpotPrice>,
+    pub machine: MachineSettings,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -248,6 +298,7 @@ impl Desired {
                 subnet: SubnetKind::Public,
                 groups: vec![GroupRole::Bastion],
                 role: Role::Bastion,
+                machine: MachineSettings::bastion(),
             })
         });
 
@@ -278,6 +329,7 @@ impl Desired {
                                 subnet: SubnetKind::Private,
                                 groups: vec![GroupRole::ControlPlane, GroupRole::Node],
                                 role: Role::ControlPlane,
+                                machine: MachineSettings::of(pool),
                             });
                             n += 1;
                         }
@@ -321,6 +373,7 @@ impl Desired {
                         zones: placement.zones.clone(),
                         size: *pool.size,
                         spot,
+                        machine: MachineSettings::of(pool),
                     });
                 }
             }
@@ -332,13 +385,31 @@ impl Desired {
             )));
         }
 
-        let has_bastion = bastion.is_some();
         let allowed: Vec<String> = spec
             .bastion
             .as_ref()
             .map(|b| b.allowed_cidrs.iter().map(|c| c.to_string()).collect())
             .unwrap_or_default();
-        let groups = groups(&cluster, has_bastion, &allowed);
+        let api: Vec<String> = spec
+            .api_allowed_cidrs()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        let node_ports: Vec<String> = spec
+            .node_port_cidrs()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        let cni = spec.cni_ingress();
+        let groups = groups(
+            &cluster,
+            &Sources {
+                bastion: bastion.is_some().then_some(allowed.as_slice()),
+                api: &api,
+                node_ports: &node_ports,
+                cni: &cni,
+            },
+        );
         Ok(Desired {
             region: spec.region.to_string(),
             key_name: spec.ssh_key_name.to_string(),
@@ -353,6 +424,7 @@ impl Desired {
                 .unwrap_or_default(),
             network,
             zones: layout.zones.clone(),
+            api_scheme: spec.api_scheme(),
             groups,
             bastion,
             masters,
@@ -496,17 +568,49 @@ fn format_price(price: f64) -> String {
     text.trim_end_matches('.').to_string()
 }
 
-fn groups(cluster: &str, bastion: bool, allowed: &[String]) -> Vec<GroupSpec> {
+/// Who may reach what, as Cluster API Provider AWS's groups allow it.
+struct Sources<'a> {
+    /// The bastion's SSH sources, when there is a bastion.
+    bastion: Option<&'a [String]>,
+    /// The API's, through the load balancer.
+    api: &'a [String],
+    node_ports: &'a [String],
+    /// The CNI's traffic among nodes: (protocol, ports, what for).
+    cni: &'a [(String, Option<u32>, Option<u32>, String)],
+}
+
+/// The cluster's groups and their rules. Control-plane nodes are in the
+/// control-plane group and the node group; workers in the node group. The
+/// API (6443) is open to the load balancer and the nodes, etcd only among
+/// control-plane nodes, the kubelet (10250) to the control plane, the
+/// NodePorts to their sources, the CNI's traffic among all nodes, SSH to
+/// the nodes only from the bastion.
+fn groups(cluster: &str, sources: &Sources) -> Vec<GroupSpec> {
     use GroupRole::*;
-    let tcp = |from, to, source, description| Ingress {
-        protocol: "tcp",
-        from_port: from,
-        to_port: to,
-        source,
-        description,
+    let rule = |protocol: &str, ports: Option<(i32, i32)>, source, description: &str| {
+        let (from_port, to_port) = ports.unwrap_or((-1, -1));
+        Ingress {
+            protocol: protocol.to_string(),
+            from_port,
+            to_port,
+            source,
+            description: description.to_string(),
+        }
+    };
+    let tcp = |port: i32, to: i32, source, description: &str| {
+        rule("tcp", Some((port, to)), source, description)
+    };
+    let cni = |source: GroupRole| {
+        sources.cni.iter().map(move |(protocol, from, to, what)| {
+            let ports = has_ports(protocol).then(|| {
+                let from = from.unwrap_or(0) as i32;
+                (from, to.map_or(from, |t| t as i32))
+            });
+            rule(protocol, ports, Source::Group(source), what)
+        })
     };
     let mut out = Vec::new();
-    if bastion {
+    if let Some(allowed) = sources.bastion {
         out.push(GroupSpec {
             role: Bastion,
             name: naming::security_group(cluster, Bastion.suffix()),
@@ -519,12 +623,11 @@ fn groups(cluster: &str, bastion: bool, allowed: &[String]) -> Vec<GroupSpec> {
     out.push(GroupSpec {
         role: ApiServerLb,
         name: naming::security_group(cluster, ApiServerLb.suffix()),
-        ingress: vec![tcp(
-            6443,
-            6443,
-            Source::Cidr("0.0.0.0/0".into()),
-            "Kubernetes API",
-        )],
+        ingress: sources
+            .api
+            .iter()
+            .map(|c| tcp(6443, 6443, Source::Cidr(c.clone()), "Kubernetes API"))
+            .collect(),
     });
     let mut control_plane = vec![
         tcp(
@@ -533,20 +636,31 @@ fn groups(cluster: &str, bastion: bool, allowed: &[String]) -> Vec<GroupSpec> {
             Source::Group(ApiServerLb),
             "Kubernetes API from the load balancer",
         ),
-        tcp(6443, 6443, Source::Group(Node), "Kubernetes API from nodes"),
+        tcp(
+            6443,
+            6443,
+            Source::Group(Node),
+            "Kubernetes API from the nodes",
+        ),
         tcp(2379, 2380, Source::Group(ControlPlane), "etcd"),
     ];
-    let mut node = vec![
-        tcp(10250, 10250, Source::Group(ControlPlane), "kubelet API"),
-        Ingress {
-            protocol: "-1",
-            from_port: -1,
-            to_port: -1,
-            source: Source::Group(Node),
-            description: "all traffic among nodes",
-        },
-    ];
-    if bastion {
+    control_plane.extend(cni(ControlPlane));
+    control_plane.extend(cni(Node));
+    let mut node = vec![tcp(
+        10250,
+        10250,
+        Source::Group(ControlPlane),
+        "kubelet API",
+    )];
+    node.extend(
+        sources
+            .node_ports
+            .iter()
+            .map(|c| tcp(30000, 32767, Source::Cidr(c.clone()), "NodePort services")),
+    );
+    node.extend(cni(ControlPlane));
+    node.extend(cni(Node));
+    if sources.bastion.is_some() {
         control_plane.push(tcp(22, 22, Source::Group(Bastion), "SSH from the bastion"));
         node.push(tcp(22, 22, Source::Group(Bastion), "SSH from the bastion"));
     }
@@ -562,6 +676,10 @@ fn groups(cluster: &str, bastion: bool, allowed: &[String]) -> Vec<GroupSpec> {
     });
     for g in &mut out {
         g.ingress.sort();
+        g.ingress.dedup_by(|a, b| {
+            (&a.protocol, a.from_port, a.to_port, &a.source)
+                == (&b.protocol, b.from_port, b.to_port, &b.source)
+        });
     }
     out
 }
@@ -727,15 +845,70 @@ mod tests {
 
     #[test]
     fn the_bastion_group_exists_only_with_a_bastion() {
-        let with = groups("c", true, &["203.0.113.0/24".into()]);
+        let calico = [
+            ("tcp".to_string(), Some(179), Some(179), "BGP".to_string()),
+            ("4".to_string(), None, None, "IP-in-IP".to_string()),
+        ];
+        let open = ["0.0.0.0/0".to_string()];
+        let office = ["203.0.113.0/24".to_string()];
+        let sources = |bastion| Sources {
+            bastion,
+            api: &open,
+            node_ports: &open,
+            cni: &calico,
+        };
+        let with = groups("c", &sources(Some(&office[..])));
         assert_eq!(with.len(), 4);
-        let without = groups("c", false, &[]);
+        let without = groups("c", &sources(None));
         assert_eq!(without.len(), 3);
         assert!(
             without
                 .iter()
                 .flat_map(|g| &g.ingress)
                 .all(|r| r.source != Source::Group(GroupRole::Bastion))
+        );
+    }
+
+    /// etcd is open only among control-plane nodes, and nothing is open
+    /// among all nodes but what the CNI needs: a worker reaches a master on
+    /// 6443 and the CNI's traffic, nothing else.
+    #[test]
+    fn workers_reach_the_control_plane_only_on_the_api_and_the_cni() {
+        let d = demo(|_| {}).expect("provisionable");
+        let rules = |role| &d.group(role).expect("group").ingress;
+        let from_nodes: Vec<(String, i32, i32)> = rules(GroupRole::ControlPlane)
+            .iter()
+            .filter(|r| r.source == Source::Group(GroupRole::Node))
+            .map(|r| (r.protocol.clone(), r.from_port, r.to_port))
+            .collect();
+        assert_eq!(
+            from_nodes,
+            [
+                ("4".to_string(), -1, -1),
+                ("tcp".to_string(), 179, 179),
+                ("tcp".to_string(), 6443, 6443),
+            ]
+        );
+        let etcd: Vec<&Source> = rules(GroupRole::ControlPlane)
+            .iter()
+            .filter(|r| r.from_port == 2379)
+            .map(|r| &r.source)
+            .collect();
+        assert_eq!(etcd, [&Source::Group(GroupRole::ControlPlane)]);
+        assert!(
+            d.groups
+                .iter()
+                .flat_map(|g| &g.ingress)
+                .all(|r| r.protocol != "-1"),
+            "no rule opens all traffic"
+        );
+        let node_ports = rules(GroupRole::Node)
+            .iter()
+            .find(|r| r.from_port == 30000)
+            .expect("NodePorts");
+        assert_eq!(
+            (node_ports.to_port, &node_ports.source),
+            (32767, &Source::Cidr("0.0.0.0/0".into()))
         );
     }
 }

@@ -721,6 +721,7 @@ mod tests {
             image_id: "ami-1".into(),
             key_name: Some("ops".into()),
             groups: vec![],
+            profile: None,
             tags: names::creation_tags(&[], "demo", "demo-bastion", Role::Bastion),
         });
         let plan = destroy("demo", "us-east-1", &existing);

@@ -5,6 +5,7 @@ moto's server package brings) against the emulator the test started.
     aws.py URL static-network   an existing VPC and subnets, and decoys; prints their ids
     aws.py URL foreign-elb NAME a load balancer of that name owned by no cluster
     aws.py URL attributes CLUSTER   the attributes of the cluster's resources that matter, by name
+    aws.py URL node-profiles        the nodes' roles and instance profiles, as account setup makes them
     aws.py URL drift CLUSTER        changes made by hand: health check, DNS hostnames,
                                     a public subnet's public IPs, the etcd rule, a spot price
 """
@@ -207,6 +208,7 @@ def attributes(url, cluster):
         if owned_by(cluster, tags):
             attrs = elb.describe_load_balancer_attributes(LoadBalancerName=name)["LoadBalancerAttributes"]
             out[name] = {
+                "scheme": lb["Scheme"],
                 "health": lb["HealthCheck"]["Target"],
                 "idle": attrs["ConnectionSettings"]["IdleTimeout"],
                 "cross_zone": attrs["CrossZoneLoadBalancing"]["Enabled"],
@@ -220,7 +222,14 @@ def attributes(url, cluster):
             if owned_by(cluster, tags) and i["State"]["Name"] != "terminated" and not any(
                 t["Key"] == "aws:autoscaling:groupName" for t in tags
             ):
-                out[name_of(tags)] = {"state": i["State"]["Name"], "groups": len(i["SecurityGroups"])}
+                profile = i.get("IamInstanceProfile", {}).get("Arn", "").rsplit("/", 1)[-1] or None
+                out[name_of(tags)] = {
+                    "state": i["State"]["Name"],
+                    "groups": len(i["SecurityGroups"]),
+                    "profile": profile,
+                    "hop_limit": i.get("MetadataOptions", {}).get("HttpPutResponseHopLimit"),
+                    "cluster_tag": any(t["Key"] == "kubernetes.io/cluster/" + cluster for t in tags),
+                }
     for t in ec2.describe_launch_templates()["LaunchTemplates"]:
         if owned_by(cluster, t.get("Tags")):
             data = ec2.describe_launch_template_versions(LaunchTemplateId=t["LaunchTemplateId"], Versions=["$Latest"])[
@@ -230,11 +239,34 @@ def attributes(url, cluster):
             out[t["LaunchTemplateName"]] = {
                 "type": data.get("InstanceType"),
                 "spot": market.get("SpotOptions", {}).get("MaxPrice") if market.get("MarketType") == "spot" else None,
+                "profile": data.get("IamInstanceProfile", {}).get("Name"),
+                "hop_limit": data.get("MetadataOptions", {}).get("HttpPutResponseHopLimit"),
+                "cluster_tag": any(tag["Key"] == "kubernetes.io/cluster/" + cluster for tag in t.get("Tags", [])),
             }
     for g in asg.describe_auto_scaling_groups()["AutoScalingGroups"]:
         if owned_by(cluster, [{"Key": t["Key"], "Value": t["Value"]} for t in g.get("Tags", [])]):
-            out[g["AutoScalingGroupName"] + " (group)"] = {"size": [g["MinSize"], g["MaxSize"], g["DesiredCapacity"]]}
+            out[g["AutoScalingGroupName"] + " (group)"] = {
+                "size": [g["MinSize"], g["MaxSize"], g["DesiredCapacity"]],
+                "propagated": sorted(t["Key"] for t in g.get("Tags", []) if t.get("PropagateAtLaunch")),
+            }
     print(json.dumps(out, sort_keys=True))
+
+
+def node_profiles(url):
+    """The control-plane and nodes instance profiles the machines run with."""
+    iam = boto3.client(
+        "iam", endpoint_url=url, region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+    trust = json.dumps(
+        {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    )
+    for name in ["control-plane", "nodes"]:
+        full = f"{name}.cluster-api-provider-aws.sigs.k8s.io"
+        iam.create_role(RoleName=full, AssumeRolePolicyDocument=trust)
+        iam.create_instance_profile(InstanceProfileName=full)
+        iam.add_role_to_instance_profile(InstanceProfileName=full, RoleName=full)
+    print(json.dumps({"profiles": 2}))
 
 
 def drift(url, cluster):
@@ -273,4 +305,5 @@ if __name__ == "__main__":
         "foreign-elb": foreign_elb,
         "attributes": attributes,
         "drift": drift,
+        "node-profiles": node_profiles,
     }[command](url, *rest)

@@ -61,13 +61,14 @@ pub enum Section {
     SshKeyName,
     Placement,
     Bastion,
+    ApiServer,
     Kubernetes,
     NodePools,
     Iam,
 }
 
 impl Section {
-    pub const ALL: [Section; 11] = [
+    pub const ALL: [Section; 12] = [
         Section::Name,
         Section::Description,
         Section::Tags,
@@ -76,6 +77,7 @@ impl Section {
         Section::SshKeyName,
         Section::Placement,
         Section::Bastion,
+        Section::ApiServer,
         Section::Kubernetes,
         Section::NodePools,
         Section::Iam,
@@ -92,6 +94,7 @@ impl Section {
             Section::SshKeyName => "sshKeyName",
             Section::Placement => "placement",
             Section::Bastion => "bastion",
+            Section::ApiServer => "apiServer",
             Section::Kubernetes => "kubernetes",
             Section::NodePools => "nodePools",
             Section::Iam => "iam",
@@ -347,10 +350,24 @@ pub fn registry() -> &'static [Entry] {
             ),
         ),
         Entry::new(
+            &names::instance_profile::INSTANCE_PROFILE,
+            Check::Spec(
+                names::instance_profile::check,
+                names::instance_profile::READS,
+            ),
+        ),
+        Entry::new(
             &security::ssh_open_to_world::SSH_OPEN_TO_WORLD,
             Check::Spec(
                 security::ssh_open_to_world::check,
                 security::ssh_open_to_world::READS,
+            ),
+        ),
+        Entry::new(
+            &security::api_open_to_world::API_OPEN_TO_WORLD,
+            Check::Spec(
+                security::api_open_to_world::check,
+                security::api_open_to_world::READS,
             ),
         ),
         Entry::new(

@@ -267,6 +267,8 @@ mod tests {
         let replacements = [
             json!("x"),
             json!(7),
+            json!(0),
+            json!(70000),
             json!(-1),
             json!(2.5),
             json!(true),
@@ -324,6 +326,12 @@ mod tests {
             base["kubernetes"] = json!({"podCidr": "192.168.0.0/16"});
             base["cloudAccount"] = json!({"assumeRole": {"roleArn": "arn:aws:iam::123456789012:role/x", "externalId": "abc"}});
             base["nodePools"][1]["capacity"] = json!({"spot": {"maxPricePercentOfOnDemand": 50}});
+            base["nodePools"][1]["metadataHopLimit"] = json!(2);
+            base["nodePools"][1]["rootVolume"] = json!({"sizeGib": 40, "type": "gp3"});
+            base["nodePools"][1]["instanceProfile"] = json!("nodes");
+            base["apiServer"] = json!({"scheme": "internal", "allowedCidrs": ["203.0.113.0/24"]});
+            base["kubernetes"]["cniIngress"] =
+                json!([{"protocol": "tcp", "fromPort": 179, "toPort": 179}]);
             base["iam"] = json!({"policies": []});
             texts.extend(mutations(&base).iter().map(|v| v.to_string()));
         }

@@ -37,6 +37,8 @@ pub mod limits {
     /// Policies of the provisioning role: at most 20 managed policies per
     /// role, with the quota raised.
     pub const POLICIES: usize = 20;
+    /// CNI rules: each is a rule in two groups.
+    pub const CNI_RULES: usize = 20;
 }
 
 /// A Kubernetes cluster on AWS: where it runs, how its network is laid out,
@@ -72,6 +74,8 @@ pub struct ClusterSpec {
     /// A bastion host in a public subnet, the only way in by SSH. Omit it for
     /// a cluster without one.
     pub bastion: Option<Spanned<Bastion>>,
+    /// The load balancer in front of the Kubernetes API servers.
+    pub api_server: Option<Spanned<ApiServer>>,
     /// Kubernetes network settings.
     pub kubernetes: Option<Spanned<Kubernetes>>,
     /// Node pools: exactly one with role `master` (the control plane) and any
@@ -204,6 +208,38 @@ pub struct Bastion {
     pub user_data: Option<Spanned<String>>,
 }
 
+/// The API server's load balancer.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct ApiServer {
+    /// `internet-facing` (in the public subnets; the default) or `internal`
+    /// (in the private subnets, reachable from the VPC and what is routed
+    /// to it).
+    pub scheme: Option<Spanned<LoadBalancerScheme>>,
+    /// IPv4 blocks allowed to reach the API (port 6443) through the load
+    /// balancer. Default `["0.0.0.0/0"]`, as Cluster API Provider AWS.
+    #[cfg_attr(test, schemars(length(max = 60)))]
+    pub allowed_cidrs: Option<Spanned<Vec<Spanned<String>>>>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub enum LoadBalancerScheme {
+    InternetFacing,
+    Internal,
+}
+
+impl fmt::Display for LoadBalancerScheme {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LoadBalancerScheme::InternetFacing => "internet-facing",
+            LoadBalancerScheme::Internal => "internal",
+        })
+    }
+}
+
 /// Kubernetes network settings.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -213,6 +249,31 @@ pub struct Kubernetes {
     pub pod_cidr: Option<Spanned<String>>,
     /// IPv4 block services get their cluster IPs from. Default `10.96.0.0/12`.
     pub service_cidr: Option<Spanned<String>>,
+    /// IPv4 blocks allowed to reach NodePort services (ports 30000-32767)
+    /// on the nodes. Default `["0.0.0.0/0"]`, as Cluster API Provider AWS.
+    #[cfg_attr(test, schemars(length(max = 60)))]
+    pub node_port_cidrs: Option<Spanned<Vec<Spanned<String>>>>,
+    /// What the CNI plugin needs between nodes (control plane included),
+    /// opened among them. Default Calico's: BGP (TCP 179) and IP-in-IP (IP
+    /// protocol 4).
+    #[cfg_attr(test, schemars(length(max = 20)))]
+    pub cni_ingress: Option<Spanned<Vec<Spanned<CniRule>>>>,
+}
+
+/// Traffic the CNI plugin needs between nodes.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct CniRule {
+    /// `tcp`, `udp`, or an IP protocol number such as `4` (IP-in-IP) or `50`
+    /// (ESP).
+    pub protocol: Spanned<String>,
+    /// First port (TCP and UDP).
+    pub from_port: Option<Spanned<Ranged<0, 65535>>>,
+    /// Last port (TCP and UDP). Default `fromPort`.
+    pub to_port: Option<Spanned<Ranged<0, 65535>>>,
+    /// What it is for, shown in the plan.
+    pub description: Option<Spanned<String>>,
 }
 
 /// A group of identical nodes.
@@ -246,6 +307,59 @@ pub struct NodePool {
     /// User data passed to every node of the pool at boot, as text (a
     /// cloud-init document or a script that joins the node to the cluster).
     pub user_data: Option<Spanned<String>>,
+    /// Name of the IAM instance profile the pool's nodes run with. Default
+    /// `control-plane.cluster-api-provider-aws.sigs.k8s.io` for the master
+    /// pool and `nodes.cluster-api-provider-aws.sigs.k8s.io` for workers
+    /// (`awscluster account setup` creates both).
+    pub instance_profile: Option<Spanned<String>>,
+    /// Network hops instance metadata (IMDSv2) answers across: 2, the
+    /// default, lets pods reach it; 1 keeps it to the host.
+    pub metadata_hop_limit: Option<Spanned<Ranged<1, 64>>>,
+    /// The nodes' root volume. Default 40 GiB of gp3.
+    pub root_volume: Option<Spanned<RootVolume>>,
+}
+
+/// A root volume: encrypted, on the image's root device.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub struct RootVolume {
+    /// Size in GiB, at least the image's own (8 for most). Default 40.
+    pub size_gib: Option<Spanned<Ranged<1, 16384>>>,
+    /// `gp3` (the default) or `gp2`.
+    #[serde(rename = "type")]
+    pub kind: Option<Spanned<VolumeType>>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+pub enum VolumeType {
+    Gp3,
+    Gp2,
+}
+
+impl fmt::Display for VolumeType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            VolumeType::Gp3 => "gp3",
+            VolumeType::Gp2 => "gp2",
+        })
+    }
+}
+
+/// Defaults of what a spec leaves out about its machines.
+pub mod machines {
+    /// Pods reach instance metadata through one more hop than the host.
+    pub const METADATA_HOP_LIMIT: u32 = 2;
+    /// Room for a node's images and logs (an image's own root snapshot is
+    /// usually 8 GiB).
+    pub const ROOT_VOLUME_GIB: u32 = 40;
+    /// The roles' instance profiles `awscluster account setup` creates,
+    /// named as Cluster API Provider AWS names them (the seed's
+    /// `iam:PassRole` allows `*.cluster-api-provider-aws.sigs.k8s.io`).
+    pub const CONTROL_PLANE_PROFILE: &str = "control-plane.cluster-api-provider-aws.sigs.k8s.io";
+    pub const NODES_PROFILE: &str = "nodes.cluster-api-provider-aws.sigs.k8s.io";
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -298,6 +412,43 @@ pub struct Iam {
     #[serde(default)]
     #[cfg_attr(test, schemars(length(max = 20)))]
     pub policies: Vec<Spanned<String>>,
+}
+
+/// A whole number in `MIN..=MAX`: a value outside is refused where it is
+/// read, as the schema refuses it (the two always agree).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ranged<const MIN: u32, const MAX: u32>(pub u32);
+
+impl<'de, const MIN: u32, const MAX: u32> Deserialize<'de> for Ranged<MIN, MAX> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let n = u32::deserialize(deserializer)?;
+        if (MIN..=MAX).contains(&n) {
+            Ok(Ranged(n))
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "{n} is out of range: {MIN} to {MAX}"
+            )))
+        }
+    }
+}
+
+#[cfg(test)]
+impl<const MIN: u32, const MAX: u32> schemars::JsonSchema for Ranged<MIN, MAX> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        format!("Ranged{MIN}To{MAX}").into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "integer",
+            "minimum": MIN,
+            "maximum": MAX
+        })
+    }
 }
 
 /// Tags as written: keys and values keep their positions and their order.
@@ -382,6 +533,19 @@ impl ClusterSpec {
                 .as_ref()
                 .is_some_and(|b| b.allowed_cidrs.len() > limits::ALLOWED_CIDRS)
             || self
+                .api_server
+                .as_ref()
+                .and_then(|a| a.allowed_cidrs.as_ref())
+                .is_some_and(|c| c.len() > limits::ALLOWED_CIDRS)
+            || self.kubernetes.as_ref().is_some_and(|k| {
+                k.node_port_cidrs
+                    .as_ref()
+                    .is_some_and(|c| c.len() > limits::ALLOWED_CIDRS)
+                    || k.cni_ingress
+                        .as_ref()
+                        .is_some_and(|c| c.len() > limits::CNI_RULES)
+            })
+            || self
                 .iam
                 .as_ref()
                 .is_some_and(|i| i.policies.len() > limits::POLICIES)
@@ -463,6 +627,99 @@ impl NodePool {
         match *self.role {
             Role::Worker => true,
             Role::Master => self.allow_worker_capability.as_ref().is_some_and(|a| **a),
+        }
+    }
+
+    /// The instance profile as written, or the default of the pool's role.
+    pub fn instance_profile(&self) -> &str {
+        match (&self.instance_profile, *self.role) {
+            (Some(p), _) => p.as_str(),
+            (None, Role::Master) => machines::CONTROL_PLANE_PROFILE,
+            (None, Role::Worker) => machines::NODES_PROFILE,
+        }
+    }
+
+    pub fn metadata_hop_limit(&self) -> u32 {
+        self.metadata_hop_limit
+            .as_deref()
+            .map_or(machines::METADATA_HOP_LIMIT, |h| h.0)
+    }
+
+    /// Size in GiB and type of the root volume.
+    pub fn root_volume(&self) -> (u32, VolumeType) {
+        let v = self.root_volume.as_deref();
+        (
+            v.and_then(|v| v.size_gib.as_deref())
+                .map_or(machines::ROOT_VOLUME_GIB, |g| g.0),
+            v.and_then(|v| v.kind.as_deref().copied())
+                .unwrap_or(VolumeType::Gp3),
+        )
+    }
+}
+
+/// Cluster API Provider AWS's default for who reaches the API and the
+/// NodePorts.
+pub const EVERYWHERE: &str = "0.0.0.0/0";
+
+impl ClusterSpec {
+    pub fn api_scheme(&self) -> LoadBalancerScheme {
+        self.api_server
+            .as_ref()
+            .and_then(|a| a.scheme.as_deref().copied())
+            .unwrap_or(LoadBalancerScheme::InternetFacing)
+    }
+
+    /// Who may reach the API through its load balancer.
+    pub fn api_allowed_cidrs(&self) -> Vec<&str> {
+        match self
+            .api_server
+            .as_ref()
+            .and_then(|a| a.allowed_cidrs.as_ref())
+        {
+            Some(cidrs) => cidrs.iter().map(|c| c.as_str()).collect(),
+            None => vec![EVERYWHERE],
+        }
+    }
+
+    /// Who may reach the nodes' NodePorts.
+    pub fn node_port_cidrs(&self) -> Vec<&str> {
+        match self
+            .kubernetes
+            .as_ref()
+            .and_then(|k| k.node_port_cidrs.as_ref())
+        {
+            Some(cidrs) => cidrs.iter().map(|c| c.as_str()).collect(),
+            None => vec![EVERYWHERE],
+        }
+    }
+
+    /// The CNI's traffic among nodes: (protocol, first port, last port,
+    /// what for). Calico's by default.
+    pub fn cni_ingress(&self) -> Vec<(String, Option<u32>, Option<u32>, String)> {
+        match self
+            .kubernetes
+            .as_ref()
+            .and_then(|k| k.cni_ingress.as_ref())
+        {
+            Some(rules) => rules
+                .iter()
+                .map(|r| {
+                    let from = r.from_port.as_deref().map(|p| p.0);
+                    (
+                        r.protocol.to_ascii_lowercase(),
+                        from,
+                        r.to_port.as_deref().map(|p| p.0).or(from),
+                        r.description
+                            .as_deref()
+                            .cloned()
+                            .unwrap_or_else(|| "CNI".into()),
+                    )
+                })
+                .collect(),
+            None => vec![
+                ("tcp".into(), Some(179), Some(179), "BGP (Calico)".into()),
+                ("4".into(), None, None, "IP-in-IP (Calico)".into()),
+            ],
         }
     }
 }

@@ -257,6 +257,13 @@ struct Scoped {
 /// creates does not exist yet when the policy is written, so its ARNs
 /// cannot be named, and the describe calls support `*` only.
 const SCOPED: &[Scoped] = &[
+    // The nodes' roles, named as the seed's `iam:PassRole` allows: a pool
+    // that names another instance profile needs its role granted too.
+    Scoped {
+        name: "NodeRoles",
+        resource: "arn:*:iam::*:role/*.cluster-api-provider-aws.sigs.k8s.io",
+        actions: &["iam:PassRole"],
+    },
     Scoped {
         name: "AutoScalingGroups",
         resource: "arn:*:autoscaling:*:*:autoScalingGroup:*:autoScalingGroupName/*",
@@ -653,6 +660,7 @@ mod tests {
                 "AwsclusterAutoScalingGroups",
                 "AwsclusterEc2",
                 "AwsclusterElasticloadbalancing",
+                "AwsclusterNodeRoles",
                 "AwsclusterServiceLinkedRoleAutoscaling",
                 "AwsclusterServiceLinkedRoleElasticloadbalancing",
             ]
@@ -669,7 +677,7 @@ mod tests {
             .filter(|s| s["Action"][0] == CREATE_SERVICE_LINKED_ROLE)
             .count();
         assert_eq!(creations, 2);
-        let role = &statements[4];
+        let role = &statements[5];
         assert_eq!(
             role["Resource"],
             "arn:*:iam::*:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
@@ -679,7 +687,7 @@ mod tests {
             "autoscaling.amazonaws.com"
         );
         let with_ssm = required_policy(Job::Provision, true);
-        assert_eq!(with_ssm["Statement"].as_array().map(Vec::len), Some(7));
+        assert_eq!(with_ssm["Statement"].as_array().map(Vec::len), Some(8));
     }
 
     #[test]

@@ -19,7 +19,7 @@ use crate::observe::Observed as All;
 
 pub const CALLS: &[Permission] = &[
     // Launching a group's instances from a launch template is authorized
-    // as the caller running them.
+    // as the caller running them, their instance profile's role passed.
     op(
         ASG,
         "CreateAutoScalingGroup",
@@ -28,13 +28,18 @@ pub const CALLS: &[Permission] = &[
             "autoscaling:CreateOrUpdateTags",
             "ec2:RunInstances",
             "ec2:CreateTags",
+            "iam:PassRole",
         ],
     )
     .creating(&AUTO_SCALING_ROLE),
     op(
         ASG,
         "UpdateAutoScalingGroup",
-        &["autoscaling:UpdateAutoScalingGroup", "ec2:RunInstances"],
+        &[
+            "autoscaling:UpdateAutoScalingGroup",
+            "ec2:RunInstances",
+            "iam:PassRole",
+        ],
     ),
     op(
         ASG,
@@ -106,7 +111,11 @@ impl Resource for AutoScalingGroup {
         d.pools
             .iter()
             .map(|p| Spec {
-                tags: d.tags(&p.name, Role::Node),
+                tags: {
+                    let mut tags = d.tags(&p.name, Role::Node);
+                    tags.insert(names::kubernetes_key(&d.cluster), names::OWNED.into());
+                    tags
+                },
                 name: p.name.clone(),
                 template: Ref::new(Kind::LaunchTemplate, p.name.clone()),
                 // The linter caps pool sizes far below i32's range.
@@ -303,8 +312,10 @@ fn request_tags(name: &str, tags: &Tags) -> Vec<asg::Tag> {
                 .resource_type("auto-scaling-group")
                 .key(k)
                 .value(v)
-                // The launch template tags the instances.
-                .propagate_at_launch(false)
+                // The launch template tags the instances; the cluster's tag
+                // is propagated too, as Cluster API Provider AWS does, so
+                // that an instance launched otherwise still carries it.
+                .propagate_at_launch(k.starts_with("kubernetes.io/cluster/"))
                 .build()
         })
         .collect()

@@ -21,14 +21,20 @@ use crate::aws::call::{client_token, create, gone, settled};
 use crate::aws::clients::Clients;
 use crate::aws::error::{AwsResult, Certainty, Error, missing};
 use crate::aws::permissions::{EC2, Permission, op};
-use crate::desired::{Desired, Machine};
+use crate::desired::{Desired, Machine, MachineSettings};
 use crate::kind::Kind;
 use crate::names::{self, Role, Tags};
 use crate::observe::Observed as All;
 
 pub const CALLS: &[Permission] = &[
     op(EC2, "DescribeImages", &["ec2:DescribeImages"]),
-    op(EC2, "RunInstances", &["ec2:RunInstances", "ec2:CreateTags"]),
+    // A machine launched with an instance profile needs its role passed
+    // (RunInstances' IamInstanceProfile).
+    op(
+        EC2,
+        "RunInstances",
+        &["ec2:RunInstances", "ec2:CreateTags", "iam:PassRole"],
+    ),
     op(EC2, "DescribeInstances", &["ec2:DescribeInstances"]),
     op(
         EC2,
@@ -37,10 +43,6 @@ pub const CALLS: &[Permission] = &[
     ),
     op(EC2, "TerminateInstances", &["ec2:TerminateInstances"]),
 ];
-
-/// Every instance's root volume, encrypted: room for a node's images and
-/// logs (an image's own root snapshot is usually 8 GiB).
-pub const ROOT_VOLUME_GIB: i32 = 40;
 
 #[derive(Debug, Clone)]
 pub struct Instance;
@@ -59,6 +61,8 @@ pub struct Spec {
     /// so that it boots with a way out.
     pub after: Vec<Ref>,
     pub role: Role,
+    /// Instance profile, metadata hop limit, root volume.
+    pub settings: MachineSettings,
     pub tags: Tags,
 }
 
@@ -72,6 +76,8 @@ pub struct Observed {
     pub image_id: String,
     pub key_name: Option<String>,
     pub groups: Vec<String>,
+    /// The instance profile's name, from its ARN.
+    pub profile: Option<String>,
     pub tags: Tags,
 }
 
@@ -102,6 +108,7 @@ impl Spec {
             user_data: m.user_data.clone(),
             after: d.route_table_ref(m.subnet, &m.zone).into_iter().collect(),
             role: m.role,
+            settings: m.machine.clone(),
             tags,
         })
     }
@@ -171,6 +178,13 @@ impl Resource for Instance {
             differs.push(format!(
                 "its image is {}, the spec's {}",
                 o.image_id, spec.image
+            ));
+        }
+        if o.profile != spec.settings.instance_profile {
+            differs.push(format!(
+                "its instance profile is {}, the spec's {}",
+                o.profile.as_deref().unwrap_or("none"),
+                spec.settings.instance_profile.as_deref().unwrap_or("none")
             ));
         }
         if o.key_name.as_deref() != Some(spec.key_name.as_str()) {
@@ -267,6 +281,11 @@ fn read(i: &ec2::Instance) -> Result<Observed, Error> {
         instance_type: field(i.instance_type().map(|t| t.as_str()), "InstanceType")?,
         image_id: field(i.image_id(), "ImageId")?,
         key_name: i.key_name().map(str::to_string),
+        profile: i
+            .iam_instance_profile()
+            .and_then(|p| p.arn())
+            .and_then(|arn| arn.rsplit('/').next())
+            .map(str::to_string),
         groups: i
             .security_groups()
             .iter()
@@ -454,16 +473,24 @@ async fn launch(cx: &Cx<'_>, step: usize, spec: &Spec) -> Result<String, Error> 
                     ec2::InstanceMetadataOptionsRequest::builder()
                         .http_tokens(ec2::HttpTokensState::Required)
                         .http_endpoint(ec2::InstanceMetadataEndpointState::Enabled)
+                        .http_put_response_hop_limit(spec.settings.metadata_hop_limit)
                         .build(),
                 )
+                .set_iam_instance_profile(spec.settings.instance_profile.as_ref().map(|name| {
+                    ec2::IamInstanceProfileSpecification::builder()
+                        .name(name)
+                        .build()
+                }))
                 .block_device_mappings(
                     ec2::BlockDeviceMapping::builder()
                         .device_name(&device)
                         .ebs(
                             ec2::EbsBlockDevice::builder()
                                 .encrypted(true)
-                                .volume_size(ROOT_VOLUME_GIB)
-                                .volume_type(ec2::VolumeType::Gp3)
+                                .volume_size(spec.settings.root_volume_gib)
+                                .volume_type(ec2::VolumeType::from(
+                                    spec.settings.root_volume_type.as_str(),
+                                ))
                                 .build(),
                         )
                         .build(),
@@ -531,6 +558,12 @@ mod tests {
             user_data: None,
             after: Vec::new(),
             role,
+            settings: MachineSettings {
+                instance_profile: Some("control-plane.cluster-api-provider-aws.sigs.k8s.io".into()),
+                metadata_hop_limit: 2,
+                root_volume_gib: 40,
+                root_volume_type: "gp3".into(),
+            },
             tags: tags_for("demo", "demo-control-plane-0", role),
         }
     }
@@ -559,6 +592,7 @@ mod tests {
             image_id: "ami-04681a1dbd79675a5".into(),
             key_name: Some("ops".into()),
             groups: vec!["sg-node".into(), "sg-cp".into()],
+            profile: Some("control-plane.cluster-api-provider-aws.sigs.k8s.io".into()),
             tags: tags_for("demo", "demo-control-plane-0", Role::ControlPlane),
         }
     }

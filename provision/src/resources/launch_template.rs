@@ -14,11 +14,10 @@ use crate::aws::call::{client_token, create, gone};
 use crate::aws::clients::Clients;
 use crate::aws::error::{AwsResult, Error, missing};
 use crate::aws::permissions::{EC2, Permission, op};
-use crate::desired::{Desired, GroupRole};
+use crate::desired::{Desired, GroupRole, MachineSettings};
 use crate::kind::Kind;
 use crate::names::{self, Role, Tags};
 use crate::observe::Observed as All;
-use crate::resources::instance::ROOT_VOLUME_GIB;
 
 pub const CALLS: &[Permission] = &[
     op(
@@ -60,6 +59,8 @@ pub struct Spec {
     pub spot: Option<Option<String>>,
     /// Tags the instances and their volumes get.
     pub instance_tags: Tags,
+    /// Instance profile, metadata hop limit, root volume.
+    pub settings: MachineSettings,
     pub tags: Tags,
 }
 
@@ -74,6 +75,9 @@ pub struct Data {
     pub user_data: Option<String>,
     pub spot: Option<Option<String>>,
     pub tokens_required: bool,
+    pub hop_limit: Option<i32>,
+    /// The instance profile, by name (or ARN, as a template may hold it).
+    pub profile: Option<String>,
     /// Size, type and encryption of the first volume mapped.
     pub root_volume: Option<(i32, String, bool)>,
     pub instance_tags: Tags,
@@ -98,15 +102,17 @@ pub enum Change {
     UserData,
     Spot(Option<Option<String>>),
     MetadataTokens,
+    HopLimit(Option<i32>),
+    Profile(Option<String>),
     RootVolume(Option<(i32, String, bool)>),
     InstanceTags,
     Tags(Tags),
 }
 
-fn root_volume() -> (i32, String, bool) {
+fn root_volume(settings: &MachineSettings) -> (i32, String, bool) {
     (
-        ROOT_VOLUME_GIB,
-        ec2::VolumeType::Gp3.as_str().to_string(),
+        settings.root_volume_gib,
+        settings.root_volume_type.clone(),
         true,
     )
 }
@@ -143,7 +149,9 @@ impl Resource for LaunchTemplate {
                 let mut instance_tags = d.tags(&p.name, Role::Node);
                 instance_tags.insert(names::kubernetes_key(&d.cluster), names::OWNED.into());
                 Spec {
-                    tags: d.tags(&p.name, Role::Node),
+                    // The template carries the cluster's tag too, as
+                    // Cluster API Provider AWS tags it.
+                    tags: instance_tags.clone(),
                     name: p.name.clone(),
                     instance_type: p.instance_type.clone(),
                     image: p.image.clone(),
@@ -152,6 +160,7 @@ impl Resource for LaunchTemplate {
                     user_data: p.user_data.clone(),
                     spot: p.spot.as_ref().map(|s| s.max_price.clone()),
                     instance_tags,
+                    settings: p.machine.clone(),
                 }
             })
             .collect()
@@ -214,7 +223,18 @@ impl Resource for LaunchTemplate {
         if !have.tokens_required {
             changes.push(Change::MetadataTokens);
         }
-        if have.root_volume.as_ref() != Some(&root_volume()) {
+        if have.hop_limit != Some(spec.settings.metadata_hop_limit) {
+            changes.push(Change::HopLimit(have.hop_limit));
+        }
+        // A template may name its profile by ARN: the name is its last part.
+        let profile = have
+            .profile
+            .as_deref()
+            .map(|p| p.rsplit('/').next().unwrap_or(p));
+        if profile != spec.settings.instance_profile.as_deref() {
+            changes.push(Change::Profile(have.profile.clone()));
+        }
+        if have.root_volume.as_ref() != Some(&root_volume(&spec.settings)) {
             changes.push(Change::RootVolume(have.root_volume.clone()));
         }
         if !names::missing_tags(&spec.instance_tags, &have.instance_tags).is_empty() {
@@ -236,12 +256,18 @@ impl Resource for LaunchTemplate {
             Change::UserData => Shown::new("user data", "other", "the spec's"),
             Change::Spot(from) => Shown::new("market", show_spot(from), "the spec's"),
             Change::MetadataTokens => Shown::new("IMDSv2 tokens", "optional", "required"),
+            Change::HopLimit(from) => Shown::new(
+                "metadata hop limit",
+                from.map_or("none".into(), |h| h.to_string()),
+                "the spec's",
+            ),
+            Change::Profile(from) => Shown::new("instance profile", or_none(from), "the spec's"),
             Change::RootVolume(from) => Shown::new(
                 "root volume",
                 from.as_ref().map_or("none".into(), |(size, kind, enc)| {
                     format!("{size} GiB {kind}{}", if *enc { " encrypted" } else { "" })
                 }),
-                format!("{ROOT_VOLUME_GIB} GiB gp3 encrypted"),
+                "the spec's, encrypted",
             ),
             Change::InstanceTags => {
                 Shown::new("instance tags", "missing or different", "the spec's")
@@ -295,6 +321,13 @@ fn read_data(d: &ec2::ResponseLaunchTemplateData) -> Data {
             .metadata_options()
             .and_then(|m| m.http_tokens())
             .is_some_and(|t| *t == ec2::LaunchTemplateHttpTokensState::Required),
+        hop_limit: d
+            .metadata_options()
+            .and_then(|m| m.http_put_response_hop_limit()),
+        profile: d
+            .iam_instance_profile()
+            .and_then(|p| p.name().or(p.arn()))
+            .map(str::to_string),
         root_volume: d
             .block_device_mappings()
             .first()
@@ -384,16 +417,24 @@ async fn request(cx: &Cx<'_>, spec: &Spec) -> Result<ec2::RequestLaunchTemplateD
             ec2::LaunchTemplateInstanceMetadataOptionsRequest::builder()
                 .http_tokens(ec2::LaunchTemplateHttpTokensState::Required)
                 .http_endpoint(ec2::LaunchTemplateInstanceMetadataEndpointState::Enabled)
+                .http_put_response_hop_limit(spec.settings.metadata_hop_limit)
                 .build(),
         )
+        .set_iam_instance_profile(spec.settings.instance_profile.as_ref().map(|name| {
+            ec2::LaunchTemplateIamInstanceProfileSpecificationRequest::builder()
+                .name(name)
+                .build()
+        }))
         .block_device_mappings(
             ec2::LaunchTemplateBlockDeviceMappingRequest::builder()
                 .device_name(device)
                 .ebs(
                     ec2::LaunchTemplateEbsBlockDeviceRequest::builder()
                         .encrypted(true)
-                        .volume_size(ROOT_VOLUME_GIB)
-                        .volume_type(ec2::VolumeType::Gp3)
+                        .volume_size(spec.settings.root_volume_gib)
+                        .volume_type(ec2::VolumeType::from(
+                            spec.settings.root_volume_type.as_str(),
+                        ))
                         .build(),
                 )
                 .build(),
@@ -546,6 +587,12 @@ mod tests {
             user_data: Some("#!/bin/sh\n".into()),
             spot: Some(Some("0.06048".into())),
             instance_tags,
+            settings: MachineSettings {
+                instance_profile: Some("nodes.cluster-api-provider-aws.sigs.k8s.io".into()),
+                metadata_hop_limit: 2,
+                root_volume_gib: 40,
+                root_volume_type: "gp3".into(),
+            },
             tags: tags_for("demo", "demo-batch", Role::Node),
         }
     }
@@ -564,7 +611,9 @@ mod tests {
                 user_data: s.user_data.clone(),
                 spot: Some(Some("0.060480".into())),
                 tokens_required: true,
-                root_volume: Some(root_volume()),
+                hop_limit: Some(2),
+                profile: Some("arn:aws:iam::123456789012:instance-profile/nodes.cluster-api-provider-aws.sigs.k8s.io".into()),
+                root_volume: Some(root_volume(&s.settings)),
                 instance_tags: s.instance_tags.clone(),
             },
             tags: s.tags.clone(),

@@ -8,7 +8,7 @@
 //! never touched: the plan is blocked instead.
 
 use aws_sdk_elasticloadbalancing::types as elb;
-use awscluster_lint::spec::SubnetKind;
+use awscluster_lint::spec::{LoadBalancerScheme, SubnetKind};
 
 use super::{
     Cx, Did, Fit, Id, Op, Ref, Resolve, Resource, Shown, Work, on_off, show_tags, tag_change,
@@ -137,6 +137,8 @@ pub const IDLE_TIMEOUT: i32 = 600;
 #[derive(Debug, Clone)]
 pub struct Spec {
     pub name: String,
+    /// `internet-facing` or `internal`.
+    pub scheme: String,
     pub vpc: Ref,
     pub subnets: Vec<Ref>,
     pub group: Ref,
@@ -220,14 +222,20 @@ impl Resource for LoadBalancer {
 
     fn wanted(d: &Desired) -> Vec<Spec> {
         let name = d.load_balancer_name();
+        // An internal load balancer has its nodes in the private subnets.
+        let kind = match d.api_scheme {
+            LoadBalancerScheme::InternetFacing => SubnetKind::Public,
+            LoadBalancerScheme::Internal => SubnetKind::Private,
+        };
         vec![Spec {
             tags: d.tags(&name, Role::ApiServer),
             name,
+            scheme: d.api_scheme.to_string(),
             vpc: d.vpc_ref(),
             subnets: d
                 .zones
                 .iter()
-                .filter_map(|z| d.subnet_ref(SubnetKind::Public, z))
+                .filter_map(|z| d.subnet_ref(kind, z))
                 .collect(),
             group: d.group_ref(GroupRole::ApiServerLb),
             health_check: HealthCheck::api_server(),
@@ -275,10 +283,10 @@ impl Resource for LoadBalancer {
                 o.vpc_id
             ));
         }
-        if o.scheme != "internet-facing" {
+        if o.scheme != spec.scheme {
             return Fit::Block(format!(
-                "its scheme is {}; a load balancer's scheme cannot change: destroy the cluster first",
-                o.scheme
+                "its scheme is {} and the spec's is {}; a load balancer's scheme cannot change: destroy the cluster first",
+                o.scheme, spec.scheme
             ));
         }
         Fit::Yes
@@ -381,7 +389,8 @@ impl Resource for LoadBalancer {
 
     fn describe(spec: &Spec) -> String {
         format!(
-            "classic ELB, TCP {API_PORT} across {} public subnet(s), health check {}",
+            "classic ELB, {}, TCP {API_PORT} across {} subnet(s), health check {}",
+            spec.scheme,
             spec.subnets.len(),
             spec.health_check.target
         )
@@ -707,6 +716,7 @@ pub async fn run(cx: &Cx<'_>, step: usize, op: &Op<LoadBalancer>) -> Result<Did,
                         .elb_once
                         .create_load_balancer()
                         .load_balancer_name(&spec.name)
+                        .scheme(&spec.scheme)
                         .listeners(listener.clone())
                         .set_subnets(Some(subnets.clone()))
                         .security_groups(&group)
@@ -929,6 +939,7 @@ mod tests {
     fn spec() -> Spec {
         Spec {
             name: "demo-apiserver".into(),
+            scheme: "internet-facing".into(),
             vpc: Ref::new(Kind::Vpc, "demo-vpc"),
             subnets: vec![Ref::new(Kind::Subnet, "a"), Ref::new(Kind::Subnet, "b")],
             group: Ref::new(Kind::SecurityGroup, "demo-apiserver-lb"),

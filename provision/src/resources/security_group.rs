@@ -16,7 +16,7 @@ use crate::aws::clients::Clients;
 use crate::aws::error::{AwsResult, Error, missing};
 use crate::aws::permissions::{EC2, Permission, op};
 use crate::aws::wait::released;
-use crate::desired::{Desired, Source};
+use crate::desired::{Desired, Source, has_ports};
 use crate::kind::Kind;
 use crate::names::{self, Tags};
 use crate::observe::Observed as All;
@@ -185,11 +185,11 @@ pub struct RulesSpec {
 /// A rule as the spec asks it: its source a block or one of the groups.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Wanted {
-    pub protocol: &'static str,
+    pub protocol: String,
     pub from_port: i32,
     pub to_port: i32,
     pub source: WantedSource,
-    pub description: &'static str,
+    pub description: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -209,7 +209,7 @@ impl Wanted {
             },
         };
         Some(Rule {
-            protocol: self.protocol.to_string(),
+            protocol: self.protocol.clone(),
             from_port: self.from_port,
             to_port: self.to_port,
             source,
@@ -217,10 +217,13 @@ impl Wanted {
     }
 
     fn shown(&self) -> String {
-        let ports = match self.protocol {
-            "-1" => "all traffic".to_string(),
-            p if self.from_port == self.to_port => format!("{p} {}", self.from_port),
-            p => format!("{p} {}-{}", self.from_port, self.to_port),
+        let p = &self.protocol;
+        let ports = if !has_ports(p) {
+            format!("protocol {p}")
+        } else if self.from_port == self.to_port {
+            format!("{p} {}", self.from_port)
+        } else {
+            format!("{p} {}-{}", self.from_port, self.to_port)
         };
         let source = match &self.source {
             WantedSource::Cidr(c) => c.clone(),
@@ -252,14 +255,14 @@ impl Resource for Rules {
                     .ingress
                     .iter()
                     .map(|r| Wanted {
-                        protocol: r.protocol,
+                        protocol: r.protocol.clone(),
                         from_port: r.from_port,
                         to_port: r.to_port,
                         source: match &r.source {
                             Source::Cidr(c) => WantedSource::Cidr(c.clone()),
                             Source::Group(role) => WantedSource::Group(d.group_ref(*role)),
                         },
-                        description: r.description,
+                        description: r.description.clone(),
                     })
                     .collect();
                 rules.sort();
@@ -414,7 +417,9 @@ fn read(g: &ec2::SecurityGroup) -> Result<Observed, Error> {
             .ip_protocol()
             .ok_or_else(|| missing("DescribeSecurityGroups", id, "IpProtocol"))?
             .to_string();
-        let (from_port, to_port) = if protocol == "-1" {
+        // Only TCP, UDP and ICMP rules have ports; AWS reports none for
+        // all traffic (`-1`) or another protocol (`4`, IP-in-IP).
+        let (from_port, to_port) = if !has_ports(&protocol) {
             (-1, -1)
         } else {
             (
@@ -471,10 +476,18 @@ fn read(g: &ec2::SecurityGroup) -> Result<Observed, Error> {
 
 /// One ingress rule as EC2 takes it.
 fn permission(protocol: &str, from_port: i32, to_port: i32, source: &str) -> ec2::IpPermission {
-    let mut p = ec2::IpPermission::builder().ip_protocol(protocol);
-    if protocol != "-1" {
-        p = p.from_port(from_port).to_port(to_port);
-    }
+    // Ports always sent: -1 for a protocol without them, which AWS
+    // ignores ("traffic on all ports is allowed, regardless of any ports
+    // you specify", AuthorizeSecurityGroupIngress) and moto requires.
+    let (from_port, to_port) = if has_ports(protocol) {
+        (from_port, to_port)
+    } else {
+        (-1, -1)
+    };
+    let p = ec2::IpPermission::builder()
+        .ip_protocol(protocol)
+        .from_port(from_port)
+        .to_port(to_port);
     if source.starts_with("sg-") {
         p.user_id_group_pairs(ec2::UserIdGroupPair::builder().group_id(source).build())
             .build()
@@ -612,7 +625,7 @@ async fn authorize(
             WantedSource::Group(g) => cx.id(g)?,
         };
         permissions.push(permission(
-            rule.protocol,
+            &rule.protocol,
             rule.from_port,
             rule.to_port,
             &source,
@@ -661,11 +674,11 @@ mod tests {
 
     fn wanted(source: WantedSource) -> Wanted {
         Wanted {
-            protocol: "tcp",
+            protocol: "tcp".into(),
             from_port: 10250,
             to_port: 10250,
             source,
-            description: "kubelet API",
+            description: "kubelet API".into(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! Names that become AWS resource names.
 
 pub mod derived_name;
+pub mod instance_profile;
 pub mod invalid_cluster_name;
 pub mod load_balancer_name;
 

@@ -26,7 +26,12 @@ declare_rule! {
 }
 
 /// The parts of the spec the check reads.
-pub(crate) const READS: &[Section] = &[Section::Placement, Section::Bastion, Section::Kubernetes];
+pub(crate) const READS: &[Section] = &[
+    Section::Placement,
+    Section::Bastion,
+    Section::ApiServer,
+    Section::Kubernetes,
+];
 
 pub(crate) fn check(cx: &mut Context) {
     for field in written_cidrs(cx.spec) {

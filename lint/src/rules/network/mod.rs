@@ -26,8 +26,8 @@ pub struct CidrField<'a> {
     /// "the VPC", "subnet `subnet-…`", "the pod network", for messages.
     pub what: String,
     pub value: Spanned<&'a str>,
-    /// IPv4 only (VPC, subnets, Kubernetes networks); the bastion's allowed
-    /// sources may be IPv6 too.
+    /// IPv4 only (VPC, subnets, Kubernetes networks); allowed sources (the
+    /// bastion's, the API's, the NodePorts') may be IPv6 too.
     pub v4_only: bool,
 }
 
@@ -56,11 +56,22 @@ pub fn written_cidrs(spec: &ClusterSpec) -> Vec<CidrField<'_>> {
         if let Some(v) = &k.service_cidr {
             fields.push(field("the service network", v, true));
         }
+        for v in k.node_port_cidrs.iter().flat_map(|c| c.iter()) {
+            fields.push(field("the NodePorts' allowed sources", v, false));
+        }
     }
     if let Some(b) = &spec.bastion {
         for v in b.allowed_cidrs.iter() {
             fields.push(field("the bastion's allowed sources", v, false));
         }
+    }
+    for v in spec
+        .api_server
+        .iter()
+        .flat_map(|a| a.allowed_cidrs.iter())
+        .flat_map(|c| c.iter())
+    {
+        fields.push(field("the API's allowed sources", v, false));
     }
     fields
 }
