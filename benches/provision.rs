@@ -123,6 +123,12 @@ fn main() {
         std::env::remove_var("AWS_PROFILE");
     }
     let moto = Moto::start();
+    // The account as the machines need it: the nodes' instance profiles.
+    let setup = awscluster(&moto.url())
+        .args(["account", "setup", "--yes"])
+        .output()
+        .expect("awscluster runs");
+    assert!(setup.status.success(), "{}", text(&setup.stderr));
     let proxy = Proxy::start(moto.port);
     // moto loads each service's code on its first call: not the
     // provisioner's time.

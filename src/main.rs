@@ -92,6 +92,103 @@ enum Command {
         #[command(flatten)]
         aws: AwsArgs,
     },
+    /// The account's IAM for all its clusters: the provisioning policies,
+    /// the provisioning role (or a user's policies), the nodes' roles and
+    /// instance profiles. Run with an administrator's credentials.
+    #[command(subcommand)]
+    Account(AccountCommand),
+}
+
+#[derive(Subcommand)]
+enum AccountCommand {
+    /// Create or update what the account needs, with a plan first.
+    Setup {
+        #[command(flatten)]
+        setup: SetupArgs,
+        /// Go ahead without asking (required without a terminal).
+        #[arg(long, short = 'y')]
+        yes: bool,
+        #[command(flatten)]
+        aws: AccountAwsArgs,
+    },
+    /// Show what setup with the same options would find in place, and
+    /// what differs (exit status 1 when something does).
+    Status {
+        #[command(flatten)]
+        setup: SetupArgs,
+        #[arg(long, value_enum, default_value_t = ReportFormatArg::Human)]
+        format: ReportFormatArg,
+        #[command(flatten)]
+        aws: AccountAwsArgs,
+    },
+    /// Delete everything setup made (under the IAM path /awscluster/ and
+    /// tagged awscluster/account=owned), and nothing else.
+    Teardown {
+        /// Go ahead without asking (required without a terminal).
+        #[arg(long, short = 'y')]
+        yes: bool,
+        #[command(flatten)]
+        aws: AccountAwsArgs,
+    },
+}
+
+/// What `account setup` makes.
+#[derive(Args)]
+struct SetupArgs {
+    /// The provisioning policies: the seed's four, or the hardened ones
+    /// (policies/hardened/: what awscluster calls and nothing more).
+    #[arg(long, value_enum, default_value_t = PolicySetArg::Seed)]
+    policies: PolicySetArg,
+    /// Make the provisioning role, assumed from this account (12 digits).
+    #[arg(
+        long,
+        value_name = "ACCOUNT",
+        requires = "external_id",
+        conflicts_with = "user"
+    )]
+    trust_account: Option<String>,
+    /// The external ID the provisioning account presents (with
+    /// --trust-account).
+    #[arg(long, value_name = "ID", requires = "trust_account")]
+    external_id: Option<String>,
+    /// The provisioning role's name (with --trust-account).
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "awscluster-provisioner",
+        requires = "trust_account"
+    )]
+    role_name: String,
+    /// Attach the provisioning policies to this existing IAM user instead
+    /// (access keys).
+    #[arg(long, value_name = "NAME")]
+    user: Option<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PolicySetArg {
+    Seed,
+    Hardened,
+}
+
+/// How account setup reaches IAM.
+#[derive(Args)]
+struct AccountAwsArgs {
+    /// The Region IAM's calls are signed for, which names the partition
+    /// (aws, aws-cn, aws-us-gov).
+    #[arg(
+        long,
+        value_name = "REGION",
+        env = "AWS_REGION",
+        default_value = "us-east-1"
+    )]
+    region: String,
+    /// Send AWS calls here (a local emulator); `AWS_ENDPOINT_URL` works too.
+    #[arg(long, value_name = "URL")]
+    endpoint_url: Option<String>,
+    /// Attempts per AWS call, retries with backoff included.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    max_attempts: u32,
 }
 
 /// A cluster named by its spec, or by its name and Region.
@@ -142,6 +239,8 @@ enum RequiredFormatArg {
 enum JobArg {
     Provision,
     Preflight,
+    /// `account setup`, `status` and `teardown`.
+    Account,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -516,6 +615,18 @@ fn run(
             let request = aws.into_request(cluster.into_target(), false, format);
             provision::run(provision::Which::Status, request, out, err)
         }
+        Command::Account(AccountCommand::Setup { setup, yes, aws }) => {
+            let request = aws.into_request(Some(setup), yes, ReportFormatArg::Human);
+            provision::account(provision::AccountWhich::Setup, request, out, err)
+        }
+        Command::Account(AccountCommand::Status { setup, format, aws }) => {
+            let request = aws.into_request(Some(setup), false, format);
+            provision::account(provision::AccountWhich::Status, request, out, err)
+        }
+        Command::Account(AccountCommand::Teardown { yes, aws }) => {
+            let request = aws.into_request(None, yes, ReportFormatArg::Human);
+            provision::account(provision::AccountWhich::Teardown, request, out, err)
+        }
     }
 }
 
@@ -537,15 +648,89 @@ mod provision {
     use std::time::Duration;
 
     pub use awscluster_provision::Target;
+    use awscluster_provision::account::{PolicySet, Principal};
+    use awscluster_provision::commands::account::{self, AccountRequest};
     use awscluster_provision::{Format, Request, commands, permissions};
 
-    use super::{AwsArgs, JobArg, ReportFormatArg, RequiredFormatArg, plain_style};
+    use super::{
+        AccountAwsArgs, AwsArgs, JobArg, PolicySetArg, ReportFormatArg, RequiredFormatArg,
+        SetupArgs, plain_style,
+    };
 
     pub enum Which {
         Plan,
         Apply,
         Destroy,
         Status,
+    }
+
+    pub enum AccountWhich {
+        Setup,
+        Status,
+        Teardown,
+    }
+
+    fn format_of(format: ReportFormatArg) -> Format {
+        match format {
+            ReportFormatArg::Human => Format::Human,
+            ReportFormatArg::Json => Format::Json,
+        }
+    }
+
+    impl AccountAwsArgs {
+        /// `setup` is `None` for teardown, which needs no options.
+        pub(super) fn into_request(
+            self,
+            setup: Option<SetupArgs>,
+            yes: bool,
+            format: ReportFormatArg,
+        ) -> AccountRequest {
+            let (policies, principal) = match setup {
+                Some(setup) => (
+                    match setup.policies {
+                        PolicySetArg::Seed => PolicySet::Seed,
+                        PolicySetArg::Hardened => PolicySet::Hardened,
+                    },
+                    match (setup.trust_account, setup.external_id, setup.user) {
+                        (Some(trust_account), Some(external_id), _) => Principal::Role {
+                            name: setup.role_name,
+                            trust_account,
+                            external_id,
+                        },
+                        (_, _, Some(user)) => Principal::User(user),
+                        // clap requires the two together.
+                        _ => Principal::None,
+                    },
+                ),
+                None => (PolicySet::Seed, Principal::None),
+            };
+            AccountRequest {
+                policies,
+                principal,
+                region: self.region,
+                endpoint_url: self.endpoint_url,
+                yes,
+                format: format_of(format),
+                timing: awscluster_provision::wait::Timing {
+                    timeout: Duration::from_secs(900),
+                    poll: Duration::from_secs(2),
+                },
+                max_attempts: self.max_attempts,
+            }
+        }
+    }
+
+    pub fn account(
+        which: AccountWhich,
+        request: AccountRequest,
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> io::Result<u8> {
+        match which {
+            AccountWhich::Setup => account::setup_command(&request, out, err),
+            AccountWhich::Status => account::status_command(&request, out, err),
+            AccountWhich::Teardown => account::teardown_command(&request, out, err),
+        }
     }
 
     impl AwsArgs {
@@ -561,10 +746,7 @@ mod provision {
                 endpoint_url: self.endpoint_url,
                 prices: self.on_demand_prices,
                 yes,
-                format: match format {
-                    ReportFormatArg::Human => Format::Human,
-                    ReportFormatArg::Json => Format::Json,
-                },
+                format: format_of(format),
                 timing: awscluster_provision::wait::Timing {
                     timeout: Duration::from_secs(self.wait_timeout),
                     poll: Duration::from_secs_f64(self.poll_interval.clamp(0.0, 3600.0)),
@@ -599,6 +781,7 @@ mod provision {
         let job = match job {
             JobArg::Provision => permissions::Job::Provision,
             JobArg::Preflight => permissions::Job::Preflight,
+            JobArg::Account => permissions::Job::Account,
         };
         let text = match format {
             RequiredFormatArg::Policy => permissions::required_policy_text(job, with_ssm_images),
@@ -618,7 +801,7 @@ mod provision {
 
     use awscluster_lint::commands::EXIT_FAILURE;
 
-    use super::{AwsArgs, JobArg, ReportFormatArg, RequiredFormatArg};
+    use super::{AccountAwsArgs, AwsArgs, JobArg, ReportFormatArg, RequiredFormatArg, SetupArgs};
 
     /// Mirrors the provisioner's, so that parsing is the same either way.
     #[expect(dead_code, reason = "only the provisioner reads it")]
@@ -636,10 +819,37 @@ mod provision {
 
     pub struct Request;
 
+    pub enum AccountWhich {
+        Setup,
+        Status,
+        Teardown,
+    }
+
     impl AwsArgs {
         pub(super) fn into_request(self, _: Target, _: bool, _: ReportFormatArg) -> Request {
             Request
         }
+    }
+
+    impl AccountAwsArgs {
+        pub(super) fn into_request(
+            self,
+            _: Option<SetupArgs>,
+            _: bool,
+            _: ReportFormatArg,
+        ) -> Request {
+            Request
+        }
+    }
+
+    pub fn account(
+        _: AccountWhich,
+        _: Request,
+        _: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> io::Result<u8> {
+        writeln!(err, "error: {MISSING}")?;
+        Ok(EXIT_FAILURE)
     }
 
     const MISSING: &str = "this awscluster was built without the provisioner (the AWS SDK); \

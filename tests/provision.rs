@@ -13,11 +13,18 @@ use support::{FAST, Faults, Moto, Proxy, aws, awscluster, run, text};
 
 const SPEC: &str = "fixtures/provision/demo.cluster.json";
 
-/// The emulator, with the account set up as the machines need it: the
-/// nodes' roles and instance profiles (`account setup` makes them).
+/// The emulator, with the account set up as the machines need it
+/// (`account setup`: the nodes' roles and instance profiles).
 fn account() -> Moto {
-    let moto = Moto::start();
-    aws(&moto, &["node-profiles"]);
+    set_up(Moto::start())
+}
+
+fn set_up(moto: Moto) -> Moto {
+    let out = awscluster(&moto.url())
+        .args(["account", "setup", "--yes"])
+        .output()
+        .expect("awscluster runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
     moto
 }
 
@@ -330,6 +337,7 @@ fn a_kill_right_after_each_create_is_repaired_by_the_next_apply() {
         let _ = child.kill();
         let _ = child.wait();
         proxy.set(Faults::default());
+        proxy.settle();
         let (_, log) = succeed(&proxy.url(), &["apply", SPEC, "--yes"]);
         assert!(!log.contains("FAILED"), "after {action}: {log}");
         assert_converged(&moto, &proxy.url());
@@ -513,8 +521,10 @@ fn a_failing_call_is_reported_with_its_code_and_apply_finishes_later() {
 /// retries.
 #[test]
 fn a_missing_key_pair_fails_each_launch_once() {
-    let moto = Moto::start_with(&[("MOTO_ENABLE_KEYPAIR_VALIDATION", "true")]);
-    aws(&moto, &["node-profiles"]);
+    let moto = set_up(Moto::start_with(&[(
+        "MOTO_ENABLE_KEYPAIR_VALIDATION",
+        "true",
+    )]));
     let proxy = Proxy::start(moto.port);
     let out = run(&proxy.url(), &["apply", SPEC, "--yes"]);
     let log = text(&out.stderr);

@@ -22,11 +22,17 @@ pub enum Kind {
     LoadBalancerInstances,
     LaunchTemplate,
     AutoScalingGroup,
+    /// The account's, made once by `account setup` for all its clusters:
+    /// managed policies, roles, instance profiles, a user's policies.
+    ManagedPolicy,
+    Role,
+    InstanceProfile,
+    UserPolicies,
 }
 
 impl Kind {
     /// In creation order.
-    pub const ALL: [Kind; 13] = [
+    pub const ALL: [Kind; 17] = [
         Kind::Vpc,
         Kind::Subnet,
         Kind::InternetGateway,
@@ -40,6 +46,10 @@ impl Kind {
         Kind::LoadBalancerInstances,
         Kind::LaunchTemplate,
         Kind::AutoScalingGroup,
+        Kind::ManagedPolicy,
+        Kind::Role,
+        Kind::InstanceProfile,
+        Kind::UserPolicies,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -57,6 +67,10 @@ impl Kind {
             Kind::LoadBalancerInstances => "load-balancer-instances",
             Kind::LaunchTemplate => "launch-template",
             Kind::AutoScalingGroup => "auto-scaling-group",
+            Kind::ManagedPolicy => "managed-policy",
+            Kind::Role => "role",
+            Kind::InstanceProfile => "instance-profile",
+            Kind::UserPolicies => "user-policies",
         }
     }
 
@@ -86,6 +100,11 @@ impl Kind {
             ElasticIp => &[NatGateway],
             SecurityGroup => &[LoadBalancer, Instance, LaunchTemplate, AutoScalingGroup],
             LaunchTemplate => &[AutoScalingGroup],
+            // A role leaves its instance profiles first; a policy is
+            // detached from whatever holds it when it is deleted.
+            Role => &[InstanceProfile],
+            ManagedPolicy => &[Role, UserPolicies],
+            InstanceProfile | UserPolicies => &[],
             NatGateway
             | RouteTable
             | SecurityGroupRules
@@ -149,10 +168,17 @@ mod tests {
         }
         let vpc = Kind::Vpc.deleted_after_all();
         for kind in Kind::ALL {
-            // Rules and registrations go with their group and load balancer.
+            // Rules and registrations go with their group and load
+            // balancer; the account's kinds are not in a VPC.
             if !matches!(
                 kind,
-                Kind::Vpc | Kind::SecurityGroupRules | Kind::LoadBalancerInstances
+                Kind::Vpc
+                    | Kind::SecurityGroupRules
+                    | Kind::LoadBalancerInstances
+                    | Kind::ManagedPolicy
+                    | Kind::Role
+                    | Kind::InstanceProfile
+                    | Kind::UserPolicies
             ) {
                 assert!(vpc.contains(&kind), "the VPC goes after {kind}");
             }

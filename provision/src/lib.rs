@@ -5,6 +5,7 @@
 //! The commands build their tokio runtime themselves, so nothing async
 //! starts unless one of them runs.
 
+pub mod account;
 pub mod apply;
 pub mod aws;
 pub mod commands;

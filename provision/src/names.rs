@@ -39,6 +39,51 @@ pub const INTERNAL_ELB_ROLE_KEY: &str = "kubernetes.io/role/internal-elb";
 /// is the group's, not one awscluster runs itself.
 pub const AUTO_SCALING_GROUP_KEY: &str = "aws:autoscaling:groupName";
 
+/// Where in IAM what `account setup` makes lives: IAM's list calls filter
+/// by path, not by tag, so the path finds them and the tag proves them.
+pub const ACCOUNT_PATH: &str = "/awscluster/";
+
+/// The tag on what `account setup` makes (`owned`).
+pub const ACCOUNT_KEY: &str = "awscluster/account";
+
+/// Whether an IAM resource is one `account setup` made: at its path and
+/// with its tag.
+pub fn is_account_owned(path: &str, tags: &Tags) -> bool {
+    path == ACCOUNT_PATH && tags.get(ACCOUNT_KEY).is_some_and(|v| v == OWNED)
+}
+
+/// The tags of what `account setup` makes.
+pub fn account_tags(name: &str) -> Tags {
+    Tags::from([
+        (NAME_KEY.to_string(), name.to_string()),
+        (ACCOUNT_KEY.to_string(), OWNED.to_string()),
+    ])
+}
+
+/// A managed policy `account setup` makes, from its document's name
+/// (`controller`, `provision`).
+pub fn account_policy(stem: &str) -> String {
+    format!("awscluster-{stem}")
+}
+
+/// The provisioning role's default name.
+pub const PROVISIONING_ROLE: &str = "awscluster-provisioner";
+
+/// The tag that tells the provisioning role from the nodes' roles: setup
+/// run again without saying who provisions keeps the one it made.
+pub const ACCOUNT_PART_KEY: &str = "awscluster/account-part";
+
+/// [`ACCOUNT_PART_KEY`]'s value on the provisioning role.
+pub const PROVISIONING_PART: &str = "provisioning-role";
+
+/// Whether an IAM role is the provisioning role setup made.
+pub fn is_provisioning_role(path: &str, tags: &Tags) -> bool {
+    is_account_owned(path, tags)
+        && tags
+            .get(ACCOUNT_PART_KEY)
+            .is_some_and(|v| v == PROVISIONING_PART)
+}
+
 /// The part a resource plays, as its role tag says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {

@@ -10,14 +10,16 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
+use crate::account;
 use crate::desired::Desired;
 use crate::kind::Kind;
 use crate::observe::Observed;
 use crate::resources::{
     Fit, Id, Op, Ref, Resolve, Resource, Shown, Work, auto_scaling_group::AutoScalingGroup,
-    elastic_ip::ElasticIp, instance::Instance, internet_gateway::InternetGateway,
-    launch_template::LaunchTemplate, load_balancer, nat_gateway::NatGateway,
-    route_table::RouteTable, security_group, subnet::Subnet, vpc::Vpc,
+    elastic_ip::ElasticIp, instance::Instance, instance_profile::InstanceProfile,
+    internet_gateway::InternetGateway, launch_template::LaunchTemplate, load_balancer,
+    managed_policy::ManagedPolicy, nat_gateway::NatGateway, role::Role, route_table::RouteTable,
+    security_group, subnet::Subnet, user_policies::UserPolicies, vpc::Vpc,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -53,8 +55,20 @@ pub struct Step {
     pub work: Work,
 }
 
+/// Whose resources a plan is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// A cluster's, in its Region.
+    Cluster,
+    /// The account's IAM, made by `account setup` for all its clusters.
+    Account,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
+    pub scope: Scope,
+    /// The cluster's name (empty for the account).
     pub cluster: String,
     pub region: String,
     pub steps: Vec<Step>,
@@ -120,17 +134,28 @@ pub fn destroy(cluster: &str, region: &str, observed: &Observed) -> Plan {
     build(cluster, region, None, observed)
 }
 
+/// What `account setup` would do to bring IAM to `wanted`.
+pub fn account(wanted: &account::Wanted, observed: &account::Observed) -> Plan {
+    build_account(Some(wanted), observed)
+}
+
+/// Everything `account setup` made, deleted (`account teardown`).
+pub fn account_teardown(observed: &account::Observed) -> Plan {
+    build_account(None, observed)
+}
+
+fn build_account(wanted: Option<&account::Wanted>, observed: &account::Observed) -> Plan {
+    let mut b = Builder::new("", wanted, observed);
+    b.unwanted = "made by account setup and not asked for";
+    b.kind::<ManagedPolicy>();
+    b.kind::<Role>();
+    b.kind::<InstanceProfile>();
+    b.kind::<UserPolicies>();
+    b.finish(Scope::Account, "")
+}
+
 fn build(cluster: &str, region: &str, desired: Option<&Desired>, observed: &Observed) -> Plan {
-    let mut b = Builder {
-        cluster,
-        desired,
-        observed,
-        steps: Vec::new(),
-        deletions: Vec::new(),
-        refs: HashMap::new(),
-        by_ref: HashMap::new(),
-        kept: HashSet::new(),
-    };
+    let mut b = Builder::new(cluster, desired, observed);
     if let Some(d) = desired {
         for r in d.existing_ids() {
             let id = Id::Known(r.name.clone());
@@ -150,17 +175,17 @@ fn build(cluster: &str, region: &str, desired: Option<&Desired>, observed: &Obse
     b.kind::<load_balancer::Members>();
     b.kind::<LaunchTemplate>();
     b.kind::<AutoScalingGroup>();
-    b.finish(region)
+    b.finish(Scope::Cluster, region)
 }
 
 /// Whether a resource may be deleted, given the discovery and what the
 /// plan keeps.
-type Deletable<'a> = Box<dyn Fn(&Observed, &dyn Fn(Kind, &str) -> bool) -> Result<(), String> + 'a>;
+type Deletable<'a, W> = Box<dyn Fn(&W, &dyn Fn(Kind, &str) -> bool) -> Result<(), String> + 'a>;
 
 /// A deletion decided while going through the kinds, placed at the end.
-struct Deletion<'a> {
+struct Deletion<'a, W> {
     step: Step,
-    deletable: Deletable<'a>,
+    deletable: Deletable<'a, W>,
 }
 
 fn delete_step<R: Resource>(o: &R::Observed, reason: String) -> Step {
@@ -177,28 +202,48 @@ fn delete_step<R: Resource>(o: &R::Observed, reason: String) -> Step {
     }
 }
 
-struct Builder<'a> {
+/// Plans one world of resources (a cluster's, the account's) against
+/// what asks for them.
+struct Builder<'a, W, D> {
+    /// Whose the resources are: the cluster's name (what its ownership
+    /// tag names).
     cluster: &'a str,
-    desired: Option<&'a Desired>,
-    observed: &'a Observed,
+    desired: Option<&'a D>,
+    observed: &'a W,
     steps: Vec<Step>,
-    deletions: Vec<Deletion<'a>>,
+    deletions: Vec<Deletion<'a, W>>,
     refs: HashMap<Ref, Id>,
     /// The step that creates or changes each name: what refers to it waits
     /// for that step.
     by_ref: HashMap<Ref, usize>,
     /// What the plan keeps, by kind and id.
     kept: HashSet<(Kind, String)>,
+    /// Why an owned resource nothing asks for is deleted.
+    unwanted: &'static str,
 }
 
-impl Resolve for Builder<'_> {
+impl<W, D> Resolve for Builder<'_, W, D> {
     fn id(&self, r: &Ref) -> Option<Id> {
         self.refs.get(r).cloned()
     }
 }
 
-impl Builder<'_> {
-    fn kind<R: Resource>(&mut self) {
+impl<'a, W, D> Builder<'a, W, D> {
+    fn new(cluster: &'a str, desired: Option<&'a D>, observed: &'a W) -> Builder<'a, W, D> {
+        Builder {
+            cluster,
+            desired,
+            observed,
+            steps: Vec::new(),
+            deletions: Vec::new(),
+            refs: HashMap::new(),
+            by_ref: HashMap::new(),
+            kept: HashSet::new(),
+            unwanted: "owned by the cluster and not in the spec",
+        }
+    }
+
+    fn kind<R: Resource<World = W, Wants = D>>(&mut self) {
         let wanted = self.desired.map(R::wanted).unwrap_or_default();
         let observed = R::observed(self.observed);
         let mut claimed = vec![false; observed.len()];
@@ -209,6 +254,7 @@ impl Builder<'_> {
             let this = Ref::new(R::KIND, name.clone());
             let mut fitting: Vec<usize> = Vec::new();
             let mut blocking: Option<(usize, String)> = None;
+            let mut foreign: Option<(usize, String)> = None;
             for (i, o) in observed.iter().enumerate() {
                 if claimed[i] || R::name(o) != name || R::gone(o) {
                     continue;
@@ -220,6 +266,9 @@ impl Builder<'_> {
                     }
                     Fit::Block(why) => {
                         blocking.get_or_insert((i, why));
+                    }
+                    Fit::Foreign(why) => {
+                        foreign.get_or_insert((i, why));
                     }
                 }
             }
@@ -286,6 +335,24 @@ impl Builder<'_> {
                     after: Vec::new(),
                     work: Work::None,
                 });
+            } else if let Some((i, why)) = foreign {
+                // Someone else's, and good enough to use: used as it is,
+                // never changed or deleted.
+                let o = &observed[i];
+                claimed[i] = true;
+                let id = R::id(o).to_string();
+                self.refs.insert(this, Id::Known(id.clone()));
+                self.push(Step {
+                    action: Action::Keep,
+                    kind: R::KIND,
+                    name,
+                    id: Some(id),
+                    reason: why,
+                    changes: Vec::new(),
+                    blocked: None,
+                    after: Vec::new(),
+                    work: Work::None,
+                });
             } else {
                 let mut after = after;
                 if R::DELETE_BEFORE_REPLACING {
@@ -324,9 +391,7 @@ impl Builder<'_> {
             if claimed[i] || !R::owned(o, self.cluster) {
                 continue;
             }
-            let reason = replaced
-                .remove(&i)
-                .unwrap_or_else(|| "owned by the cluster and not in the spec".into());
+            let reason = replaced.remove(&i).unwrap_or_else(|| self.unwanted.into());
             let kept = o.clone();
             self.deletions.push(Deletion {
                 step: delete_step::<R>(o, reason),
@@ -356,7 +421,7 @@ impl Builder<'_> {
     /// creation and change (nothing is deleted while the plan still builds
     /// what replaces it), and after the deletions of what stands in it.
     /// One that something the plan keeps still uses is left, saying why.
-    fn finish(mut self, region: &str) -> Plan {
+    fn finish(mut self, scope: Scope, region: &str) -> Plan {
         let building: Vec<usize> = self
             .steps
             .iter()
@@ -396,6 +461,7 @@ impl Builder<'_> {
             self.steps.push(step);
         }
         Plan {
+            scope,
             cluster: self.cluster.to_string(),
             region: region.to_string(),
             steps: self.steps,

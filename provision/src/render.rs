@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 use awscluster_lint::diagnostic::escape::escape;
 
-use crate::plan::{Action, Plan, Step};
+use crate::plan::{Action, Plan, Scope, Step};
 use crate::resources::Shown;
 
 fn mark(action: Action) -> char {
@@ -55,11 +55,37 @@ fn blocked_line(out: &mut String, step: &Step) {
     }
 }
 
+/// What a plan is about, and what it is compared with, in words.
+fn subject(plan: &Plan) -> (String, &'static str) {
+    match plan.scope {
+        Scope::Cluster => (
+            format!(
+                "cluster {} in {}",
+                escape(&plan.cluster),
+                escape(&plan.region)
+            ),
+            "the spec",
+        ),
+        Scope::Account => ("the account's IAM".into(), "the setup"),
+    }
+}
+
+/// The plan's subject for JSON: the cluster and its Region, or the
+/// account.
+fn subject_json(plan: &Plan) -> serde_json::Map<String, serde_json::Value> {
+    let mut map = serde_json::Map::new();
+    map.insert("scope".into(), serde_json::json!(plan.scope));
+    if plan.scope == Scope::Cluster {
+        map.insert("cluster".into(), serde_json::json!(plan.cluster));
+        map.insert("region".into(), serde_json::json!(plan.region));
+    }
+    map
+}
+
 pub fn plan_human(plan: &Plan) -> String {
+    let (subject, source) = subject(plan);
     let mut out = format!(
-        "Plan for cluster {} in {}: {} to create, {} to change, {} to delete, {} unchanged.\n",
-        escape(&plan.cluster),
-        escape(&plan.region),
+        "Plan for {subject}: {} to create, {} to change, {} to delete, {} unchanged.\n",
         plan.count(Action::Create),
         plan.count(Action::Change),
         plan.count(Action::Delete),
@@ -84,24 +110,24 @@ pub fn plan_human(plan: &Plan) -> String {
         blocked_line(&mut out, step);
     }
     if plan.is_noop() {
-        out.push_str("Nothing to do: AWS matches the spec.\n");
+        let _ = writeln!(out, "Nothing to do: AWS matches {source}.");
     }
     out
 }
 
 pub fn plan_json(plan: &Plan) -> String {
-    let value = serde_json::json!({
-        "cluster": plan.cluster,
-        "region": plan.region,
-        "summary": {
+    let mut value = subject_json(plan);
+    value.insert(
+        "summary".into(),
+        serde_json::json!({
             "create": plan.count(Action::Create),
             "change": plan.count(Action::Change),
             "delete": plan.count(Action::Delete),
             "keep": plan.count(Action::Keep),
-        },
-        "steps": plan.steps,
-    });
-    pretty(&value)
+        }),
+    );
+    value.insert("steps".into(), serde_json::json!(plan.steps));
+    pretty(&serde_json::Value::Object(value))
 }
 
 fn pretty(value: &serde_json::Value) -> String {
@@ -123,15 +149,18 @@ fn state(action: Action) -> &'static str {
 
 pub fn status_human(plan: &Plan) -> String {
     let ok = plan.count(Action::Keep);
+    let (subject, source) = subject(plan);
+    let mut subject = subject;
+    if let Some(first) = subject.get(..1) {
+        subject = first.to_uppercase() + &subject[1..];
+    }
     let mut out = format!(
-        "Cluster {} in {}: {ok} of {} resources match the spec",
-        escape(&plan.cluster),
-        escape(&plan.region),
+        "{subject}: {ok} of {} resources match {source}",
         plan.steps.len() - plan.count(Action::Delete),
     );
     let extra = plan.count(Action::Delete);
     if extra > 0 {
-        let _ = write!(out, "; {extra} owned and not in the spec");
+        let _ = write!(out, "; {extra} owned and not in {source}");
     }
     out.push_str(".\n");
     let (kind_width, name_width) = widths(plan);
@@ -170,12 +199,10 @@ pub fn status_json(plan: &Plan) -> String {
             })
         })
         .collect();
-    pretty(&serde_json::json!({
-        "cluster": plan.cluster,
-        "region": plan.region,
-        "matches": plan.is_noop(),
-        "resources": resources,
-    }))
+    let mut value = subject_json(plan);
+    value.insert("matches".into(), serde_json::json!(plan.is_noop()));
+    value.insert("resources".into(), serde_json::json!(resources));
+    pretty(&serde_json::Value::Object(value))
 }
 
 /// The resources of a plan of deletions `which` picks, a line each: what
@@ -201,9 +228,9 @@ pub fn owned_json(plan: &Plan) -> String {
         .iter()
         .map(|s| serde_json::json!({"kind": s.kind, "name": s.name, "id": s.id}))
         .collect();
-    pretty(
-        &serde_json::json!({"cluster": plan.cluster, "region": plan.region, "resources": resources}),
-    )
+    let mut value = subject_json(plan);
+    value.insert("resources".into(), serde_json::json!(resources));
+    pretty(&serde_json::Value::Object(value))
 }
 
 #[cfg(test)]
@@ -248,6 +275,7 @@ mod tests {
         );
         created.after = vec![0];
         Plan {
+            scope: crate::plan::Scope::Cluster,
             cluster: "demo".into(),
             region: "us-east-1".into(),
             steps: vec![

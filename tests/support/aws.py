@@ -5,7 +5,10 @@ moto's server package brings) against the emulator the test started.
     aws.py URL static-network   an existing VPC and subnets, and decoys; prints their ids
     aws.py URL foreign-elb NAME a load balancer of that name owned by no cluster
     aws.py URL attributes CLUSTER   the attributes of the cluster's resources that matter, by name
-    aws.py URL node-profiles        the nodes' roles and instance profiles, as account setup makes them
+    aws.py URL iam-inventory        every IAM policy, role, instance profile and user, with tags and attachments
+    aws.py URL iam-decoys           IAM resources account teardown must leave
+    aws.py URL iam-user NAME        an IAM user
+    aws.py URL node-roles-by-hand   the nodes' roles and instance profiles, made without awscluster
     aws.py URL drift CLUSTER        changes made by hand: health check, DNS hostnames,
                                     a public subnet's public IPs, the etcd rule, a spot price
 """
@@ -252,20 +255,89 @@ def attributes(url, cluster):
     print(json.dumps(out, sort_keys=True))
 
 
-def node_profiles(url):
-    """The control-plane and nodes instance profiles the machines run with."""
-    iam = boto3.client(
+def iam(url):
+    return boto3.client(
         "iam", endpoint_url=url, region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing"
     )
-    trust = json.dumps(
-        {"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
-    )
+
+
+EC2_TRUST = json.dumps(
+    {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+)
+
+
+def iam_inventory(url):
+    """Every policy, role, instance profile and user of the account: path,
+    tags, attachments, trust."""
+    client = iam(url)
+    tags = lambda t: {x["Key"]: x["Value"] for x in (t or [])}
+    policies = {}
+    for p in client.list_policies(Scope="Local")["Policies"]:
+        full = client.get_policy(PolicyArn=p["Arn"])["Policy"]
+        policies[p["PolicyName"]] = {"path": p["Path"], "tags": tags(full.get("Tags"))}
+    roles = {}
+    for r in client.list_roles()["Roles"]:
+        full = client.get_role(RoleName=r["RoleName"])["Role"]
+        attached = client.list_attached_role_policies(RoleName=r["RoleName"])["AttachedPolicies"]
+        roles[r["RoleName"]] = {
+            "path": r["Path"],
+            "tags": tags(full.get("Tags")),
+            "policies": sorted(a["PolicyName"] for a in attached),
+            "trust": full["AssumeRolePolicyDocument"],
+        }
+    profiles = {}
+    for p in client.list_instance_profiles()["InstanceProfiles"]:
+        profiles[p["InstanceProfileName"]] = {
+            "path": p["Path"],
+            "tags": tags(client.get_instance_profile(InstanceProfileName=p["InstanceProfileName"])[
+                "InstanceProfile"].get("Tags")),
+            "roles": [r["RoleName"] for r in p["Roles"]],
+        }
+    users = {}
+    for u in client.list_users()["Users"]:
+        attached = client.list_attached_user_policies(UserName=u["UserName"])["AttachedPolicies"]
+        users[u["UserName"]] = sorted(a["PolicyName"] for a in attached)
+    print(json.dumps({"policies": policies, "roles": roles, "profiles": profiles, "users": users}))
+
+
+def iam_decoys(url):
+    """What account teardown must leave: names like setup's, at its path
+    without its tag, or its tag at another path, and a user holding a
+    policy of someone else's."""
+    client = iam(url)
+    doc = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "ec2:DescribeRegions", "Resource": "*"}]})
+    client.create_policy(PolicyName="awscluster-nodes-copy", PolicyDocument=doc)
+    client.create_policy(PolicyName="awscluster-untagged", Path="/awscluster/", PolicyDocument=doc)
+    client.create_policy(PolicyName="awscluster-elsewhere", Path="/other/", PolicyDocument=doc,
+                         Tags=[{"Key": "awscluster/account", "Value": "owned"}])
+    client.create_role(RoleName="awscluster-provisioner-old", AssumeRolePolicyDocument=EC2_TRUST)
+    client.create_role(RoleName="awscluster-decoy", Path="/awscluster/", AssumeRolePolicyDocument=EC2_TRUST)
+    client.create_instance_profile(InstanceProfileName="awscluster-decoy", Path="/awscluster/")
+    client.add_role_to_instance_profile(InstanceProfileName="awscluster-decoy", RoleName="awscluster-decoy")
+    client.create_user(UserName="someone")
+    arn = [p["Arn"] for p in client.list_policies(Scope="Local")["Policies"]
+           if p["PolicyName"] == "awscluster-nodes-copy"][0]
+    client.attach_user_policy(UserName="someone", PolicyArn=arn)
+    print(json.dumps({"decoys": 7}))
+
+
+def iam_user(url, name):
+    """An IAM user, as the account's owner makes one for access keys."""
+    iam(url).create_user(UserName=name)
+    print(json.dumps({"user": name}))
+
+
+def node_roles_by_hand(url):
+    """The nodes' roles and instance profiles as made without awscluster
+    (by hand, or by clusterawsadm): at the root path, untagged."""
+    client = iam(url)
     for name in ["control-plane", "nodes"]:
         full = f"{name}.cluster-api-provider-aws.sigs.k8s.io"
-        iam.create_role(RoleName=full, AssumeRolePolicyDocument=trust)
-        iam.create_instance_profile(InstanceProfileName=full)
-        iam.add_role_to_instance_profile(InstanceProfileName=full, RoleName=full)
+        client.create_role(RoleName=full, AssumeRolePolicyDocument=EC2_TRUST)
+        client.create_instance_profile(InstanceProfileName=full)
+        client.add_role_to_instance_profile(InstanceProfileName=full, RoleName=full)
     print(json.dumps({"profiles": 2}))
 
 
@@ -305,5 +377,8 @@ if __name__ == "__main__":
         "foreign-elb": foreign_elb,
         "attributes": attributes,
         "drift": drift,
-        "node-profiles": node_profiles,
+        "iam-inventory": iam_inventory,
+        "iam-decoys": iam_decoys,
+        "iam-user": iam_user,
+        "node-roles-by-hand": node_roles_by_hand,
     }[command](url, *rest)

@@ -127,6 +127,8 @@ pub struct Proxy {
     pub log: Arc<Mutex<Vec<(String, String)>>>,
     /// Calls failed, lost or held on purpose.
     pub injected: Arc<AtomicUsize>,
+    /// Calls moto is working on.
+    at_server: Arc<AtomicUsize>,
     rng: Arc<Mutex<rng::Rng>>,
 }
 
@@ -138,6 +140,7 @@ struct Shared {
     held: Arc<AtomicUsize>,
     log: Arc<Mutex<Vec<(String, String)>>>,
     injected: Arc<AtomicUsize>,
+    at_server: Arc<AtomicUsize>,
     rng: Arc<Mutex<rng::Rng>>,
 }
 
@@ -152,6 +155,7 @@ impl Proxy {
             held: Arc::new(AtomicUsize::new(0)),
             log: Arc::new(Mutex::new(Vec::new())),
             injected: Arc::new(AtomicUsize::new(0)),
+            at_server: Arc::new(AtomicUsize::new(0)),
             rng: Arc::new(Mutex::new(rng::Rng(1))),
         };
         let proxy = Proxy {
@@ -161,6 +165,7 @@ impl Proxy {
             held: Arc::clone(&shared.held),
             log: Arc::clone(&shared.log),
             injected: Arc::clone(&shared.injected),
+            at_server: Arc::clone(&shared.at_server),
             rng: Arc::clone(&shared.rng),
         };
         std::thread::spawn(move || {
@@ -197,6 +202,21 @@ impl Proxy {
         self.held.load(Ordering::SeqCst)
     }
 
+    /// Waits until moto has answered every call passed on: a killed
+    /// client's calls still run there, and moto does some of one call's
+    /// work in steps (an instance, then its profile) that a next run
+    /// could otherwise see half done.
+    pub fn settle(&self) {
+        let began = Instant::now();
+        while self.at_server.load(Ordering::SeqCst) > 0 {
+            assert!(
+                began.elapsed() < Duration::from_secs(30),
+                "moto still working after 30 s"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
     /// The actions passed on since the log was last taken.
     pub fn take_log(&self) -> Vec<(String, String)> {
         std::mem::take(&mut *self.log.lock().expect("log"))
@@ -217,6 +237,15 @@ enum Fate {
     },
     PassThenDrop,
     PassThenHold,
+}
+
+fn pass_on(upstream: u16, head: &[u8], body: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut server = TcpStream::connect(("127.0.0.1", upstream))?;
+    server.write_all(head)?;
+    server.write_all(body)?;
+    let mut response = Vec::new();
+    server.read_to_end(&mut response)?;
+    Ok(response)
 }
 
 /// One request per connection, answered with `Connection: close`, so the
@@ -292,11 +321,10 @@ fn serve(mut client: TcpStream, shared: &Shared) -> std::io::Result<()> {
         .expect("log")
         .push((action.clone(), String::from_utf8_lossy(&body).into_owned()));
     let head = with_length(&close_connection(&head), body.len());
-    let mut server = TcpStream::connect(("127.0.0.1", shared.upstream))?;
-    server.write_all(&head)?;
-    server.write_all(&body)?;
-    let mut response = Vec::new();
-    server.read_to_end(&mut response)?;
+    shared.at_server.fetch_add(1, Ordering::SeqCst);
+    let response = pass_on(shared.upstream, &head, &body);
+    shared.at_server.fetch_sub(1, Ordering::SeqCst);
+    let response = response?;
     match fate {
         Fate::PassThenDrop => return client.shutdown(Shutdown::Both),
         Fate::PassThenHold => {

@@ -142,6 +142,16 @@ pub fn gone<T>(result: Result<T, Error>) -> Result<bool, Error> {
     }
 }
 
+/// A read of one resource by name or id: `None` when AWS says there is no
+/// such resource.
+pub fn found<T>(result: Result<T, Error>) -> Result<Option<T>, Error> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// Auto Scaling says a group is missing with a ValidationError.
 fn is_missing_group(e: &Error) -> bool {
     matches!(e, Error::Aws { code, message, .. }

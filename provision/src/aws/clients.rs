@@ -20,6 +20,8 @@ pub struct Target {
     pub assume_role: Option<AssumeRole>,
     /// Attempts per call, retries included (the SDK's standard mode).
     pub max_attempts: u32,
+    /// Whose calls the clients may make.
+    pub job: Job,
 }
 
 #[derive(Debug, Clone)]
@@ -60,7 +62,7 @@ impl Clients {
             None => base,
         };
         let guard = Guard {
-            job: Job::Provision,
+            job: target.job,
             calls: Arc::new(CallLog::default()),
         };
         Clients {
@@ -146,6 +148,7 @@ mod tests {
             endpoint_url: Some("http://127.0.0.1:9".into()),
             assume_role: None,
             max_attempts: 1,
+            job: Job::Provision,
         })
         .await;
         let err = clients

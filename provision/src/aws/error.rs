@@ -81,6 +81,7 @@ impl Error {
                     | "AlreadyExists"
                     | "DuplicateAccessPointName"
                     | "DuplicateLoadBalancerName"
+                    | "EntityAlreadyExists"
             )
         })
     }
@@ -94,6 +95,21 @@ impl Error {
             return None;
         };
         match code.as_str() {
+            // IAM says which entity in its message: "The role with name X
+            // cannot be found", "Policy arn:… does not exist or is not
+            // attachable", "Instance Profile X cannot be found".
+            "NoSuchEntity" => {
+                let message = message.to_ascii_lowercase();
+                if message.starts_with("instance profile") {
+                    Some(Kind::InstanceProfile)
+                } else if message.starts_with("the role") {
+                    Some(Kind::Role)
+                } else if message.starts_with("policy") {
+                    Some(Kind::ManagedPolicy)
+                } else {
+                    None
+                }
+            }
             c if is_not_found_code(c) => Kind::of_not_found(c),
             "InvalidSubnet" => Some(Kind::Subnet),
             "InvalidSecurityGroup" => Some(Kind::SecurityGroup),
@@ -112,7 +128,10 @@ impl Error {
 /// `NatGatewayNotFound`, `LoadBalancerNotFound`, `InvalidGroup.NotFound`,
 /// `InvalidLaunchTemplateId.NotFound`.
 pub fn is_not_found_code(code: &str) -> bool {
-    code.ends_with("NotFound") || code.ends_with(".NotFound") || code.ends_with("NotFoundException")
+    code == "NoSuchEntity"
+        || code.ends_with("NotFound")
+        || code.ends_with(".NotFound")
+        || code.ends_with("NotFoundException")
 }
 
 /// The codes AWS throttles with (EC2's `RequestLimitExceeded`, the Query
@@ -230,6 +249,7 @@ mod tests {
             "InvalidGroup.NotFound",
             "InvalidAllocationID.NotFound",
             "InvalidLaunchTemplateName.NotFoundException",
+            "NoSuchEntity",
         ] {
             assert!(is_not_found_code(code), "{code}");
         }
@@ -239,6 +259,34 @@ mod tests {
             "NotFoundish",
         ] {
             assert!(!is_not_found_code(code), "{code}");
+        }
+    }
+
+    #[test]
+    fn iam_says_which_entity_it_cannot_find_in_its_message() {
+        let error = |message: &str| Error::Aws {
+            operation: "AttachRolePolicy",
+            resource: "r".into(),
+            code: "NoSuchEntity".into(),
+            message: message.into(),
+            certainty: Certainty::Refused,
+        };
+        for (message, kind) in [
+            (
+                "The role with name nodes.cluster-api-provider-aws.sigs.k8s.io cannot be found.",
+                Some(Kind::Role),
+            ),
+            (
+                "Policy arn:aws:iam::123456789012:policy/awscluster/awscluster-nodes does not exist or is not attachable.",
+                Some(Kind::ManagedPolicy),
+            ),
+            (
+                "Instance Profile nodes.cluster-api-provider-aws.sigs.k8s.io cannot be found.",
+                Some(Kind::InstanceProfile),
+            ),
+            ("Something else.", None),
+        ] {
+            assert_eq!(error(message).not_found_kind(), kind, "{message}");
         }
     }
 

@@ -94,7 +94,7 @@ impl Permission {
 pub const EC2: &str = "EC2";
 pub const ELB: &str = "Elastic Load Balancing";
 pub const ASG: &str = "Auto Scaling";
-const IAM: &str = "IAM";
+pub const IAM: &str = "IAM";
 const SSM: &str = "SSM";
 const STS: &str = "STS";
 const QUOTAS: &str = "Service Quotas";
@@ -192,6 +192,9 @@ pub const PREFLIGHT: &[Permission] = &[
 pub enum Job {
     Provision,
     Preflight,
+    /// `account setup`, `status` and `teardown`: run once, by an
+    /// administrator of the account, never by the provisioning role.
+    Account,
 }
 
 impl Job {
@@ -201,15 +204,18 @@ impl Job {
         let lists: &'static [&'static [Permission]] = match self {
             Job::Provision => crate::resources::CALLS,
             Job::Preflight => &[PREFLIGHT],
+            Job::Account => crate::resources::ACCOUNT_CALLS,
         };
         lists.iter().flat_map(|list| list.iter())
     }
 
-    /// Where the hardened managed policy for the job lives.
-    pub fn hardened_path(self) -> &'static str {
+    /// Where the hardened managed policy for the job lives: none for
+    /// account setup, which an administrator runs.
+    pub fn hardened_path(self) -> Option<&'static str> {
         match self {
-            Job::Provision => awscluster_lint::iam::required::provisioning().0,
-            Job::Preflight => "policies/hardened/preflight.json",
+            Job::Provision => Some(awscluster_lint::iam::required::provisioning().0),
+            Job::Preflight => Some("policies/hardened/preflight.json"),
+            Job::Account => None,
         }
     }
 
@@ -218,6 +224,7 @@ impl Job {
         match self {
             Job::Provision => "the provisioner's",
             Job::Preflight => "preflight's",
+            Job::Account => "account setup's",
         }
     }
 
@@ -225,6 +232,7 @@ impl Job {
         match self {
             Job::Provision => "Awscluster",
             Job::Preflight => "AwsclusterPreflight",
+            Job::Account => "AwsclusterAccount",
         }
     }
 }
@@ -581,7 +589,7 @@ mod tests {
 
     #[test]
     fn each_operation_is_listed_once() {
-        for job in [Job::Provision, Job::Preflight] {
+        for job in [Job::Provision, Job::Preflight, Job::Account] {
             let mut once = std::collections::HashSet::new();
             for p in job.calls() {
                 assert!(once.insert(p.operation), "{} twice in {job:?}", p.operation);
@@ -591,7 +599,11 @@ mod tests {
 
     #[test]
     fn each_operation_needs_its_own_action_first() {
-        for p in Job::Provision.calls().chain(PREFLIGHT) {
+        for p in Job::Provision
+            .calls()
+            .chain(PREFLIGHT)
+            .chain(Job::Account.calls())
+        {
             match p.actions.first() {
                 Some(first) => {
                     let own = first.split(':').nth(1).unwrap_or_default();
@@ -692,20 +704,16 @@ mod tests {
 
     #[test]
     fn the_hardened_policies_are_what_the_tables_print() {
-        for job in [Job::Provision, Job::Preflight] {
+        for (job, flag) in [(Job::Provision, "provision"), (Job::Preflight, "preflight")] {
+            let hardened = job.hardened_path().expect("a hardened policy");
             let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("..")
-                .join(job.hardened_path());
+                .join(hardened);
             let committed = std::fs::read_to_string(&path).expect("hardened policy");
             assert_eq!(
                 committed,
                 required_policy_text(job, false),
-                "{} is out of date: regenerate it with `awscluster iam required --for {}`",
-                job.hardened_path(),
-                match job {
-                    Job::Provision => "provision",
-                    Job::Preflight => "preflight",
-                }
+                "{hardened} is out of date: regenerate it with `awscluster iam required --for {flag}`",
             );
         }
     }

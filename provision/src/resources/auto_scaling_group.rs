@@ -101,6 +101,8 @@ pub enum Change {
 
 impl Resource for AutoScalingGroup {
     const KIND: Kind = Kind::AutoScalingGroup;
+    type World = All;
+    type Wants = Desired;
     /// A name is unique in a Region: the old group must be gone first.
     const DELETE_BEFORE_REPLACING: bool = true;
     type Spec = Spec;

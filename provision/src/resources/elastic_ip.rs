@@ -54,6 +54,8 @@ pub enum Change {
 
 impl Resource for ElasticIp {
     const KIND: Kind = Kind::ElasticIp;
+    type World = All;
+    type Wants = Desired;
     type Spec = Spec;
     type Observed = Observed;
     type Change = Change;

@@ -116,6 +116,8 @@ impl Spec {
 
 impl Resource for Instance {
     const KIND: Kind = Kind::Instance;
+    type World = All;
+    type Wants = Desired;
     type Spec = Spec;
     type Observed = Observed;
     type Change = Change;

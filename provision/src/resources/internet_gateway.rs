@@ -64,6 +64,8 @@ pub enum Change {
 
 impl Resource for InternetGateway {
     const KIND: Kind = Kind::InternetGateway;
+    type World = All;
+    type Wants = Desired;
     type Spec = Spec;
     type Observed = Observed;
     type Change = Change;

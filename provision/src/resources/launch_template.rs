@@ -10,7 +10,7 @@ use super::{
     Cx, Did, Id, Op, Ref, Resolve, Resource, Shown, Work, created_id, owned_filter, show_tags,
     tag_change, tag_spec, tags_of,
 };
-use crate::aws::call::{client_token, create, gone};
+use crate::aws::call::{client_token, create, found, gone};
 use crate::aws::clients::Clients;
 use crate::aws::error::{AwsResult, Error, missing};
 use crate::aws::permissions::{EC2, Permission, op};
@@ -138,6 +138,8 @@ fn same_price(a: &Option<Option<String>>, b: &Option<Option<String>>) -> bool {
 
 impl Resource for LaunchTemplate {
     const KIND: Kind = Kind::LaunchTemplate;
+    type World = All;
+    type Wants = Desired;
     type Spec = Spec;
     type Observed = Observed;
     type Change = Change;
@@ -546,17 +548,16 @@ pub async fn run(cx: &Cx<'_>, step: usize, op: &Op<LaunchTemplate>) -> Result<Di
 /// The template of that name, the cluster's (names are unique in a
 /// Region: EC2 refuses a second one).
 async fn find(cx: &Cx<'_>, name: &str) -> Result<Option<String>, Error> {
-    let out = match cx
-        .ec2()
-        .describe_launch_templates()
-        .launch_template_names(name)
-        .send()
-        .await
-        .on("DescribeLaunchTemplates", name)
-    {
-        Ok(out) => out,
-        Err(e) if e.is_not_found() => return Ok(None),
-        Err(e) => return Err(e),
+    let Some(out) = found(
+        cx.ec2()
+            .describe_launch_templates()
+            .launch_template_names(name)
+            .send()
+            .await
+            .on("DescribeLaunchTemplates", name),
+    )?
+    else {
+        return Ok(None);
     };
     Ok(out
         .launch_templates()

@@ -216,6 +216,8 @@ pub enum Change {
 
 impl Resource for LoadBalancer {
     const KIND: Kind = Kind::LoadBalancer;
+    type World = All;
+    type Wants = Desired;
     type Spec = Spec;
     type Observed = Observed;
     type Change = Change;
@@ -424,6 +426,8 @@ pub enum MembersChange {
 
 impl Resource for Members {
     const KIND: Kind = Kind::LoadBalancerInstances;
+    type World = All;
+    type Wants = Desired;
     /// The registrations go with the load balancer.
     const DELETES: bool = false;
     type Spec = MembersSpec;

@@ -8,14 +8,19 @@
 
 pub mod auto_scaling_group;
 pub mod elastic_ip;
+pub mod iam_entity;
 pub mod instance;
+pub mod instance_profile;
 pub mod internet_gateway;
 pub mod launch_template;
 pub mod load_balancer;
+pub mod managed_policy;
 pub mod nat_gateway;
+pub mod role;
 pub mod route_table;
 pub mod security_group;
 pub mod subnet;
+pub mod user_policies;
 pub mod vpc;
 
 use std::collections::{HashMap, HashSet};
@@ -29,10 +34,8 @@ use crate::aws::clients::Clients;
 use crate::aws::error::{AwsResult, Error};
 use crate::aws::permissions::{EC2, Permission, op};
 use crate::aws::wait::{Batch, Timing};
-use crate::desired::Desired;
 use crate::kind::Kind;
 use crate::names::{self, Tags};
-use crate::observe::Observed;
 
 /// Every call the provisioner makes, by the module that makes it.
 pub const CALLS: &[&[Permission]] = &[
@@ -48,6 +51,14 @@ pub const CALLS: &[&[Permission]] = &[
     instance::CALLS,
     launch_template::CALLS,
     auto_scaling_group::CALLS,
+];
+
+/// Every call `account setup` makes, by the module that makes it.
+pub const ACCOUNT_CALLS: &[&[Permission]] = &[
+    managed_policy::CALLS,
+    role::CALLS,
+    instance_profile::CALLS,
+    user_policies::CALLS,
 ];
 
 /// Calls every EC2 kind makes: tags set again when they drifted.
@@ -143,6 +154,9 @@ pub enum Fit {
     /// No, and it cannot be replaced without losing what is on it: the
     /// plan is blocked, saying why.
     Block(String),
+    /// Someone else's, of the name awscluster would give, and as good:
+    /// used as it is, never changed or deleted.
+    Foreign(String),
 }
 
 /// The changes of a step, as its progress line says them.
@@ -167,14 +181,19 @@ pub trait Resource: 'static {
     /// created, because it holds what the new one needs (a NAT gateway
     /// its Elastic IP).
     const DELETE_BEFORE_REPLACING: bool = false;
+    /// The discovery resources of this kind are found in: a cluster's, or
+    /// the account's.
+    type World;
+    /// What asks for them: a cluster's spec, or the account's setup.
+    type Wants;
     type Spec: Clone + Debug;
     type Observed: Clone + Debug + 'static;
     type Change: Clone + Debug;
 
     /// What the spec asks for of this kind.
-    fn wanted(d: &Desired) -> Vec<Self::Spec>;
+    fn wanted(d: &Self::Wants) -> Vec<Self::Spec>;
     /// What AWS holds of this kind, from the discovery.
-    fn observed(all: &Observed) -> &[Self::Observed];
+    fn observed(all: &Self::World) -> &[Self::Observed];
 
     fn spec_name(spec: &Self::Spec) -> &str;
     fn name(o: &Self::Observed) -> &str;
@@ -197,14 +216,14 @@ pub trait Resource: 'static {
     }
     /// How much of the cluster uses it: of duplicates (a create whose
     /// answer was lost and that ran again), the most used is kept.
-    fn uses(_o: &Self::Observed, _all: &Observed) -> usize {
+    fn uses(_o: &Self::Observed, _all: &Self::World) -> usize {
         0
     }
     /// `Err(why)` when an unwanted one must stay: something that stays
     /// still uses it (an address associated with a kept NAT gateway).
     fn deletable(
         _o: &Self::Observed,
-        _all: &Observed,
+        _all: &Self::World,
         _kept: &dyn Fn(Kind, &str) -> bool,
     ) -> Result<(), String> {
         Ok(())
@@ -251,6 +270,10 @@ pub enum Work {
     LoadBalancerInstances(Op<load_balancer::Members>),
     LaunchTemplate(Op<launch_template::LaunchTemplate>),
     AutoScalingGroup(Op<auto_scaling_group::AutoScalingGroup>),
+    ManagedPolicy(Op<managed_policy::ManagedPolicy>),
+    Role(Op<role::Role>),
+    InstanceProfile(Op<instance_profile::InstanceProfile>),
+    UserPolicies(Op<user_policies::UserPolicies>),
 }
 
 /// What a step did.
@@ -282,6 +305,10 @@ impl Work {
             Work::LoadBalancerInstances(op) => load_balancer::run_members(cx, step, op).await,
             Work::LaunchTemplate(op) => launch_template::run(cx, step, op).await,
             Work::AutoScalingGroup(op) => auto_scaling_group::run(cx, step, op).await,
+            Work::ManagedPolicy(op) => managed_policy::run(cx, step, op).await,
+            Work::Role(op) => role::run(cx, step, op).await,
+            Work::InstanceProfile(op) => instance_profile::run(cx, step, op).await,
+            Work::UserPolicies(op) => user_policies::run(cx, step, op).await,
         }
     }
 }

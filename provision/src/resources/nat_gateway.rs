@@ -69,6 +69,8 @@ pub struct Polled {
 
 impl Resource for NatGateway {
     const KIND: Kind = Kind::NatGateway;
+    type World = All;
+    type Wants = Desired;
     /// The Elastic IP a replacement needs is the old one's until it is
     /// deleted.
     const DELETE_BEFORE_REPLACING: bool = true;

@@ -80,6 +80,8 @@ pub enum Change {
 
 impl Resource for RouteTable {
     const KIND: Kind = Kind::RouteTable;
+    type World = All;
+    type Wants = Desired;
     type Spec = Spec;
     type Observed = Observed;
     type Change = Change;

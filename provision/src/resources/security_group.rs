@@ -84,6 +84,8 @@ pub enum Change {
 
 impl Resource for SecurityGroup {
     const KIND: Kind = Kind::SecurityGroup;
+    type World = All;
+    type Wants = Desired;
     type Spec = Spec;
     type Observed = Observed;
     type Change = Change;
@@ -241,6 +243,8 @@ pub enum RulesChange {
 
 impl Resource for Rules {
     const KIND: Kind = Kind::SecurityGroupRules;
+    type World = All;
+    type Wants = Desired;
     /// A group's rules go with it.
     const DELETES: bool = false;
     type Spec = RulesSpec;

@@ -66,6 +66,8 @@ pub enum Change {
 
 impl Resource for Subnet {
     const KIND: Kind = Kind::Subnet;
+    type World = All;
+    type Wants = Desired;
     type Spec = Spec;
     type Observed = Observed;
     type Change = Change;

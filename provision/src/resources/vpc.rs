@@ -56,6 +56,8 @@ pub enum Change {
 
 impl Resource for Vpc {
     const KIND: Kind = Kind::Vpc;
+    type World = All;
+    type Wants = Desired;
     type Spec = Spec;
     type Observed = Observed;
     type Change = Change;

@@ -155,6 +155,7 @@ async fn connect(request: &Request, loaded: &Loaded) -> Clients {
         endpoint_url: request.endpoint_url.clone(),
         assume_role: loaded.assume_role.clone(),
         max_attempts: request.max_attempts,
+        job: crate::aws::permissions::Job::Provision,
     })
     .await
 }
@@ -206,6 +207,9 @@ macro_rules! attempt {
         }
     };
 }
+
+// After the macro, which it uses.
+pub mod account;
 
 fn needs_spec(loaded: &Loaded, command: &str) -> Result<Desired, Error> {
     loaded
@@ -292,8 +296,8 @@ pub fn status_command(
 }
 
 /// Asks on the terminal; without one, `--yes` is the only way to proceed.
-fn confirm(request: &Request, question: &str, err: &mut dyn Write) -> Result<bool, Error> {
-    if request.yes {
+fn confirm(yes: bool, question: &str, err: &mut dyn Write) -> Result<bool, Error> {
+    if yes {
         return Ok(true);
     }
     if !io::stdin().is_terminal() {
@@ -375,32 +379,127 @@ pub fn apply_command(
         rt.block_on(discover_and_plan(&clients, &desired, loaded.leave.as_ref())),
         err
     );
-    out.write_all(render::plan_human(&plan).as_bytes())?;
-    out.flush()?;
-    if let Some(step) = plan.blocked().next() {
-        writeln!(
+    let run = Run {
+        rt: &rt,
+        clients: &clients,
+        timing: &request.timing,
+        yes: request.yes,
+        command: "apply",
+    };
+    run.carry_out(&plan, out, err)
+}
+
+/// What running a plan takes, for the commands that do.
+struct Run<'a> {
+    rt: &'a tokio::runtime::Runtime,
+    clients: &'a Clients,
+    timing: &'a Timing,
+    yes: bool,
+    /// The command, as the summary and the advice to run it again name it.
+    command: &'a str,
+}
+
+impl Run<'_> {
+    /// Shows the plan, refuses a blocked one, asks, and runs it.
+    fn carry_out(&self, plan: &Plan, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<u8> {
+        out.write_all(render::plan_human(plan).as_bytes())?;
+        out.flush()?;
+        if let Some(step) = plan.blocked().next() {
+            writeln!(
+                err,
+                "error: cannot {}: {} {}: {}",
+                self.command,
+                step.kind,
+                escape(&step.name),
+                escape(step.blocked.as_deref().unwrap_or_default())
+            )?;
+            return Ok(EXIT_FAILED);
+        }
+        if plan.is_noop() {
+            return Ok(EXIT_OK);
+        }
+        if !attempt!(confirm(self.yes, "Apply this plan?", err), err) {
+            writeln!(err, "Nothing done.")?;
+            return Ok(EXIT_FAILED);
+        }
+        self.run(plan, false, err)
+    }
+
+    /// Shows a plan of deletions (`heading` first) and what it leaves,
+    /// asks, and runs it past failures. Exit status 1 when something is
+    /// left.
+    fn delete_all(
+        &self,
+        plan: &Plan,
+        heading: &str,
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> io::Result<u8> {
+        let deleting = plan.count(Action::Delete);
+        writeln!(out, "{heading}: {deleting} resource(s) to delete.")?;
+        out.write_all(render::owned_human(plan, "- ", |s| s.action == Action::Delete).as_bytes())?;
+        // What something that stays still uses (an address associated with
+        // a machine the cluster does not own) is left, and said.
+        let staying: Vec<&crate::plan::Step> = plan
+            .steps
+            .iter()
+            .filter(|s| s.action == Action::Keep)
+            .collect();
+        for step in &staying {
+            writeln!(
+                out,
+                "  left: {} {} ({}): {}",
+                step.kind,
+                escape(&step.name),
+                escape(step.id.as_deref().unwrap_or_default()),
+                escape(&step.reason)
+            )?;
+        }
+        out.flush()?;
+        if deleting == 0 {
+            writeln!(err, "error: nothing of it can be deleted")?;
+            return Ok(EXIT_FAILED);
+        }
+        if !attempt!(confirm(self.yes, "Delete all of these?", err), err) {
+            writeln!(err, "Nothing done.")?;
+            return Ok(EXIT_FAILED);
+        }
+        let status = self.run(plan, true, err)?;
+        if status == EXIT_OK && !staying.is_empty() {
+            writeln!(
+                err,
+                "error: {} resource(s) were left (see above)",
+                staying.len()
+            )?;
+            return Ok(EXIT_FAILED);
+        }
+        Ok(status)
+    }
+
+    /// Runs the steps with progress, Ctrl-C stopping new work.
+    fn run(&self, plan: &Plan, keep_going: bool, err: &mut dyn Write) -> io::Result<u8> {
+        let progress = Arc::new(Progress::stderr());
+        let stop = Arc::new(AtomicBool::new(false));
+        let outcome = self.rt.block_on(async {
+            on_interrupt(Arc::clone(&stop), Arc::clone(&progress));
+            crate::apply::run(
+                self.clients,
+                self.timing,
+                plan,
+                &progress,
+                &stop,
+                keep_going,
+            )
+            .await
+        });
+        report(
+            self.command,
+            &outcome,
+            &progress,
+            self.clients.calls.total(),
             err,
-            "error: cannot apply: {} {}: {}",
-            step.kind,
-            escape(&step.name),
-            escape(step.blocked.as_deref().unwrap_or_default())
-        )?;
-        return Ok(EXIT_FAILED);
+        )
     }
-    if plan.is_noop() {
-        return Ok(EXIT_OK);
-    }
-    if !attempt!(confirm(request, "Apply this plan?", err), err) {
-        writeln!(err, "Nothing done.")?;
-        return Ok(EXIT_FAILED);
-    }
-    let progress = Arc::new(Progress::stderr());
-    let stop = Arc::new(AtomicBool::new(false));
-    let outcome = rt.block_on(async {
-        on_interrupt(Arc::clone(&stop), Arc::clone(&progress));
-        crate::apply::run(&clients, &request.timing, &plan, &progress, &stop, false).await
-    });
-    report("apply", &outcome, &progress, clients.calls.total(), err)
 }
 
 /// What one apply took, step by step: the benchmark's figures.
@@ -469,54 +568,21 @@ pub fn destroy_command(
         )?;
         return Ok(EXIT_OK);
     }
-    let deleting = plan.count(Action::Delete);
-    writeln!(
+    let run = Run {
+        rt: &rt,
+        clients: &clients,
+        timing: &request.timing,
+        yes: request.yes,
+        command: "destroy",
+    };
+    run.delete_all(
+        &plan,
+        &format!(
+            "Destroy cluster {} in {}",
+            escape(&loaded.cluster),
+            escape(&loaded.region)
+        ),
         out,
-        "Destroy cluster {} in {}: {deleting} resource(s) to delete.",
-        escape(&loaded.cluster),
-        escape(&loaded.region),
-    )?;
-    out.write_all(render::owned_human(&plan, "- ", |s| s.action == Action::Delete).as_bytes())?;
-    // What something that stays still uses (an address associated with a
-    // machine the cluster does not own) is left, and said.
-    let staying: Vec<&crate::plan::Step> = plan
-        .steps
-        .iter()
-        .filter(|s| s.action == Action::Keep)
-        .collect();
-    for step in &staying {
-        writeln!(
-            out,
-            "  left: {} {} ({}): {}",
-            step.kind,
-            escape(&step.name),
-            escape(step.id.as_deref().unwrap_or_default()),
-            escape(&step.reason)
-        )?;
-    }
-    out.flush()?;
-    if deleting == 0 {
-        writeln!(err, "error: nothing the cluster owns can be deleted")?;
-        return Ok(EXIT_FAILED);
-    }
-    if !attempt!(confirm(request, "Delete all of these?", err), err) {
-        writeln!(err, "Nothing done.")?;
-        return Ok(EXIT_FAILED);
-    }
-    let progress = Arc::new(Progress::stderr());
-    let stop = Arc::new(AtomicBool::new(false));
-    let outcome = rt.block_on(async {
-        on_interrupt(Arc::clone(&stop), Arc::clone(&progress));
-        crate::destroy::run(&clients, &plan, &request.timing, &progress, &stop).await
-    });
-    let status = report("destroy", &outcome, &progress, clients.calls.total(), err)?;
-    if status == EXIT_OK && !staying.is_empty() {
-        writeln!(
-            err,
-            "error: {} resource(s) the cluster owns were left (see above)",
-            staying.len()
-        )?;
-        return Ok(EXIT_FAILED);
-    }
-    Ok(status)
+        err,
+    )
 }
