@@ -170,17 +170,41 @@ fn demo_attributes() -> Value {
         "demo-rt-public".into(),
         json!({"default_route": true, "subnets": 3}),
     );
+    // The README's table of rules, for the demo spec (a bastion, the
+    // default CNI and sources).
+    let cni = |from: &str| [format!("protocol 4 from {from}"), format!("tcp 179 from {from}")];
+    let mut controlplane: Vec<String> = [
+        "tcp 22 from demo-bastion",
+        "tcp 2379-2380 from demo-controlplane",
+        "tcp 6443 from demo-apiserver-lb",
+        "tcp 6443 from demo-node",
+    ]
+    .map(String::from)
+    .into();
+    let mut node: Vec<String> = [
+        "tcp 10250 from demo-controlplane",
+        "tcp 22 from demo-bastion",
+        "tcp 30000-32767 from 0.0.0.0/0",
+    ]
+    .map(String::from)
+    .into();
+    for from in ["demo-controlplane", "demo-node"] {
+        controlplane.extend(cni(from));
+        node.extend(cni(from));
+    }
+    controlplane.sort();
+    node.sort();
     for (group, rules) in [
-        ("demo-bastion", 1),
-        ("demo-apiserver-lb", 1),
-        ("demo-controlplane", 8),
-        ("demo-node", 7),
+        ("demo-bastion", json!(["tcp 22 from 203.0.113.0/24"])),
+        ("demo-apiserver-lb", json!(["tcp 6443 from 0.0.0.0/0"])),
+        ("demo-controlplane", json!(controlplane)),
+        ("demo-node", json!(node)),
     ] {
-        expected.insert(group.into(), json!({"rules": rules}));
+        expected.insert(group.into(), json!({"ingress": rules}));
     }
     expected.insert(
         "demo-apiserver".into(),
-        json!({"scheme": "internet-facing", "health": "TCP:6443", "idle": 600, "cross_zone": true, "instances": 3, "listeners": [6443]}),
+        json!({"scheme": "internet-facing", "health": "TCP:6443 every 5 s, timeout 4 s, 6 down / 2 up", "idle": 600, "cross_zone": true, "instances": 3, "listeners": [6443]}),
     );
     expected.insert(
         "demo-bastion".into(),

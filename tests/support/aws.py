@@ -201,10 +201,24 @@ def attributes(url, cluster):
                 "default_route": target in nats or target in igws,
                 "subnets": len([a for a in t.get("Associations", []) if a.get("SubnetId")]),
             }
-    for g in ec2.describe_security_groups()["SecurityGroups"]:
+    groups = ec2.describe_security_groups()["SecurityGroups"]
+    group_names = {g["GroupId"]: g["GroupName"] for g in groups}
+
+    def rules(permission):
+        protocol = permission["IpProtocol"]
+        if protocol in ("tcp", "udp"):
+            low, high = permission["FromPort"], permission["ToPort"]
+            what = f"{protocol} {low}" if low == high else f"{protocol} {low}-{high}"
+        else:
+            what = f"protocol {protocol}"
+        for r in permission.get("IpRanges", []):
+            yield f"{what} from {r['CidrIp']}"
+        for pair in permission.get("UserIdGroupPairs", []):
+            yield f"{what} from {group_names.get(pair['GroupId'], pair['GroupId'])}"
+
+    for g in groups:
         if owned_by(cluster, g.get("Tags")):
-            rules = sum(len(p.get("IpRanges", [])) + len(p.get("UserIdGroupPairs", [])) for p in g["IpPermissions"])
-            out[g["GroupName"]] = {"rules": rules}
+            out[g["GroupName"]] = {"ingress": sorted(r for p in g["IpPermissions"] for r in rules(p))}
     for lb in elb.describe_load_balancers()["LoadBalancerDescriptions"]:
         name = lb["LoadBalancerName"]
         tags = elb.describe_tags(LoadBalancerNames=[name])["TagDescriptions"][0]["Tags"]
@@ -212,7 +226,8 @@ def attributes(url, cluster):
             attrs = elb.describe_load_balancer_attributes(LoadBalancerName=name)["LoadBalancerAttributes"]
             out[name] = {
                 "scheme": lb["Scheme"],
-                "health": lb["HealthCheck"]["Target"],
+                "health": "{Target} every {Interval} s, timeout {Timeout} s, {UnhealthyThreshold} down / {HealthyThreshold} up".format(
+                    **lb["HealthCheck"]),
                 "idle": attrs["ConnectionSettings"]["IdleTimeout"],
                 "cross_zone": attrs["CrossZoneLoadBalancing"]["Enabled"],
                 # moto lists an instance registered twice twice; AWS keeps a set.

@@ -107,13 +107,16 @@ pub struct HealthCheck {
 }
 
 impl HealthCheck {
-    /// A TCP connection to the API server's port.
+    /// A TCP connection to the API server's port, as Cluster API Provider
+    /// AWS checks it (its `DefaultAPIServerHealthCheck*` values): every 5 s,
+    /// 4 s to answer, out after 6 failures, back after 2 successes, so a
+    /// restarting API server (an upgrade) is not taken out at once.
     pub fn api_server() -> HealthCheck {
         HealthCheck {
             target: format!("TCP:{API_PORT}"),
-            interval: 10,
-            timeout: 5,
-            unhealthy_threshold: 3,
+            interval: 5,
+            timeout: 4,
+            unhealthy_threshold: 6,
             healthy_threshold: 2,
         }
     }
