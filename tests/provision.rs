@@ -172,7 +172,12 @@ fn demo_attributes() -> Value {
     );
     // The README's table of rules, for the demo spec (a bastion, the
     // default CNI and sources).
-    let cni = |from: &str| [format!("protocol 4 from {from}"), format!("tcp 179 from {from}")];
+    let cni = |from: &str| {
+        [
+            format!("protocol 4 from {from}"),
+            format!("tcp 179 from {from}"),
+        ]
+    };
     let mut controlplane: Vec<String> = [
         "tcp 22 from demo-bastion",
         "tcp 2379-2380 from demo-controlplane",
@@ -720,6 +725,57 @@ fn a_spec_without_images_says_what_is_missing() {
         "{log}"
     );
     assert!(log.contains("fix them before provisioning"), "{log}");
+}
+
+/// The demo spec, changed by `edit`, in a temporary directory.
+fn spec_with(edit: impl FnOnce(&mut Value)) -> (tempfile::TempDir, String) {
+    let mut spec: Value =
+        serde_json::from_str(&std::fs::read_to_string(support::root().join(SPEC)).expect("spec"))
+            .expect("json");
+    edit(&mut spec);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("demo.cluster.json");
+    std::fs::write(&path, spec.to_string()).expect("write");
+    let path = path.to_string_lossy().into_owned();
+    (dir, path)
+}
+
+/// An image given as an SSM parameter is read first, so that the root
+/// volume maps the image's own root device: Ubuntu's /dev/sda1 gets the
+/// spec's size and type, and no second volume beside the image's.
+#[test]
+fn an_image_given_as_an_ssm_parameter_gets_its_own_root_device() {
+    let moto = account();
+    aws(&moto, &["ssm-image", "/images/ubuntu-24.04"]);
+    let (_dir, spec) = spec_with(|s| {
+        s["nodePools"][0]["image"] = json!("/images/ubuntu-24.04");
+        s["nodePools"][1]["image"] = json!("/images/ubuntu-24.04");
+    });
+    succeed(&moto.url(), &["apply", &spec, "--yes"]);
+    let volumes = aws(&moto, &["volumes", "demo"]);
+    for name in ["demo-control-plane-0", "demo-workers"] {
+        assert_eq!(volumes[name], json!(["/dev/sda1"]), "{name}: {volumes}");
+    }
+    for name in ["demo-bastion", "demo-batch"] {
+        assert_eq!(volumes[name], json!(["/dev/xvda"]), "{name}: {volumes}");
+    }
+    let (plan, _) = succeed(&moto.url(), &["plan", &spec]);
+    assert!(
+        plan.ends_with("Nothing to do: AWS matches the spec.\n"),
+        "{plan}"
+    );
+
+    let (_dir, missing) = spec_with(|s| {
+        s["nodePools"][0]["image"] = json!("/images/ubuntu-24.04");
+        s["nodePools"][1]["image"] = json!("/images/none");
+    });
+    let out = run(&moto.url(), &["apply", &missing, "--yes"]);
+    let log = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{log}");
+    assert!(
+        log.contains("the SSM parameter /images/none does not exist in this Region"),
+        "{log}"
+    );
 }
 
 #[test]

@@ -5,6 +5,8 @@ moto's server package brings) against the emulator the test started.
     aws.py URL static-network   an existing VPC and subnets, and decoys; prints their ids
     aws.py URL foreign-elb NAME a load balancer of that name owned by no cluster
     aws.py URL attributes CLUSTER   the attributes of the cluster's resources that matter, by name
+    aws.py URL ssm-image PARAMETER  an image with root device /dev/sda1, under that SSM parameter
+    aws.py URL volumes CLUSTER      the block devices each machine and launch template maps
     aws.py URL iam-inventory        every IAM policy, role, instance profile and user, with tags and attachments
     aws.py URL iam-decoys           IAM resources account teardown must leave
     aws.py URL iam-user NAME        an IAM user
@@ -270,6 +272,38 @@ def attributes(url, cluster):
     print(json.dumps(out, sort_keys=True))
 
 
+def ssm_image(url, parameter):
+    """An image whose root device is /dev/sda1 (Ubuntu's and RHEL's, not
+    Amazon Linux's /dev/xvda), under an SSM parameter of that name."""
+    ec2, _, _ = clients(url)
+    ssm = boto3.client(
+        "ssm", endpoint_url=url, region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+    image = ec2.register_image(
+        Name="ubuntu-like", RootDeviceName="/dev/sda1", Architecture="x86_64", VirtualizationType="hvm",
+        BlockDeviceMappings=[{"DeviceName": "/dev/sda1", "Ebs": {"VolumeSize": 8}}],
+    )["ImageId"]
+    ssm.put_parameter(Name=parameter, Value=image, Type="String", DataType="aws:ec2:image")
+    print(json.dumps({"image": image}))
+
+
+def volumes(url, cluster):
+    """The block devices each machine and launch template maps, by name."""
+    ec2, _, _ = clients(url)
+    out = {}
+    for r in ec2.describe_instances()["Reservations"]:
+        for i in r["Instances"]:
+            if owned_by(cluster, i.get("Tags")) and i["State"]["Name"] != "terminated":
+                out[name_of(i["Tags"])] = sorted(b["DeviceName"] for b in i.get("BlockDeviceMappings", []))
+    for t in ec2.describe_launch_templates()["LaunchTemplates"]:
+        if owned_by(cluster, t.get("Tags")):
+            data = ec2.describe_launch_template_versions(LaunchTemplateId=t["LaunchTemplateId"], Versions=["$Latest"])[
+                "LaunchTemplateVersions"
+            ][0]["LaunchTemplateData"]
+            out[t["LaunchTemplateName"]] = sorted(b["DeviceName"] for b in data.get("BlockDeviceMappings", []))
+    print(json.dumps(out, sort_keys=True))
+
+
 def iam(url):
     return boto3.client(
         "iam", endpoint_url=url, region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing"
@@ -392,6 +426,8 @@ if __name__ == "__main__":
         "foreign-elb": foreign_elb,
         "attributes": attributes,
         "drift": drift,
+        "ssm-image": ssm_image,
+        "volumes": volumes,
         "iam-inventory": iam_inventory,
         "iam-decoys": iam_decoys,
         "iam-user": iam_user,

@@ -43,6 +43,10 @@ pub struct Clients {
     pub autoscaling_once: aws_sdk_autoscaling::Client,
     pub iam: aws_sdk_iam::Client,
     pub quotas: aws_sdk_servicequotas::Client,
+    pub ssm: aws_sdk_ssm::Client,
+    pub secrets: aws_sdk_secretsmanager::Client,
+    /// The Price List API, in the Region that answers for the target's.
+    pub pricing: aws_sdk_pricing::Client,
     pub calls: Arc<CallLog>,
     /// Attempts per call, retries included.
     pub max_attempts: u32,
@@ -65,53 +69,58 @@ impl Clients {
             job: target.job,
             calls: Arc::new(CallLog::default()),
         };
+        // Each service's client, with the guard; `once` without the SDK's
+        // retries (creates retry themselves, see `call::create`).
+        macro_rules! client {
+            ($sdk:ident) => {
+                $sdk::Client::from_conf(
+                    $sdk::config::Builder::from(&config)
+                        .interceptor(guard.clone())
+                        .build(),
+                )
+            };
+            ($sdk:ident, once) => {
+                $sdk::Client::from_conf(
+                    $sdk::config::Builder::from(&config)
+                        .retry_config(RetryConfig::disabled())
+                        .interceptor(guard.clone())
+                        .build(),
+                )
+            };
+        }
         Clients {
-            ec2: aws_sdk_ec2::Client::from_conf(
-                aws_sdk_ec2::config::Builder::from(&config)
-                    .interceptor(guard.clone())
-                    .build(),
-            ),
-            ec2_once: aws_sdk_ec2::Client::from_conf(
-                aws_sdk_ec2::config::Builder::from(&config)
-                    .retry_config(RetryConfig::disabled())
-                    .interceptor(guard.clone())
-                    .build(),
-            ),
-            elb_once: aws_sdk_elasticloadbalancing::Client::from_conf(
-                aws_sdk_elasticloadbalancing::config::Builder::from(&config)
-                    .retry_config(RetryConfig::disabled())
-                    .interceptor(guard.clone())
-                    .build(),
-            ),
-            autoscaling_once: aws_sdk_autoscaling::Client::from_conf(
-                aws_sdk_autoscaling::config::Builder::from(&config)
-                    .retry_config(RetryConfig::disabled())
-                    .interceptor(guard.clone())
-                    .build(),
-            ),
-            elb: aws_sdk_elasticloadbalancing::Client::from_conf(
-                aws_sdk_elasticloadbalancing::config::Builder::from(&config)
-                    .interceptor(guard.clone())
-                    .build(),
-            ),
-            autoscaling: aws_sdk_autoscaling::Client::from_conf(
-                aws_sdk_autoscaling::config::Builder::from(&config)
-                    .interceptor(guard.clone())
-                    .build(),
-            ),
-            iam: aws_sdk_iam::Client::from_conf(
-                aws_sdk_iam::config::Builder::from(&config)
-                    .interceptor(guard.clone())
-                    .build(),
-            ),
-            quotas: aws_sdk_servicequotas::Client::from_conf(
-                aws_sdk_servicequotas::config::Builder::from(&config)
+            ec2: client!(aws_sdk_ec2),
+            ec2_once: client!(aws_sdk_ec2, once),
+            elb: client!(aws_sdk_elasticloadbalancing),
+            elb_once: client!(aws_sdk_elasticloadbalancing, once),
+            autoscaling: client!(aws_sdk_autoscaling),
+            autoscaling_once: client!(aws_sdk_autoscaling, once),
+            iam: client!(aws_sdk_iam),
+            quotas: client!(aws_sdk_servicequotas),
+            ssm: client!(aws_sdk_ssm),
+            secrets: client!(aws_sdk_secretsmanager),
+            // The Price List API answers in a few Regions only, about
+            // every Region: its partition's first.
+            pricing: aws_sdk_pricing::Client::from_conf(
+                aws_sdk_pricing::config::Builder::from(&config)
+                    .region(Region::new(pricing_region(&target.region)))
                     .interceptor(guard.clone())
                     .build(),
             ),
             calls: guard.calls,
             max_attempts: target.max_attempts.max(1),
         }
+    }
+}
+
+/// Where the Price List API answers for a Region's partition ("AWS Price
+/// List Query API endpoints": us-east-1, eu-central-1 and ap-south-1; for
+/// China, cn-northwest-1).
+fn pricing_region(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "cn-northwest-1"
+    } else {
+        "us-east-1"
     }
 }
 

@@ -95,7 +95,7 @@ pub const EC2: &str = "EC2";
 pub const ELB: &str = "Elastic Load Balancing";
 pub const ASG: &str = "Auto Scaling";
 pub const IAM: &str = "IAM";
-const SSM: &str = "SSM";
+pub const SSM: &str = "SSM";
 const STS: &str = "STS";
 const QUOTAS: &str = "Service Quotas";
 const CLOUDWATCH: &str = "CloudWatch";
@@ -209,6 +209,19 @@ impl Job {
         lists.iter().flat_map(|list| list.iter())
     }
 
+    /// The calls made only for an image given as an SSM parameter
+    /// (`resolve:ssm:`): allowed by the guard, and in the required policy
+    /// only with `--with-ssm-images`, since the seed's policies do not
+    /// grant them (they allow `ssm:GetParameter` on EKS's image parameters
+    /// only).
+    pub fn ssm_image_calls(self) -> impl Iterator<Item = &'static Permission> {
+        let list: &'static [Permission] = match self {
+            Job::Provision => crate::resources::image::SSM_CALLS,
+            Job::Preflight | Job::Account => &[],
+        };
+        list.iter()
+    }
+
     /// Where the hardened managed policy for the job lives: none for
     /// account setup, which an administrator runs.
     pub fn hardened_path(self) -> Option<&'static str> {
@@ -240,16 +253,11 @@ impl Job {
 /// The table entry for an operation a job makes.
 pub fn lookup(job: Job, service: &str, operation: &str) -> Option<&'static Permission> {
     job.calls()
+        .chain(job.ssm_image_calls())
         .find(|p| p.service == service && p.operation == operation)
 }
 
 const CREATE_SERVICE_LINKED_ROLE: &str = "iam:CreateServiceLinkedRole";
-
-/// What an image given as an SSM parameter (`resolve:ssm:`) needs besides:
-/// EC2 resolves it with the caller's permissions. The seed's policies do
-/// not grant it (they allow `ssm:GetParameter` on EKS's image parameters
-/// only), so it is asked for only by `iam required --with-ssm-images`.
-pub const SSM_IMAGE_ACTIONS: &[&str] = &["ssm:GetParameters"];
 
 /// Actions needed on one kind of resource only, and the name their
 /// statement gets.
@@ -362,7 +370,10 @@ pub fn needs(job: Job, with_ssm_images: bool) -> Vec<Need> {
         })
         .collect();
     if with_ssm_images {
-        needs.extend(SSM_IMAGE_ACTIONS.iter().map(|a| plain(a)));
+        needs.extend(
+            job.ssm_image_calls()
+                .flat_map(|p| p.actions.iter().map(|a| plain(a))),
+        );
     }
     needs.sort();
     needs.dedup();

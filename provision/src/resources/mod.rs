@@ -9,6 +9,7 @@
 pub mod auto_scaling_group;
 pub mod elastic_ip;
 pub mod iam_entity;
+pub mod image;
 pub mod instance;
 pub mod instance_profile;
 pub mod internet_gateway;
@@ -25,7 +26,7 @@ pub mod vpc;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Debug;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use aws_sdk_ec2::types as ec2;
 
@@ -332,7 +333,7 @@ pub struct Cx<'a> {
     pub instances: Batch<instance::Polled>,
     pub auto_scaling_groups: Batch<()>,
     /// Root device names of images, looked up once per run.
-    root_devices: Mutex<HashMap<String, Arc<tokio::sync::OnceCell<String>>>>,
+    root_devices: image::RootDevices,
 }
 
 impl<'a> Cx<'a> {
@@ -355,7 +356,7 @@ impl<'a> Cx<'a> {
             nat_gateways: Batch::default(),
             instances: Batch::default(),
             auto_scaling_groups: Batch::default(),
-            root_devices: Mutex::new(HashMap::new()),
+            root_devices: image::RootDevices::default(),
         }
     }
 
@@ -408,36 +409,9 @@ impl<'a> Cx<'a> {
     }
 
     /// The root device of an image, which its root volume's mapping must
-    /// name. An AMI id is looked up once per run, however many steps ask
-    /// at once. An image given as an SSM parameter is only known once EC2
-    /// resolves it: Amazon Linux's `/dev/xvda` is assumed.
+    /// name.
     pub async fn root_device(&self, image: &str) -> Result<String, Error> {
-        if image.starts_with("resolve:ssm:") {
-            return Ok("/dev/xvda".into());
-        }
-        let cell = Arc::clone(
-            self.root_devices
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .entry(image.to_string())
-                .or_default(),
-        );
-        cell.get_or_try_init(|| async {
-            let out = self
-                .ec2()
-                .describe_images()
-                .image_ids(image)
-                .send()
-                .await
-                .on("DescribeImages", image)?;
-            out.images()
-                .first()
-                .and_then(|i| i.root_device_name())
-                .map(str::to_string)
-                .ok_or_else(|| Error::Spec(format!("image {image} does not exist in this Region")))
-        })
-        .await
-        .cloned()
+        self.root_devices.of(self.clients, image).await
     }
 
     /// Sets tags a resource lacks (EC2 kinds).
