@@ -9,7 +9,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::{FAST, Faults, Moto, Proxy, aws, awscluster, run, text};
+use support::{FAST, Faults, Moto, PriceList, Proxy, aws, awscluster, run, text};
 
 const SPEC: &str = "fixtures/provision/demo.cluster.json";
 
@@ -34,6 +34,8 @@ fn demo_inventory() -> Value {
         "vpc": 1, "subnet": 6, "internet-gateway": 1, "elastic-ip": 3, "nat-gateway": 3,
         "route-table": 4, "security-group": 4, "instance": 4, "launch-template": 2,
         "auto-scaling-group": 2, "load-balancer": 1,
+        // Three control-plane machines' bootstrap data, and the workers'.
+        "secret": 4,
     })
 }
 
@@ -263,6 +265,7 @@ const CREATES: &[&str] = &[
     "CreateRouteTable",
     "CreateSecurityGroup",
     "CreateLoadBalancer",
+    "CreateSecret",
     "RunInstances",
     "CreateLaunchTemplate",
     "CreateAutoScalingGroup",
@@ -281,6 +284,7 @@ const FOLLOW_UPS: &[&str] = &[
 ];
 
 const DELETES: &[&str] = &[
+    "DeleteSecret",
     "DeleteAutoScalingGroup",
     "DeleteLaunchTemplate",
     "DeleteLoadBalancer",
@@ -776,6 +780,254 @@ fn an_image_given_as_an_ssm_parameter_gets_its_own_root_device() {
         log.contains("the SSM parameter /images/none does not exist in this Region"),
         "{log}"
     );
+}
+
+const BOOTSTRAP: &str = "aws.cluster.x-k8s.io/demo/";
+
+/// The boot hook of a machine's user data, run as cloud-init would on
+/// the machine: its AWS CLI reads the emulator, systemctl is a log, and
+/// the fetched file goes to `dir`. What it fetched.
+fn boot(moto: &Moto, user_data: &str, dir: &std::path::Path) -> String {
+    let hook = user_data
+        .split("#cloud-boothook\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n--awscluster-bootstrap").next())
+        .expect("a boot hook");
+    let file = dir.join("bootstrap");
+    let hook = hook.replace(
+        "file='/var/lib/awscluster/bootstrap'",
+        &format!("file='{}'", file.display()),
+    );
+    assert!(hook.contains(&file.display().to_string()), "{hook}");
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).expect("bin");
+    let script = |name: &str, body: String| {
+        let path = bin.join(name);
+        std::fs::write(&path, body).expect("write");
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    };
+    script(
+        "aws",
+        format!(
+            "#!/bin/sh\nexec '{}' '{}' '{}' fake-cli \"$@\"\n",
+            support::root().join(".venv/bin/python").display(),
+            support::root().join("tests/support/aws.py").display(),
+            moto.url()
+        ),
+    );
+    script(
+        "systemctl",
+        format!(
+            "#!/bin/sh\necho \"$@\" >> '{}'\n",
+            dir.join("systemctl").display()
+        ),
+    );
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(&hook)
+        .env("PATH", path)
+        .output()
+        .expect("bash runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let restarted = std::fs::read_to_string(dir.join("systemctl")).expect("systemctl ran");
+    assert_eq!(restarted, "restart cloud-init\n");
+    std::fs::read_to_string(file).expect("the hook wrote the file")
+}
+
+/// Bootstrap data stays out of EC2: each control-plane machine's and each
+/// pool's is a secret under aws.cluster.x-k8s.io/, EC2 gets a boot
+/// document naming it, awscluster never reads one back; a machine reads
+/// its own and deletes it, a pool's stays for the machines its group
+/// launches later, and destroy deletes what is left.
+#[test]
+fn user_data_is_kept_in_secrets_the_machines_read() {
+    let moto = account();
+    let proxy = Proxy::start(moto.port);
+    succeed(&proxy.url(), &["apply", SPEC, "--yes"]);
+    let calls: Vec<String> = proxy.take_log().into_iter().map(|(a, _)| a).collect();
+    assert_eq!(calls.iter().filter(|a| *a == "CreateSecret").count(), 4);
+    assert!(!calls.iter().any(|a| a.contains("GetSecret")), "{calls:?}");
+
+    let secrets = aws(&moto, &["secrets"]);
+    let secrets = secrets.as_object().expect("object");
+    let master = format!("{BOOTSTRAP}demo-control-plane-0/bootstrap");
+    assert_eq!(secrets[&master]["value"], "#!/bin/sh\necho control plane\n");
+    assert_eq!(secrets[&master]["tags"]["Name"], "demo-control-plane-0");
+    assert_eq!(
+        secrets[&master]["tags"]["sigs.k8s.io/cluster-api-provider-aws/cluster/demo"],
+        "owned"
+    );
+    let pool: Vec<&String> = secrets
+        .keys()
+        .filter(|k| k.starts_with(&format!("{BOOTSTRAP}demo-workers/")))
+        .collect();
+    assert_eq!(pool.len(), 1, "{secrets:?}");
+    let pool = pool[0].clone();
+    assert_eq!(secrets[&pool]["value"], "#!/bin/sh\necho worker\n");
+
+    let data = aws(&moto, &["user-data", "demo"]);
+    for (name, secret) in [("demo-control-plane-0", &master), ("demo-workers", &pool)] {
+        let doc = data[name].as_str().expect("user data");
+        assert!(doc.contains(&format!("secret='{secret}'")), "{name}: {doc}");
+        assert!(
+            !doc.contains("echo control plane") && !doc.contains("echo worker"),
+            "{name} holds its data: {doc}"
+        );
+    }
+    // The bastion has no instance profile to read a secret with; the
+    // spot pool has no user data.
+    assert_eq!(data["demo-bastion"], Value::Null);
+    assert_eq!(data["demo-batch"], Value::Null);
+
+    // A control-plane machine boots: it reads its secret, once.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let read = boot(
+        &moto,
+        data["demo-control-plane-0"].as_str().unwrap_or_default(),
+        dir.path(),
+    );
+    assert_eq!(read.trim_end(), "#!/bin/sh\necho control plane");
+    // A pool's machine: the secret stays for the next one.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let read = boot(
+        &moto,
+        data["demo-workers"].as_str().unwrap_or_default(),
+        dir.path(),
+    );
+    assert_eq!(read.trim_end(), "#!/bin/sh\necho worker");
+    let left = aws(&moto, &["secrets"]);
+    assert!(left.get(&master).is_none(), "{left}");
+    assert!(left.get(&pool).is_some(), "{left}");
+
+    // A machine that read its secret does not get it again.
+    let (plan, _) = succeed(&proxy.url(), &["plan", SPEC]);
+    assert!(
+        plan.ends_with("Nothing to do: AWS matches the spec.\n"),
+        "{plan}"
+    );
+
+    // A new pool's user data: a new secret and template version, the old
+    // secret deleted.
+    let (_dir, changed) =
+        spec_with(|s| s["nodePools"][1]["userData"] = json!("#!/bin/sh\necho v2\n"));
+    succeed(&proxy.url(), &["apply", &changed, "--yes"]);
+    let now = aws(&moto, &["secrets"]);
+    let pools: Vec<&String> = now
+        .as_object()
+        .expect("object")
+        .keys()
+        .filter(|k| k.starts_with(&format!("{BOOTSTRAP}demo-workers/")))
+        .collect();
+    assert_eq!(pools.len(), 1, "{now}");
+    assert_ne!(pools[0], &pool);
+    assert_eq!(now[pools[0]]["value"], "#!/bin/sh\necho v2\n");
+
+    succeed(&proxy.url(), &["destroy", &changed, "--yes"]);
+    assert_eq!(aws(&moto, &["secrets"]), json!({}));
+    let calls: Vec<String> = proxy.take_log().into_iter().map(|(a, _)| a).collect();
+    assert!(!calls.iter().any(|a| a.contains("GetSecret")), "{calls:?}");
+}
+
+/// A run stopped between a control-plane machine's secret and its launch
+/// leaves a secret no machine names: destroy with the spec deletes it.
+#[test]
+fn destroy_deletes_the_secrets_of_machines_that_never_launched() {
+    let moto = account();
+    let proxy = Proxy::start(moto.port);
+    proxy.set(Faults {
+        fail: Some((
+            "RunInstances".into(),
+            "InsufficientInstanceCapacity".into(),
+            100,
+        )),
+        ..Faults::default()
+    });
+    // No bastion, whose launch would fail first.
+    let (_dir, spec) = spec_with(|s| {
+        s.as_object_mut().map(|o| o.remove("bastion"));
+    });
+    let out = run(&proxy.url(), &["apply", &spec, "--yes"]);
+    assert!(!out.status.success());
+    proxy.set(Faults::default());
+    let made = aws(&moto, &["secrets"]);
+    assert!(
+        made.as_object()
+            .is_some_and(|m| m.keys().any(|k| k.ends_with("/bootstrap"))),
+        "{made}"
+    );
+    let (_, log) = succeed(&proxy.url(), &["destroy", &spec, "--yes"]);
+    assert!(
+        log.contains("bootstrap secret(s) of control-plane machines that never launched"),
+        "{log}"
+    );
+    assert_eq!(aws(&moto, &["secrets"]), json!({}));
+}
+
+/// A spot pool capped at a share of an on-demand price the spec does not
+/// give: the price is looked up in the Price List API (here a loopback
+/// endpoint answering in its recorded shape), once per type, and the
+/// plan says which price it used and where it came from; a price file
+/// wins and needs no call.
+#[test]
+fn a_spot_cap_is_a_share_of_the_price_list_price() {
+    let moto = account();
+    let prices = PriceList::start(&[
+        ("m7i.large", "0.1008000000"),
+        ("m7i.xlarge", "0.2016000000"),
+    ]);
+    let (dir, spec) = spec_with(|s| {
+        s["nodePools"][2]["capacity"]["spot"] = json!({"maxPricePercentOfOnDemand": 60});
+    });
+    let with_prices = |args: &[&str]| {
+        let out = awscluster(&moto.url())
+            .env("AWS_ENDPOINT_URL_PRICING", prices.url())
+            .args(args)
+            .args(FAST)
+            .output()
+            .expect("awscluster runs");
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let plan = with_prices(&["plan", &spec]);
+    assert!(
+        plan.contains("m7i.large spot, up to 0.06048 USD/h (60% of 0.1008 USD/h on demand, from the Price List API)"),
+        "{plan}"
+    );
+    let asked = prices.requests.lock().expect("requests").clone();
+    assert_eq!(
+        asked,
+        [[
+            "capacitystatus=Used",
+            "instanceType=m7i.large",
+            "marketoption=OnDemand",
+            "operatingSystem=Linux",
+            "preInstalledSw=NA",
+            "regionCode=us-east-1",
+            "tenancy=Shared",
+        ]]
+    );
+    with_prices(&["apply", &spec, "--yes"]);
+    assert_eq!(
+        aws(&moto, &["attributes", "demo"])["demo-batch"],
+        demo_attributes()["demo-batch"]
+    );
+
+    // A price file wins over the API.
+    let file = dir.path().join("prices.json");
+    std::fs::write(&file, r#"{"us-east-1": {"m7i.large": 0.2}}"#).expect("write");
+    prices.requests.lock().expect("requests").clear();
+    let plan = with_prices(&["plan", &spec, "--on-demand-prices", &file.to_string_lossy()]);
+    assert!(
+        plan.contains("(60% of 0.2 USD/h on demand, from --on-demand-prices)"),
+        "{plan}"
+    );
+    assert!(prices.requests.lock().expect("requests").is_empty());
 }
 
 #[test]

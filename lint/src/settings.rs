@@ -13,6 +13,10 @@ pub struct Settings {
     /// On-demand prices per Region and instance type (USD per hour), when
     /// `plan` or `apply` was given them.
     pub on_demand_prices: Option<OnDemandPrices>,
+    /// Whether on-demand prices neither the spec nor `on_demand_prices`
+    /// gives are looked up (`plan` and `apply` ask the AWS Price List
+    /// API).
+    pub prices_looked_up: bool,
     /// AWS accounts of the user's own organisation (`[iam]
     /// organization-accounts`).
     pub organization_accounts: Vec<String>,
@@ -32,6 +36,7 @@ impl Default for Settings {
             quotas: BTreeMap::new(),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             on_demand_prices: None,
+            prices_looked_up: false,
             organization_accounts: Vec::new(),
         }
     }

@@ -145,6 +145,19 @@ pub struct Machine {
     pub machine: MachineSettings,
 }
 
+/// The control-plane machines' names, from the spec alone (a spec whose
+/// images no longer resolve still names them, for `destroy`).
+pub fn control_plane_names(spec: &ClusterSpec, layout: &Layout) -> Vec<String> {
+    spec.pools()
+        .zip(&layout.pools)
+        .filter(|(pool, _)| *pool.role == PoolRole::Master)
+        .flat_map(|(pool, placement)| {
+            let count: u32 = placement.nodes.iter().sum();
+            (0..count as usize).map(|n| naming::control_plane_instance(&spec.name, &pool.name, n))
+        })
+        .collect()
+}
+
 /// How a machine is launched, beyond its type and image.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MachineSettings {
@@ -198,11 +211,63 @@ pub struct WorkerPool {
     pub machine: MachineSettings,
 }
 
+/// A spot pool's cap: a percentage of the on-demand price of its type in
+/// its Region.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SpotPrice {
-    /// USD per hour, as EC2 takes it; `None` leaves spot's own cap, the
-    /// on-demand price.
-    pub max_price: Option<String>,
+    pub percent: f64,
+    /// The on-demand price: from the spec or the price file, or, when
+    /// neither gives it, looked up in the Price List API before the plan
+    /// ([`crate::prices`]). `None` at 100% without one: spot's own cap is
+    /// the on-demand price.
+    pub on_demand: Option<OnDemand>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OnDemand {
+    /// USD per hour.
+    pub price: f64,
+    pub source: PriceSource,
+}
+
+/// Where an on-demand price came from, as the plan says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PriceSource {
+    /// `capacity.spot.onDemandPrice`.
+    Spec,
+    /// `--on-demand-prices FILE`.
+    File,
+    /// `pricing:GetProducts`.
+    PriceList,
+}
+
+impl SpotPrice {
+    /// The maximum price, USD per hour as EC2 takes it; `None` leaves
+    /// spot's own cap, the on-demand price.
+    pub fn max_price(&self) -> Option<String> {
+        self.on_demand
+            .as_ref()
+            .map(|d| format_price(d.price * self.percent / 100.0))
+    }
+
+    /// Whether the on-demand price is still to be looked up.
+    pub fn unpriced(&self) -> bool {
+        self.on_demand.is_none() && self.percent < 100.0
+    }
+
+    /// For the plan: what the cap is a share of, and where that came from.
+    pub fn describe(&self) -> Option<String> {
+        let d = self.on_demand.as_ref()?;
+        let from = match d.source {
+            PriceSource::Spec => "from the spec",
+            PriceSource::File => "from --on-demand-prices",
+            PriceSource::PriceList => "from the Price List API",
+        };
+        Some(format!(
+            "{}% of {} USD/h on demand, {from}",
+            self.percent, d.price
+        ))
+    }
 }
 
 /// On-demand prices per Region and instance type, USD per hour:
@@ -340,28 +405,24 @@ impl Desired {
                         None => None,
                         Some(spot) => {
                             let percent = *spot.max_price_percent_of_on_demand;
-                            let on_demand =
-                                spot.on_demand_price.as_deref().copied().or_else(|| {
-                                    prices?
-                                        .get(spec.region.as_str())?
-                                        .get(pool.instance_type.as_str())
-                                        .copied()
+                            let from_spec =
+                                spot.on_demand_price.as_deref().map(|&price| OnDemand {
+                                    price,
+                                    source: PriceSource::Spec,
                                 });
-                            match on_demand {
-                                Some(price) => Some(SpotPrice {
-                                    max_price: Some(format_price(price * percent / 100.0)),
-                                }),
-                                // Spot's own cap is the on-demand price.
-                                None if percent >= 100.0 => Some(SpotPrice { max_price: None }),
-                                None => {
-                                    problems.push(format!(
-                                        "nodePools[{i}] ({}): no on-demand price for {} in {} to take {percent}% of: \
-                                         set capacity.spot.onDemandPrice or pass --on-demand-prices FILE",
-                                        *pool.name, *pool.instance_type, *spec.region
-                                    ));
-                                    None
-                                }
-                            }
+                            let from_file = || {
+                                let price = *prices?
+                                    .get(spec.region.as_str())?
+                                    .get(pool.instance_type.as_str())?;
+                                Some(OnDemand {
+                                    price,
+                                    source: PriceSource::File,
+                                })
+                            };
+                            Some(SpotPrice {
+                                percent,
+                                on_demand: from_spec.or_else(from_file),
+                            })
                         }
                     };
                     pools.push(WorkerPool {
@@ -764,11 +825,11 @@ mod tests {
     #[test]
     fn a_spot_price_is_the_percentage_of_the_spec_price_or_the_price_file() {
         let d = demo(|_| {}).expect("provisionable");
+        let spot = d.pools[1].spot.as_ref().expect("a spot pool");
+        assert_eq!(spot.max_price().as_deref(), Some("0.06048"));
         assert_eq!(
-            d.pools[1].spot,
-            Some(SpotPrice {
-                max_price: Some("0.06048".into())
-            })
+            spot.describe().as_deref(),
+            Some("60% of 0.1008 USD/h on demand, from the spec")
         );
         assert_eq!(d.pools[0].spot, None);
 
@@ -779,11 +840,11 @@ mod tests {
                 .remove("onDemandPrice");
         })
         .expect("priced by the file");
+        let spot = from_file.pools[1].spot.as_ref().expect("a spot pool");
+        assert_eq!(spot.max_price().as_deref(), Some("0.12"));
         assert_eq!(
-            from_file.pools[1].spot,
-            Some(SpotPrice {
-                max_price: Some("0.12".into())
-            })
+            spot.describe().as_deref(),
+            Some("60% of 0.2 USD/h on demand, from --on-demand-prices")
         );
 
         let unpriced = demo(|s| {
@@ -793,12 +854,10 @@ mod tests {
                 .expect("spot")
                 .remove("onDemandPrice");
         })
-        .expect_err("no price for m7i.2xlarge");
-        // The lint gate refuses it, at the spec's line, before any call.
-        assert!(
-            unpriced.contains("provision/missing-on-demand-price"),
-            "{unpriced}"
-        );
+        .expect("the Price List API prices it");
+        let spot = unpriced.pools[1].spot.as_ref().expect("a spot pool");
+        assert!(spot.unpriced(), "looked up before the plan: {spot:?}");
+        assert_eq!(spot.max_price(), None);
 
         let capped = demo(|s| {
             s["nodePools"][2]["capacity"]["spot"] =
@@ -806,7 +865,9 @@ mod tests {
             s["nodePools"][2]["instanceType"] = "m7i.2xlarge".into();
         })
         .expect("100% needs no price");
-        assert_eq!(capped.pools[1].spot, Some(SpotPrice { max_price: None }));
+        let spot = capped.pools[1].spot.as_ref().expect("a spot pool");
+        assert!(!spot.unpriced());
+        assert_eq!(spot.max_price(), None, "spot's own cap");
     }
 
     #[test]

@@ -14,6 +14,7 @@ moto's server package brings) against the emulator the test started.
     aws.py URL drift CLUSTER        changes made by hand: health check, DNS hostnames,
                                     a public subnet's public IPs, the etcd rule, a spot price
 """
+import base64
 import json
 import sys
 
@@ -68,6 +69,7 @@ def inventory(url):
         "launch-template": len(ec2.describe_launch_templates()["LaunchTemplates"]),
         "auto-scaling-group": len(asg.describe_auto_scaling_groups()["AutoScalingGroups"]),
         "load-balancer": len(elb.describe_load_balancers()["LoadBalancerDescriptions"]),
+        "secret": len(secrets_client(url).list_secrets()["SecretList"]),
     }
     print(json.dumps(counts, sort_keys=True))
 
@@ -304,6 +306,62 @@ def volumes(url, cluster):
     print(json.dumps(out, sort_keys=True))
 
 
+def secrets_client(url):
+    return boto3.client(
+        "secretsmanager", endpoint_url=url, region_name=REGION, aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def secrets(url):
+    """Every secret: its value and tags, by name."""
+    sm = secrets_client(url)
+    out = {}
+    for s_ in sm.list_secrets()["SecretList"]:
+        value = sm.get_secret_value(SecretId=s_["ARN"])["SecretString"]
+        out[s_["Name"]] = {"value": value, "tags": {t["Key"]: t["Value"] for t in s_.get("Tags", [])}}
+    print(json.dumps(out, sort_keys=True))
+
+
+def user_data(url, cluster):
+    """The user data EC2 holds for each machine and launch template, by name."""
+    ec2, _, _ = clients(url)
+    out = {}
+    for r in ec2.describe_instances()["Reservations"]:
+        for i in r["Instances"]:
+            if owned_by(cluster, i.get("Tags")) and i["State"]["Name"] != "terminated":
+                data = ec2.describe_instance_attribute(InstanceId=i["InstanceId"], Attribute="userData")
+                value = data.get("UserData", {}).get("Value")
+                out[name_of(i["Tags"])] = base64.b64decode(value).decode() if value else None
+    for t in ec2.describe_launch_templates()["LaunchTemplates"]:
+        if owned_by(cluster, t.get("Tags")):
+            data = ec2.describe_launch_template_versions(LaunchTemplateId=t["LaunchTemplateId"], Versions=["$Latest"])[
+                "LaunchTemplateVersions"
+            ][0]["LaunchTemplateData"]
+            value = data.get("UserData")
+            out[t["LaunchTemplateName"]] = base64.b64decode(value).decode() if value else None
+    print(json.dumps(out, sort_keys=True))
+
+
+def fake_cli(url, *args):
+    """The two AWS CLI commands a machine's boot hook runs, against the
+    emulator: `secretsmanager get-secret-value … --query SecretString
+    --output text` and `secretsmanager delete-secret …`."""
+    def flag(name):
+        return args[args.index(name) + 1]
+    sm = secrets_client(url)
+    if args[:2] == ("secretsmanager", "get-secret-value"):
+        try:
+            print(sm.get_secret_value(SecretId=flag("--secret-id"))["SecretString"])
+        except sm.exceptions.ResourceNotFoundException:
+            sys.exit(254)
+    elif args[:2] == ("secretsmanager", "delete-secret"):
+        assert "--force-delete-without-recovery" in args, args
+        sm.delete_secret(SecretId=flag("--secret-id"), ForceDeleteWithoutRecovery=True)
+    else:
+        sys.exit(f"fake aws: not a command the boot hook runs: {args}")
+
+
 def iam(url):
     return boto3.client(
         "iam", endpoint_url=url, region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing"
@@ -432,4 +490,7 @@ if __name__ == "__main__":
         "iam-decoys": iam_decoys,
         "iam-user": iam_user,
         "node-roles-by-hand": node_roles_by_hand,
+        "secrets": secrets,
+        "user-data": user_data,
+        "fake-cli": fake_cli,
     }[command](url, *rest)

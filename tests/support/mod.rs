@@ -223,6 +223,17 @@ impl Proxy {
     }
 }
 
+/// The action of a JSON-protocol request, from its `X-Amz-Target`.
+fn json_target(head: &[u8]) -> Option<String> {
+    String::from_utf8_lossy(head).lines().find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        if !name.trim().eq_ignore_ascii_case("x-amz-target") {
+            return None;
+        }
+        Some(value.trim().rsplit('.').next()?.to_string())
+    })
+}
+
 /// What the proxy does with one call.
 enum Fate {
     Pass,
@@ -253,14 +264,24 @@ fn pass_on(upstream: u16, head: &[u8], body: &[u8]) -> std::io::Result<Vec<u8>> 
 fn serve(mut client: TcpStream, shared: &Shared) -> std::io::Result<()> {
     let (head, body) = read_message(&mut client)?;
     let body_text = String::from_utf8_lossy(&body).into_owned();
+    // Query services name the action in the body; JSON ones (Secrets
+    // Manager, the Price List) in `X-Amz-Target: <service>.<action>`.
     let action = body_text
         .split('&')
         .find_map(|kv| kv.strip_prefix("Action="))
-        .unwrap_or("")
-        .to_string();
+        .map(str::to_string)
+        .or_else(|| json_target(&head))
+        .unwrap_or_default();
     // EC2 answers errors in its own XML; the other Query services in
     // `ErrorResponse`.
     let ec2 = body_text.split('&').any(|kv| kv == "Version=2016-11-15");
+    let dialect = if ec2 {
+        Dialect::Ec2
+    } else if json_target(&head).is_some() {
+        Dialect::Json
+    } else {
+        Dialect::Query
+    };
     shared.calls.fetch_add(1, Ordering::SeqCst);
     let (delay, fate, strip) = {
         let mut f = shared.faults.lock().expect("faults");
@@ -308,7 +329,7 @@ fn serve(mut client: TcpStream, shared: &Shared) -> std::io::Result<()> {
         shared.injected.fetch_add(1, Ordering::SeqCst);
     }
     if let Fate::Fail { status, code } = &fate {
-        return answer_error(&mut client, *status, code, ec2);
+        return answer_error(&mut client, *status, code, dialect);
     }
     let body = if strip {
         strip_tag_filters(&body_text).into_bytes()
@@ -334,7 +355,7 @@ fn serve(mut client: TcpStream, shared: &Shared) -> std::io::Result<()> {
             return client.shutdown(Shutdown::Both);
         }
         Fate::PassThenFail { status, code } => {
-            return answer_error(&mut client, status, &code, ec2);
+            return answer_error(&mut client, status, &code, dialect);
         }
         Fate::Pass | Fate::Fail { .. } => {}
     }
@@ -344,17 +365,39 @@ fn serve(mut client: TcpStream, shared: &Shared) -> std::io::Result<()> {
     client.shutdown(Shutdown::Both)
 }
 
-fn answer_error(client: &mut TcpStream, status: u16, code: &str, ec2: bool) -> std::io::Result<()> {
-    let xml = if ec2 {
-        format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Errors><Error><Code>{code}</Code>\
-             <Message>injected by the test proxy</Message></Error></Errors><RequestID>proxy</RequestID></Response>"
-        )
-    } else {
-        format!(
-            "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code>\
-             <Message>injected by the test proxy</Message></Error><RequestId>proxy</RequestId></ErrorResponse>"
-        )
+/// How a service words its errors.
+#[derive(Clone, Copy)]
+enum Dialect {
+    Ec2,
+    Query,
+    Json,
+}
+
+fn answer_error(
+    client: &mut TcpStream,
+    status: u16,
+    code: &str,
+    dialect: Dialect,
+) -> std::io::Result<()> {
+    let (kind, body) = match dialect {
+        Dialect::Ec2 => (
+            "text/xml",
+            format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Errors><Error><Code>{code}</Code>\
+                 <Message>injected by the test proxy</Message></Error></Errors><RequestID>proxy</RequestID></Response>"
+            ),
+        ),
+        Dialect::Query => (
+            "text/xml",
+            format!(
+                "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code>\
+                 <Message>injected by the test proxy</Message></Error><RequestId>proxy</RequestId></ErrorResponse>"
+            ),
+        ),
+        Dialect::Json => (
+            "application/x-amz-json-1.1",
+            format!("{{\"__type\":\"{code}\",\"message\":\"injected by the test proxy\"}}"),
+        ),
     };
     let reason = match status {
         400 => "Bad Request",
@@ -362,8 +405,8 @@ fn answer_error(client: &mut TcpStream, status: u16, code: &str, ec2: bool) -> s
         _ => "Service Unavailable",
     };
     let response = format!(
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}",
-        xml.len()
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
     );
     client.write_all(response.as_bytes())?;
     client.shutdown(Shutdown::Both)
@@ -511,4 +554,109 @@ pub fn aws(moto: &Moto, args: &[&str]) -> serde_json::Value {
         text(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).expect("aws.py prints JSON")
+}
+
+/// The AWS Price List Query API's `GetProducts`, which moto lacks, on a
+/// loopback port: answers in the recorded shape of
+/// `price-list-product.json` (each product a JSON document in a string,
+/// its price a string), over two pages, for the instance types given.
+pub struct PriceList {
+    pub port: u16,
+    /// Each request's filters, `field=value`, sorted.
+    pub requests: Arc<Mutex<Vec<Vec<String>>>>,
+}
+
+impl PriceList {
+    pub fn start(prices: &[(&str, &str)]) -> PriceList {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("price list binds");
+        let port = listener.local_addr().expect("address").port();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let prices: Vec<(String, String)> = prices
+            .iter()
+            .map(|(t, p)| (t.to_string(), p.to_string()))
+            .collect();
+        let log = Arc::clone(&requests);
+        std::thread::spawn(move || {
+            for mut stream in listener.incoming().flatten() {
+                let answer = read_message(&mut stream).map(|(_, body)| {
+                    let request: serde_json::Value =
+                        serde_json::from_slice(&body).unwrap_or_default();
+                    price_list_answer(&request, &prices, &log)
+                });
+                if let Ok(answer) = answer {
+                    let _ = stream.write_all(
+                        format!(
+                            "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\n\
+                             Content-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                            answer.len()
+                        )
+                        .as_bytes(),
+                    );
+                }
+                let _ = stream.shutdown(Shutdown::Both);
+            }
+        });
+        PriceList { port, requests }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+fn price_list_answer(
+    request: &serde_json::Value,
+    prices: &[(String, String)],
+    log: &Mutex<Vec<Vec<String>>>,
+) -> String {
+    let mut filters: Vec<String> = request["Filters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| {
+            format!(
+                "{}={}",
+                f["Field"].as_str().unwrap_or(""),
+                f["Value"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    filters.sort();
+    let wanted = filters
+        .iter()
+        .find_map(|f| f.strip_prefix("instanceType="))
+        .unwrap_or("")
+        .to_string();
+    // The first page holds the product and a token; the second, nothing.
+    if request.get("NextToken").is_some() {
+        return serde_json::json!({"FormatVersion": "aws_v1", "PriceList": []}).to_string();
+    }
+    log.lock().expect("log").push(filters);
+    let recorded = std::fs::read_to_string(root().join("tests/support/price-list-product.json"))
+        .expect("recorded product");
+    let products: Vec<String> = prices
+        .iter()
+        .filter(|(t, _)| *t == wanted)
+        .map(|(t, usd)| {
+            let mut product: serde_json::Value =
+                serde_json::from_str(&recorded).expect("recorded product is JSON");
+            product["product"]["attributes"]["instanceType"] = serde_json::json!(t);
+            for term in product["terms"]["OnDemand"]
+                .as_object_mut()
+                .expect("terms")
+                .values_mut()
+            {
+                for dimension in term["priceDimensions"]
+                    .as_object_mut()
+                    .expect("dimensions")
+                    .values_mut()
+                {
+                    dimension["pricePerUnit"]["USD"] = serde_json::json!(usd);
+                }
+            }
+            product.to_string()
+        })
+        .collect();
+    serde_json::json!({"FormatVersion": "aws_v1", "PriceList": products, "NextToken": "page-2"})
+        .to_string()
 }

@@ -439,6 +439,13 @@ pub fn registry() -> &'static [Entry] {
                 provision::missing_on_demand_price::READS,
             ),
         ),
+        Entry::new(
+            &provision::user_data_size::USER_DATA_SIZE,
+            Check::Spec(
+                provision::user_data_size::check,
+                provision::user_data_size::READS,
+            ),
+        ),
         Entry::new(&iam::invalid_element::INVALID_ELEMENT, Check::Loader),
         Entry::new(&iam::wrong_type::WRONG_TYPE, Check::Loader),
         Entry::new(&iam::missing_element::MISSING_ELEMENT, Check::Loader),

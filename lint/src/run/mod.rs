@@ -122,6 +122,7 @@ pub fn prepare(request: &Request, cwd: &Path) -> Result<Prepared, Error> {
             .provisioning
             .as_ref()
             .and_then(|p| p.on_demand_prices.clone()),
+        prices_looked_up: request.provisioning.is_some(),
         organization_accounts: config.organization_accounts.clone(),
     };
     let limits = read::Limits { max_file_size };

@@ -290,6 +290,17 @@ const SCOPED: &[Scoped] = &[
             "autoscaling:CreateOrUpdateTags",
         ],
     },
+    // Bootstrap data, under the path the seed's Controller policy allows
+    // and its Nodes policy lets the machines read.
+    Scoped {
+        name: "BootstrapSecrets",
+        resource: "arn:*:secretsmanager:*:*:secret:aws.cluster.x-k8s.io/*",
+        actions: &[
+            "secretsmanager:CreateSecret",
+            "secretsmanager:DeleteSecret",
+            "secretsmanager:TagResource",
+        ],
+    },
     Scoped {
         name: "SsmParameters",
         resource: "arn:*:ssm:*:*:parameter/*",
@@ -686,6 +697,8 @@ mod tests {
                 "AwsclusterNodeRoles",
                 "AwsclusterServiceLinkedRoleAutoscaling",
                 "AwsclusterServiceLinkedRoleElasticloadbalancing",
+                "AwsclusterPricing",
+                "AwsclusterBootstrapSecrets",
             ]
         );
         let total: usize = statements
@@ -710,7 +723,10 @@ mod tests {
             "autoscaling.amazonaws.com"
         );
         let with_ssm = required_policy(Job::Provision, true);
-        assert_eq!(with_ssm["Statement"].as_array().map(Vec::len), Some(8));
+        assert_eq!(
+            with_ssm["Statement"].as_array().map(Vec::len),
+            Some(sids.len() + 1)
+        );
     }
 
     #[test]

@@ -67,6 +67,9 @@ struct Loaded {
     /// Static placement's VPC and subnet ids, which no command may change
     /// or delete.
     leave: Option<Leave>,
+    /// The spec's control-plane machines, whose bootstrap secrets
+    /// `destroy` deletes even when the machine never launched.
+    control_plane: Vec<String>,
 }
 
 type Leave = (String, Vec<String>);
@@ -90,6 +93,7 @@ fn load(
                 region: region.clone(),
                 assume_role: None,
                 leave: None,
+                control_plane: Vec::new(),
             }));
         }
         Target::Spec(path) => path,
@@ -126,6 +130,7 @@ fn load(
         Err(e) => return Err(e),
     };
     Ok(Ok(Loaded {
+        control_plane: crate::desired::control_plane_names(&spec, &layout),
         cluster: spec.name.to_string(),
         region: spec.region.to_string(),
         leave: spec.static_placement().map(|p| {
@@ -174,20 +179,26 @@ async fn discover(
     })
 }
 
+/// The static network checked, what the cluster owns discovered, the
+/// spot prices the spec lacks looked up (all together), then the plan.
 async fn discover_and_plan(
     clients: &Clients,
     desired: &Desired,
     leave: Option<&Leave>,
 ) -> Result<Plan, Error> {
-    let problems = existing_network(clients, desired).await?;
+    let mut priced = desired.clone();
+    let (problems, observed, ()) = tokio::try_join!(
+        existing_network(clients, desired),
+        discover(clients, &desired.cluster, leave),
+        crate::prices::look_up(clients, &mut priced),
+    )?;
     if !problems.is_empty() {
         return Err(Error::Spec(format!(
             "the spec's existing network does not match AWS:\n  - {}",
             problems.join("\n  - ")
         )));
     }
-    let observed = discover(clients, &desired.cluster, leave).await?;
-    Ok(plan(desired, &observed))
+    Ok(plan(&priced, &observed))
 }
 
 /// Prints an error the way the linter does, and returns the status.
@@ -566,7 +577,7 @@ pub fn destroy_command(
             escape(&loaded.cluster),
             escape(&loaded.region)
         )?;
-        return Ok(EXIT_OK);
+        return sweep_secrets(&rt, &clients, &loaded, EXIT_OK, err);
     }
     let run = Run {
         rt: &rt,
@@ -575,7 +586,7 @@ pub fn destroy_command(
         yes: request.yes,
         command: "destroy",
     };
-    run.delete_all(
+    let status = run.delete_all(
         &plan,
         &format!(
             "Destroy cluster {} in {}",
@@ -584,5 +595,36 @@ pub fn destroy_command(
         ),
         out,
         err,
-    )
+    )?;
+    if status == EXIT_OK {
+        return sweep_secrets(&rt, &clients, &loaded, status, err);
+    }
+    Ok(status)
+}
+
+/// The bootstrap secrets of the spec's control-plane machines that no
+/// machine was left to delete them with.
+fn sweep_secrets(
+    rt: &tokio::runtime::Runtime,
+    clients: &Clients,
+    loaded: &Loaded,
+    status: u8,
+    err: &mut dyn Write,
+) -> io::Result<u8> {
+    let swept = rt.block_on(crate::resources::bootstrap::sweep(
+        clients,
+        &loaded.cluster,
+        &loaded.control_plane,
+    ));
+    match swept {
+        Ok(0) => Ok(status),
+        Ok(n) => {
+            writeln!(
+                err,
+                "Deleted {n} bootstrap secret(s) of control-plane machines that never launched."
+            )?;
+            Ok(status)
+        }
+        Err(e) => fail(&e, err),
+    }
 }

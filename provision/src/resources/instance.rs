@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use aws_sdk_ec2::types as ec2;
 use awscluster_lint::spec::SubnetKind;
 
+use super::bootstrap::{self, Bootstrap};
 use super::{
     Cx, Did, Fit, Id, Op, Ref, Resolve, Resource, Shown, Work, created_id, filter, owned_filter,
     show_tags, tag_change, tag_spec, tags_of,
@@ -56,7 +57,11 @@ pub struct Spec {
     pub key_name: String,
     pub subnet: Ref,
     pub groups: Vec<Ref>,
+    /// What EC2 gets: the spec's, or the boot document that fetches it.
     pub user_data: Option<String>,
+    /// The spec's user data in Secrets Manager, for a machine with an
+    /// instance profile to read it with.
+    pub bootstrap: Option<Bootstrap>,
     /// What it waits for without naming it: the route table of its subnet,
     /// so that it boots with a way out.
     pub after: Vec<Ref>,
@@ -98,6 +103,15 @@ impl Spec {
     fn of(d: &Desired, m: &Machine) -> Option<Spec> {
         let mut tags = d.tags(&m.name, m.role);
         tags.insert(names::kubernetes_key(&d.cluster), names::OWNED.into());
+        let bootstrap = m
+            .user_data
+            .as_deref()
+            .filter(|_| m.machine.instance_profile.is_some())
+            .map(|data| Bootstrap::machine(&d.cluster, &m.name, data));
+        let user_data = match &bootstrap {
+            Some(b) => Some(b.boot_document(&d.region)),
+            None => m.user_data.clone(),
+        };
         Some(Spec {
             name: m.name.clone(),
             instance_type: m.instance_type.clone(),
@@ -105,7 +119,8 @@ impl Spec {
             key_name: d.key_name.clone(),
             subnet: d.subnet_ref(m.subnet, &m.zone)?,
             groups: m.groups.iter().map(|g| d.group_ref(*g)).collect(),
-            user_data: m.user_data.clone(),
+            user_data,
+            bootstrap,
             after: d.route_table_ref(m.subnet, &m.zone).into_iter().collect(),
             role: m.role,
             settings: m.machine.clone(),
@@ -442,6 +457,13 @@ pub async fn run(cx: &Cx<'_>, step: usize, op: &Op<Instance>) -> Result<Did, Err
                     },
                 )
                 .await?;
+            // A control-plane machine's bootstrap data goes with it, read
+            // or not.
+            if o.tags.get(names::ROLE_KEY).map(String::as_str) == Some(Role::ControlPlane.as_str())
+            {
+                bootstrap::delete(cx.clients, &bootstrap::machine_secret(cx.cluster, &o.name))
+                    .await?;
+            }
             Ok(Did::Deleted)
         }
     }
@@ -454,6 +476,9 @@ async fn launch(cx: &Cx<'_>, step: usize, spec: &Spec) -> Result<String, Error> 
         groups.push(cx.id(g)?);
     }
     let device = cx.root_device(&spec.image).await?;
+    if let Some(b) = &spec.bootstrap {
+        bootstrap::put(cx, b, &spec.tags).await?;
+    }
     let token = client_token();
     let retry = cx.retry(step, None);
     create(
@@ -558,6 +583,7 @@ mod tests {
                 Ref::new(Kind::SecurityGroup, "node"),
             ],
             user_data: None,
+            bootstrap: None,
             after: Vec::new(),
             role,
             settings: MachineSettings {

@@ -6,6 +6,7 @@
 
 use aws_sdk_ec2::types as ec2;
 
+use super::bootstrap::{self, Bootstrap};
 use super::{
     Cx, Did, Id, Op, Ref, Resolve, Resource, Shown, Work, created_id, owned_filter, show_tags,
     tag_change, tag_spec, tags_of,
@@ -53,10 +54,16 @@ pub struct Spec {
     pub image: String,
     pub key_name: String,
     pub groups: Vec<Ref>,
+    /// What EC2 gets: the boot document that fetches the pool's user data.
     pub user_data: Option<String>,
+    /// The pool's user data in Secrets Manager.
+    pub bootstrap: Option<Bootstrap>,
     /// `None` on demand; spot with its maximum price (`None`: spot's own
     /// cap, the on-demand price).
     pub spot: Option<Option<String>>,
+    /// For the plan: what the spot cap is a share of, and where that
+    /// came from.
+    pub price_note: Option<String>,
     /// Tags the instances and their volumes get.
     pub instance_tags: Tags,
     /// Instance profile, metadata hop limit, root volume.
@@ -99,7 +106,9 @@ pub enum Change {
     Image(Option<String>),
     KeyName(Option<String>),
     Groups(Vec<String>),
-    UserData,
+    /// The user data the template had (a boot document names the secret
+    /// that goes once the new version replaces it).
+    UserData(Option<String>),
     Spot(Option<Option<String>>),
     MetadataTokens,
     HopLimit(Option<i32>),
@@ -150,6 +159,12 @@ impl Resource for LaunchTemplate {
             .map(|p| {
                 let mut instance_tags = d.tags(&p.name, Role::Node);
                 instance_tags.insert(names::kubernetes_key(&d.cluster), names::OWNED.into());
+                // Every pool's machines have an instance profile to read
+                // their user data from Secrets Manager with.
+                let bootstrap = p
+                    .user_data
+                    .as_deref()
+                    .map(|data| Bootstrap::pool(&d.cluster, &p.name, data));
                 Spec {
                     // The template carries the cluster's tag too, as
                     // Cluster API Provider AWS tags it.
@@ -159,8 +174,10 @@ impl Resource for LaunchTemplate {
                     image: p.image.clone(),
                     key_name: d.key_name.clone(),
                     groups: vec![d.group_ref(GroupRole::Node)],
-                    user_data: p.user_data.clone(),
-                    spot: p.spot.as_ref().map(|s| s.max_price.clone()),
+                    user_data: bootstrap.as_ref().map(|b| b.boot_document(&d.region)),
+                    bootstrap,
+                    spot: p.spot.as_ref().map(|s| s.max_price()),
+                    price_note: p.spot.as_ref().and_then(|s| s.describe()),
                     instance_tags,
                     settings: p.machine.clone(),
                 }
@@ -217,7 +234,7 @@ impl Resource for LaunchTemplate {
             changes.push(Change::Groups(have.groups.clone()));
         }
         if have.user_data != spec.user_data {
-            changes.push(Change::UserData);
+            changes.push(Change::UserData(have.user_data.clone()));
         }
         if !same_price(&have.spot, &spec.spot) {
             changes.push(Change::Spot(have.spot.clone()));
@@ -255,7 +272,7 @@ impl Resource for LaunchTemplate {
             Change::Groups(from) => {
                 Shown::new("security groups", from.join(", "), "the node group")
             }
-            Change::UserData => Shown::new("user data", "other", "the spec's"),
+            Change::UserData(_) => Shown::new("user data", "other", "the spec's"),
             Change::Spot(from) => Shown::new("market", show_spot(from), "the spec's"),
             Change::MetadataTokens => Shown::new("IMDSv2 tokens", "optional", "required"),
             Change::HopLimit(from) => Shown::new(
@@ -279,7 +296,12 @@ impl Resource for LaunchTemplate {
     }
 
     fn describe(spec: &Spec) -> String {
-        format!("{} {}", spec.instance_type, show_spot(&spec.spot))
+        let note = spec
+            .price_note
+            .as_ref()
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default();
+        format!("{} {}{note}", spec.instance_type, show_spot(&spec.spot))
     }
 
     fn describe_observed(o: &Observed) -> String {
@@ -471,6 +493,9 @@ pub async fn run(cx: &Cx<'_>, step: usize, op: &Op<LaunchTemplate>) -> Result<Di
     match op {
         Op::Create(spec) => {
             let data = request(cx, spec).await?;
+            if let Some(b) = &spec.bootstrap {
+                bootstrap::put(cx, b, &spec.instance_tags).await?;
+            }
             let token = client_token();
             let retry = cx.retry(step, None);
             let id = create(
@@ -505,6 +530,9 @@ pub async fn run(cx: &Cx<'_>, step: usize, op: &Op<LaunchTemplate>) -> Result<Di
         Op::Update { id, spec, changes } => {
             if changes.iter().any(|c| !matches!(c, Change::Tags(_))) {
                 let data = request(cx, spec).await?;
+                if let Some(b) = &spec.bootstrap {
+                    bootstrap::put(cx, b, &spec.instance_tags).await?;
+                }
                 let out = cx
                     .ec2()
                     .create_launch_template_version()
@@ -519,6 +547,16 @@ pub async fn run(cx: &Cx<'_>, step: usize, op: &Op<LaunchTemplate>) -> Result<Di
                     .ok_or_else(|| {
                         missing("CreateLaunchTemplateVersion", &spec.name, "VersionNumber")
                     })?;
+                // The old version's secret, now that the template no longer
+                // launches with it.
+                for change in changes {
+                    if let Change::UserData(Some(old)) = change
+                        && let Some(secret) = bootstrap::secret_of(old, cx.cluster)
+                        && spec.bootstrap.as_ref().is_none_or(|b| b.secret != secret)
+                    {
+                        bootstrap::delete(cx.clients, &secret).await?;
+                    }
+                }
             }
             for change in changes {
                 if let Change::Tags(tags) = change {
@@ -540,6 +578,14 @@ pub async fn run(cx: &Cx<'_>, step: usize, op: &Op<LaunchTemplate>) -> Result<Di
                     .await
                     .on("DeleteLaunchTemplate", &o.name),
             )?;
+            if let Some(secret) = o
+                .data
+                .user_data
+                .as_deref()
+                .and_then(|u| bootstrap::secret_of(u, cx.cluster))
+            {
+                bootstrap::delete(cx.clients, &secret).await?;
+            }
             Ok(Did::Deleted)
         }
     }
@@ -586,7 +632,9 @@ mod tests {
             key_name: "ops".into(),
             groups: vec![Ref::new(Kind::SecurityGroup, "demo-node")],
             user_data: Some("#!/bin/sh\n".into()),
+            bootstrap: None,
             spot: Some(Some("0.06048".into())),
+            price_note: None,
             instance_tags,
             settings: MachineSettings {
                 instance_profile: Some("nodes.cluster-api-provider-aws.sigs.k8s.io".into()),

@@ -7,6 +7,7 @@
 //! trait; apply runs each step through [`Work::run`].
 
 pub mod auto_scaling_group;
+pub mod bootstrap;
 pub mod elastic_ip;
 pub mod iam_entity;
 pub mod image;
@@ -52,6 +53,8 @@ pub const CALLS: &[&[Permission]] = &[
     instance::CALLS,
     launch_template::CALLS,
     auto_scaling_group::CALLS,
+    bootstrap::CALLS,
+    crate::prices::CALLS,
 ];
 
 /// Every call `account setup` makes, by the module that makes it.

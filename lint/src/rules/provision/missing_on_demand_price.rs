@@ -1,19 +1,21 @@
 use crate::rules::{Context, Section, declare_rule};
 
 declare_rule! {
-    /// Spot pools capped below on-demand have the price their cap is a share of.
+    /// Spot pools capped below on-demand say the price their cap is a share of.
     ///
     /// ## What it checks
     /// Each spot pool with `maxPricePercentOfOnDemand` under 100: its
-    /// `capacity.spot.onDemandPrice`, or, for `plan` and `apply`, the price
-    /// of its instance type in the Region in the file given with
-    /// `--on-demand-prices`. A note in `awscluster lint`, an error in `plan`
-    /// and `apply`. At 100% no price is needed: spot's own cap is the
-    /// on-demand price.
+    /// `capacity.spot.onDemandPrice`. A note in `awscluster lint`, quiet in
+    /// `plan` and `apply`, which take the price from the file given with
+    /// `--on-demand-prices` or else look it up in the AWS Price List API
+    /// (`pricing:GetProducts`, which the seed's Deployment policy grants).
+    /// At 100% no price is needed: spot's own cap is the on-demand price.
     ///
     /// ## Why it matters
-    /// Without the on-demand price there is no maximum price to give EC2,
-    /// and the pool cannot be created as asked.
+    /// The maximum price given to EC2 is the share of a price the spec does
+    /// not hold: it is known only when `plan` runs, and needs the Price
+    /// List API (or a price file) there. A price in the spec makes the cap
+    /// reviewable and the plan work offline.
     ///
     /// ## Example
     /// ```json
@@ -29,6 +31,9 @@ declare_rule! {
 pub(crate) const READS: &[Section] = &[Section::NodePools, Section::Region];
 
 pub(crate) fn check(cx: &mut Context) {
+    if cx.settings.prices_looked_up {
+        return;
+    }
     let region = cx.spec.region.as_str();
     for pool in cx.spec.pools() {
         let Some(spot) = pool.spot() else { continue };
@@ -54,7 +59,7 @@ pub(crate) fn check(cx: &mut Context) {
             ),
         )
         .with_help(format!(
-            "set `capacity.spot.onDemandPrice` (USD per hour of `{}` in {region}), or pass `--on-demand-prices FILE` to plan and apply",
+            "`plan` and `apply` will look it up in the AWS Price List API (`pricing:GetProducts`); to give it yourself, set `capacity.spot.onDemandPrice` (USD per hour of `{}` in {region}) or pass `--on-demand-prices FILE`",
             pool.instance_type.as_str()
         ));
     }
@@ -96,11 +101,16 @@ mod tests {
             ..Default::default()
         };
         let text = serde_json::to_string(&spot(60.0)).unwrap();
-        let found = lint_text_with("s.json", &text, &settings);
-        assert!(
-            found
+        let quiet_with = |settings: &crate::rules::Settings| {
+            lint_text_with("s.json", &text, settings)
                 .iter()
                 .all(|d| d.rule.code != MISSING_ON_DEMAND_PRICE.code)
-        );
+        };
+        assert!(quiet_with(&settings));
+        assert!(quiet_with(&crate::rules::Settings {
+            prices_looked_up: true,
+            ..Default::default()
+        }));
+        assert!(!quiet_with(&crate::rules::Settings::default()));
     }
 }

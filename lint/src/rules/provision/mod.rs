@@ -6,6 +6,7 @@
 pub mod invalid_image;
 pub mod missing_image;
 pub mod missing_on_demand_price;
+pub mod user_data_size;
 
 use crate::rules::Context;
 use crate::spec::Spanned;
