@@ -577,7 +577,7 @@ pub fn destroy_command(
             escape(&loaded.cluster),
             escape(&loaded.region)
         )?;
-        return sweep_secrets(&rt, &clients, &loaded, EXIT_OK, err);
+        return sweep_secrets(&rt, &clients, &loaded, &[], EXIT_OK, err);
     }
     let run = Run {
         rt: &rt,
@@ -597,24 +597,38 @@ pub fn destroy_command(
         err,
     )?;
     if status == EXIT_OK {
-        return sweep_secrets(&rt, &clients, &loaded, status, err);
+        // A deleted instance's secret went with it.
+        let deleted: Vec<&str> = plan
+            .steps
+            .iter()
+            .filter(|s| s.action == Action::Delete && s.kind == crate::kind::Kind::Instance)
+            .map(|s| s.name.as_str())
+            .collect();
+        return sweep_secrets(&rt, &clients, &loaded, &deleted, status, err);
     }
     Ok(status)
 }
 
-/// The bootstrap secrets of the spec's control-plane machines that no
-/// machine was left to delete them with.
+/// The bootstrap secrets of the spec's control-plane machines that were
+/// not `deleted` (whose deletion took its secret along).
 fn sweep_secrets(
     rt: &tokio::runtime::Runtime,
     clients: &Clients,
     loaded: &Loaded,
+    deleted: &[&str],
     status: u8,
     err: &mut dyn Write,
 ) -> io::Result<u8> {
+    let left: Vec<String> = loaded
+        .control_plane
+        .iter()
+        .filter(|m| !deleted.contains(&m.as_str()))
+        .cloned()
+        .collect();
     let swept = rt.block_on(crate::resources::bootstrap::sweep(
         clients,
         &loaded.cluster,
-        &loaded.control_plane,
+        &left,
     ));
     match swept {
         Ok(0) => Ok(status),
