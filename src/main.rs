@@ -50,6 +50,21 @@ enum Command {
         #[arg(value_enum, default_value_t = SchemaArg::Cluster)]
         which: SchemaArg,
     },
+    /// Check a spec against the live account, read-only: every lint rule,
+    /// then the zones, instance type offerings, key pair, images and quotas
+    /// (with their usage) that AWS reports.
+    Preflight {
+        /// The cluster spec.
+        spec: PathBuf,
+        #[command(flatten)]
+        output: OutputArgs,
+        /// Send AWS calls here (a local emulator); `AWS_ENDPOINT_URL` works too.
+        #[arg(long, value_name = "URL")]
+        endpoint_url: Option<String>,
+        /// Attempts per AWS call, retries with backoff included.
+        #[arg(long, value_name = "N", default_value_t = 5)]
+        max_attempts: u32,
+    },
     /// Show what `apply` would create, keep, change or delete in AWS, and
     /// why.
     Plan {
@@ -594,6 +609,24 @@ fn run(
             with_ssm_images,
             job,
         }) => provision::required(format, with_ssm_images, job, out, err),
+        Command::Preflight {
+            spec,
+            output,
+            endpoint_url,
+            max_attempts,
+        } => {
+            let (request, format, style) = output.into_request(vec![spec], sub(&["preflight"]));
+            provision::preflight(
+                request,
+                format,
+                style,
+                endpoint_url,
+                max_attempts,
+                &cwd,
+                out,
+                err,
+            )
+        }
         Command::Plan { spec, format, aws } => {
             let request = aws.into_request(provision::Target::Spec(spec), false, format);
             provision::run(provision::Which::Plan, request, out, err)
@@ -771,6 +804,27 @@ mod provision {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
+    pub fn preflight(
+        lint: awscluster_lint::run::Request,
+        format: awscluster_lint::report::Format,
+        style: awscluster_lint::report::Style,
+        endpoint_url: Option<String>,
+        max_attempts: u32,
+        cwd: &std::path::Path,
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> io::Result<u8> {
+        let request = commands::preflight::PreflightRequest {
+            lint,
+            format,
+            style,
+            endpoint_url,
+            max_attempts,
+        };
+        commands::preflight::preflight_command(&request, cwd, out, err)
+    }
+
     pub fn required(
         format: RequiredFormatArg,
         with_ssm_images: bool,
@@ -871,6 +925,21 @@ mod provision {
         writeln!(err, "error: {MISSING}")?;
         Ok(EXIT_FAILURE)
     }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn preflight(
+        _: awscluster_lint::run::Request,
+        _: awscluster_lint::report::Format,
+        _: awscluster_lint::report::Style,
+        _: Option<String>,
+        _: u32,
+        _: &std::path::Path,
+        _: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> io::Result<u8> {
+        writeln!(err, "error: {MISSING}")?;
+        Ok(EXIT_FAILURE)
+    }
 }
 
 fn plain_style() -> Style {
@@ -923,6 +992,7 @@ impl OutputArgs {
             deny_warnings: self.deny_warnings,
             max_file_size: self.max_file_size,
             provisioning: None,
+            live: None,
             catalog: self.catalog,
         };
         let color = match self.color {

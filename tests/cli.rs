@@ -429,7 +429,9 @@ fn each_broken_fixture_triggers_its_rule() {
     let rules: serde_json::Value = serde_json::from_str(&rules.stdout).unwrap();
     for rule in rules.as_array().unwrap() {
         let code = rule["code"].as_str().unwrap();
-        if !needs_config.contains(&code) {
+        // The live rules fire only against an account: tests/preflight.rs
+        // makes each fire through the emulator.
+        if !needs_config.contains(&code) && !code.starts_with("live/") {
             assert!(
                 seen.iter().any(|c| c == code),
                 "no fixture makes {code} fire"

@@ -12,6 +12,7 @@ pub mod error;
 pub mod iam;
 pub mod input;
 pub mod layout;
+pub mod live;
 pub mod naming;
 pub mod report;
 pub mod rules;

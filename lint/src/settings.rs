@@ -20,6 +20,8 @@ pub struct Settings {
     /// AWS accounts of the user's own organisation (`[iam]
     /// organization-accounts`).
     pub organization_accounts: Vec<String>,
+    /// The live account, when `preflight` looked at it.
+    pub live: Option<crate::live::Live>,
 }
 
 /// `{"us-east-1": {"m7i.large": 0.1008}}`.
@@ -38,6 +40,7 @@ impl Default for Settings {
             on_demand_prices: None,
             prices_looked_up: false,
             organization_accounts: Vec::new(),
+            live: None,
         }
     }
 }

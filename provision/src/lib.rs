@@ -15,6 +15,7 @@ pub mod kind;
 pub mod names;
 pub mod observe;
 pub mod plan;
+pub mod preflight;
 pub mod prices;
 pub mod progress;
 pub mod render;

@@ -362,6 +362,35 @@ def fake_cli(url, *args):
         sys.exit(f"fake aws: not a command the boot hook runs: {args}")
 
 
+def key_pair(url, name):
+    ec2, _, _ = clients(url)
+    ec2.create_key_pair(KeyName=name)
+    print(json.dumps({"key": name}))
+
+
+def vpcs(url, count):
+    """VPCs made by someone else: they count against the Region's quota."""
+    ec2, _, _ = clients(url)
+    for i in range(int(count)):
+        ec2.create_vpc(CidrBlock=f"172.{16 + i}.0.0/16")
+    print(json.dumps({"vpcs": int(count)}))
+
+
+def addresses(url, count):
+    ec2, _, _ = clients(url)
+    for _ in range(int(count)):
+        ec2.allocate_address(Domain="vpc")
+    print(json.dumps({"addresses": int(count)}))
+
+
+def arm_image(url):
+    """An arm64 image (one of those moto serves as Amazon's), which x86
+    instance types cannot run."""
+    ec2, _, _ = clients(url)
+    images = ec2.describe_images(Filters=[{"Name": "architecture", "Values": ["arm64"]}])["Images"]
+    print(json.dumps({"image": sorted(i["ImageId"] for i in images)[0]}))
+
+
 def iam(url):
     return boto3.client(
         "iam", endpoint_url=url, region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing"
@@ -493,4 +522,8 @@ if __name__ == "__main__":
         "secrets": secrets,
         "user-data": user_data,
         "fake-cli": fake_cli,
+        "key-pair": key_pair,
+        "vpcs": vpcs,
+        "addresses": addresses,
+        "arm-image": arm_image,
     }[command](url, *rest)

@@ -19,6 +19,7 @@ pub mod account;
 pub mod config;
 pub mod iam;
 pub mod instance;
+pub mod live;
 pub mod names;
 pub mod network;
 pub mod pools;
@@ -445,6 +446,25 @@ pub fn registry() -> &'static [Entry] {
                 provision::user_data_size::check,
                 provision::user_data_size::READS,
             ),
+        ),
+        Entry::new(
+            &live::key_pair_missing::KEY_PAIR_MISSING,
+            Check::Spec(live::key_pair_missing::check, live::key_pair_missing::READS),
+        ),
+        Entry::new(
+            &live::image_missing::IMAGE_MISSING,
+            Check::Spec(live::image_missing::check, live::image_missing::READS),
+        ),
+        Entry::new(
+            &live::image_architecture::IMAGE_ARCHITECTURE,
+            Check::Spec(
+                live::image_architecture::check,
+                live::image_architecture::READS,
+            ),
+        ),
+        Entry::new(
+            &live::could_not_check::COULD_NOT_CHECK,
+            Check::Spec(live::could_not_check::check, live::could_not_check::READS),
         ),
         Entry::new(&iam::invalid_element::INVALID_ELEMENT, Check::Loader),
         Entry::new(&iam::wrong_type::WRONG_TYPE, Check::Loader),

@@ -85,6 +85,20 @@ pub fn findings(rule: &Rule, spec: &Value) -> Vec<Diagnostic> {
         .collect()
 }
 
+/// The findings of `rule` on `spec` against a live account's facts.
+pub fn findings_with(rule: &Rule, spec: &Value, live: crate::live::Live) -> Vec<Diagnostic> {
+    let settings = Settings {
+        quotas: live.quotas.clone(),
+        live: Some(live),
+        ..Settings::default()
+    };
+    let text = serde_json::to_string_pretty(spec).expect("serializable");
+    lint_text_with("spec.json", &text, &settings)
+        .into_iter()
+        .filter(|d| d.rule.code == rule.code)
+        .collect()
+}
+
 /// Asserts that `rule` fires on `spec` and returns its findings.
 #[track_caller]
 pub fn fires(rule: &Rule, spec: &Value) -> Vec<Diagnostic> {

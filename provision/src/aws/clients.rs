@@ -43,6 +43,7 @@ pub struct Clients {
     pub autoscaling_once: aws_sdk_autoscaling::Client,
     pub iam: aws_sdk_iam::Client,
     pub quotas: aws_sdk_servicequotas::Client,
+    pub sts: aws_sdk_sts::Client,
     pub ssm: aws_sdk_ssm::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
     /// The Price List API, in the Region that answers for the target's.
@@ -97,6 +98,7 @@ impl Clients {
             autoscaling_once: client!(aws_sdk_autoscaling, once),
             iam: client!(aws_sdk_iam),
             quotas: client!(aws_sdk_servicequotas),
+            sts: client!(aws_sdk_sts),
             ssm: client!(aws_sdk_ssm),
             secrets: client!(aws_sdk_secretsmanager),
             // The Price List API answers in a few Regions only, about

@@ -221,6 +221,7 @@ macro_rules! attempt {
 
 // After the macro, which it uses.
 pub mod account;
+pub mod preflight;
 
 fn needs_spec(loaded: &Loaded, command: &str) -> Result<Desired, Error> {
     loaded

@@ -8,7 +8,8 @@ declare_rule! {
     /// ## What it checks
     /// Each instance type against EC2's offerings for the spec's Region and for
     /// every zone the pool places nodes in (the bastion goes to the first
-    /// zone).
+    /// zone): the catalog's offline, the account's own in `preflight`
+    /// (`ec2:DescribeInstanceTypeOfferings`).
     ///
     /// ## Why it matters
     /// Not every type is sold in every Region, nor in every zone of a Region.
@@ -37,6 +38,31 @@ pub(crate) const READS: &[Section] = &[
 pub(crate) fn check(cx: &mut Context) {
     let catalog = catalog::instances();
     let region = cx.spec.region.as_str();
+    // What the account reports wins over the catalog.
+    if let Some(live) = cx.settings.live.as_ref().and_then(|l| l.offerings.as_ref()) {
+        for u in uses(cx) {
+            let name = *u.instance_type;
+            let missing: Vec<&str> = u
+                .zones
+                .iter()
+                .copied()
+                .filter(|zone| !live.contains(&(name.to_string(), zone.to_string())))
+                .collect();
+            if !missing.is_empty() {
+                cx.emit(
+                    &NOT_OFFERED,
+                    u.instance_type.span,
+                    format!(
+                        "`{name}` ({}) is not offered in {} in this account",
+                        u.owner,
+                        missing.join(", ")
+                    ),
+                )
+                .with_help("move the pool to zones that offer the type, or choose another type");
+            }
+        }
+        return;
+    }
     for u in uses(cx) {
         let name = *u.instance_type;
         match catalog.offered_in_region(name, region) {
@@ -76,6 +102,35 @@ mod tests {
 
     use super::*;
     use crate::rules::testing::{base, fires, quiet, with};
+
+    #[test]
+    fn live_offerings_win_over_the_catalog() {
+        use crate::live::Live;
+        use crate::rules::testing::findings_with;
+        let mut offered = std::collections::BTreeSet::new();
+        for zone in ["us-east-1a", "us-east-1b", "us-east-1c"] {
+            for kind in ["m7i.large", "m7i.xlarge", "t3.micro"] {
+                offered.insert((kind.to_string(), zone.to_string()));
+            }
+        }
+        let all = Live {
+            offerings: Some(offered.clone()),
+            ..Live::default()
+        };
+        assert!(findings_with(&NOT_OFFERED, &base(), all).is_empty());
+        offered.remove(&("m7i.large".to_string(), "us-east-1b".to_string()));
+        let some = Live {
+            offerings: Some(offered),
+            ..Live::default()
+        };
+        let found = findings_with(&NOT_OFFERED, &base(), some);
+        assert!(
+            found.iter().any(|d| d
+                .message
+                .ends_with("is not offered in us-east-1b in this account")),
+            "{found:?}"
+        );
+    }
 
     /// A zone of us-east-1 that lacks a type the Region offers, found in the
     /// catalog rather than hard-coded so the test survives regeneration.

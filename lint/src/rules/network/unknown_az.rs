@@ -8,7 +8,8 @@ declare_rule! {
     ///
     /// ## What it checks
     /// Each zone of the placement (dynamic placement's list, static subnets'
-    /// zones) against the Region's zones in the catalog.
+    /// zones) against the Region's zones in the catalog; in `preflight`,
+    /// against the zones the account reports, which must be `available`.
     ///
     /// ## Why it matters
     /// A zone of another Region (or a misspelled one) makes the subnet creation
@@ -31,10 +32,6 @@ pub(crate) const READS: &[Section] = &[Section::Placement, Section::Region];
 pub(crate) fn check(cx: &mut Context) {
     let catalog = catalog::instances();
     let region = cx.spec.region.as_str();
-    if !catalog.has_region(region) {
-        return;
-    }
-    let known = catalog.zones(region);
     let mut zones: Vec<&Spanned<String>> = Vec::new();
     if let Some(d) = cx.spec.dynamic() {
         zones.extend(d.availability_zones.iter());
@@ -42,6 +39,34 @@ pub(crate) fn check(cx: &mut Context) {
     if let Some(s) = cx.spec.static_placement() {
         zones.extend(s.subnets.iter().map(|s| &s.availability_zone));
     }
+    // What the account reports wins over the catalog: a zone can be
+    // impaired, or new since the catalog was made.
+    if let Some(live) = cx.settings.live.as_ref().and_then(|l| l.zones.as_ref()) {
+        let available = || {
+            suggest::list(
+                live.iter()
+                    .filter(|(_, state)| *state == "available")
+                    .map(|(z, _)| z.as_str()),
+            )
+        };
+        for zone in zones {
+            let message = match live.get(zone.as_str()).map(String::as_str) {
+                Some("available") => continue,
+                Some(state) => format!("`{}` is {state} in this account", zone.as_str()),
+                None => format!(
+                    "`{}` is not an Availability Zone of {region} in this account",
+                    zone.as_str()
+                ),
+            };
+            let help = format!("the available zones are {}", available());
+            cx.emit(&UNKNOWN_AZ, zone.span, message).with_help(help);
+        }
+        return;
+    }
+    if !catalog.has_region(region) {
+        return;
+    }
+    let known = catalog.zones(region);
     for zone in zones {
         if known.contains(&zone.as_str()) {
             continue;
@@ -78,6 +103,32 @@ mod tests {
 
     use super::*;
     use crate::rules::testing::{at, base, base_static, fires, quiet, with};
+
+    #[test]
+    fn live_zones_win_and_must_be_available() {
+        use crate::live::Live;
+        use crate::rules::testing::findings_with;
+        let live = Live {
+            zones: Some(std::collections::BTreeMap::from([
+                ("us-east-1a".to_string(), "available".to_string()),
+                ("us-east-1b".to_string(), "impaired".to_string()),
+            ])),
+            ..Live::default()
+        };
+        let found = findings_with(&UNKNOWN_AZ, &base(), live);
+        let messages: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "`us-east-1b` is impaired in this account",
+                "`us-east-1c` is not an Availability Zone of us-east-1 in this account"
+            ]
+        );
+        assert_eq!(
+            found[0].help.as_deref(),
+            Some("the available zones are `us-east-1a`")
+        );
+    }
 
     #[test]
     fn fires_on_another_regions_zone_and_on_typos() {

@@ -47,35 +47,60 @@ pub fn report<'c>(
             quota.code, quota.service
         )
     };
+    // In preflight: what the account already uses, and where the quota's
+    // value came from.
+    let live = cx.settings.live.as_ref();
+    let in_use = live.and_then(|l| l.usage.get(quota.code)).copied();
+    let origin = live
+        .and_then(|l| l.quota_origin.get(quota.code))
+        .map(|o| format!(" ({o})"))
+        .unwrap_or_default();
+    let total = used + in_use.unwrap_or(0.0);
     let d = match cx.settings.quotas.get(quota.code).copied() {
-        Some(limit) if used > limit => {
-            let d = cx.emit(
-                rule,
-                span,
-                format!(
+        Some(limit) if total > limit => {
+            let message = match in_use {
+                Some(n) => format!(
+                    "the cluster needs {} {what} and the account already uses {}: {} of a quota of {}{origin}",
+                    fmt_count(used),
+                    fmt_count(n),
+                    fmt_count(total),
+                    fmt_count(limit)
+                ),
+                None => format!(
                     "the cluster needs {} {what}; the account's quota is {}",
                     fmt_count(used),
                     fmt_count(limit)
                 ),
-            );
-            d.with_help(format!(
-                "{}, then set the new value in awscluster.toml",
-                increase()
-            ));
+            };
+            let d = cx.emit(rule, span, message);
+            let then = if live.is_some() {
+                ""
+            } else {
+                ", then set the new value in awscluster.toml"
+            };
+            d.with_help(format!("{}{then}", increase()));
             d
         }
-        Some(limit) if used >= WARN_RATIO * limit => {
-            let d = cx.emit(
-                &near_limit::NEAR_LIMIT,
-                span,
-                format!(
+        Some(limit) if total >= WARN_RATIO * limit => {
+            let message = match in_use {
+                Some(n) => format!(
+                    "the cluster's {} {what} and the {} in use make {} of {} ({:.0}% of the account's quota `{}`{origin})",
+                    fmt_count(used),
+                    fmt_count(n),
+                    fmt_count(total),
+                    fmt_count(limit),
+                    100.0 * total / limit,
+                    quota.code
+                ),
+                None => format!(
                     "the cluster alone uses {} of {} {what} ({:.0}% of the account's quota `{}`)",
                     fmt_count(used),
                     fmt_count(limit),
                     100.0 * used / limit,
                     quota.code
                 ),
-            );
+            };
+            let d = cx.emit(&near_limit::NEAR_LIMIT, span, message);
             d.with_help(format!(
                 "{} before the cluster grows; the account's current usage counts too",
                 increase()
@@ -127,6 +152,36 @@ pub(crate) mod tests {
             "{} did not fire",
             rule.code
         );
+    }
+
+    #[test]
+    fn live_usage_counts_against_the_quota() {
+        use crate::live::Live;
+        use crate::rules::testing::{base, findings_with};
+        // The base spec needs one VPC; the account has 4 of 5 already.
+        let live = |used: f64| Live {
+            quotas: [("L-F678F1CE".to_string(), 5.0)].into(),
+            usage: [("L-F678F1CE".to_string(), used)].into(),
+            quota_origin: [(
+                "L-F678F1CE".to_string(),
+                "applied value in Service Quotas".to_string(),
+            )]
+            .into(),
+            ..Live::default()
+        };
+        let over = findings_with(&super::vpcs::VPCS, &base(), live(5.0));
+        assert_eq!(
+            over[0].message,
+            "the cluster needs 1 VPCs and the account already uses 5: 6 of a quota of 5 (applied value in Service Quotas)"
+        );
+        let near = findings_with(&super::near_limit::NEAR_LIMIT, &base(), live(3.0));
+        assert!(
+            near[0].message.contains("the 3 in use make 4 of 5 (80%"),
+            "{}",
+            near[0].message
+        );
+        assert!(findings_with(&super::vpcs::VPCS, &base(), live(4.0)).is_empty());
+        assert!(findings_with(&super::near_limit::NEAR_LIMIT, &base(), live(0.0)).is_empty());
     }
 
     #[test]

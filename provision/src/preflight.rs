@@ -1,0 +1,615 @@
+//! `awscluster preflight`: reads what the live account says about a spec
+//! (zones, offerings, the key pair, images, quotas and their usage) into
+//! [`Live`], which the linter's rules then compare the spec with. Every
+//! call is a read (preflight's own list in `aws::permissions`, which the
+//! clients' guard enforces). The reads run together, a few round trips
+//! deep; a read AWS refuses or does not implement becomes an
+//! [`Unchecked`], never an error of the tool, and never a silent pass.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use aws_sdk_ec2::types::{Filter, LocationType};
+use awscluster_lint::catalog;
+use awscluster_lint::live::{Image, Live, Unchecked};
+use awscluster_lint::spec::ClusterSpec;
+use futures_util::future::join_all;
+
+use crate::aws::clients::Clients;
+use crate::aws::error::{AwsResult, Error};
+
+/// What the spec asks of the account.
+#[derive(Debug, Clone)]
+pub struct Wanted {
+    pub region: String,
+    pub instance_types: Vec<String>,
+    pub key_name: String,
+    /// Images as the spec writes them.
+    pub images: Vec<String>,
+    /// The quota codes the cluster uses.
+    pub quotas: Vec<&'static str>,
+}
+
+impl Wanted {
+    pub fn of(spec: &ClusterSpec) -> Wanted {
+        let mut instance_types = Vec::new();
+        let mut images = Vec::new();
+        let mut quotas = Vec::new();
+        let mut machine = |kind: &str, image: Option<&String>, spot: bool| {
+            instance_types.push(kind.to_string());
+            images.extend(image.cloned());
+            quotas.extend(catalog::vcpu_quota_code(kind, spot));
+        };
+        if let Some(b) = &spec.bastion {
+            machine(*b.instance_type(b.span), b.image.as_deref(), false);
+        }
+        for pool in spec.pools() {
+            machine(
+                pool.instance_type.as_str(),
+                pool.image.as_deref(),
+                pool.is_spot(),
+            );
+        }
+        // The network's quotas: a new VPC's only with dynamic placement.
+        if spec.dynamic().is_some() {
+            quotas.extend([VPCS, INTERNET_GATEWAYS, NAT_GATEWAYS, ELASTIC_IPS]);
+        }
+        quotas.push(CLASSIC_LOAD_BALANCERS);
+        for list in [&mut instance_types, &mut images] {
+            list.sort();
+            list.dedup();
+        }
+        quotas.sort_unstable();
+        quotas.dedup();
+        Wanted {
+            region: spec.region.to_string(),
+            instance_types,
+            key_name: spec.ssh_key_name.to_string(),
+            images,
+            quotas,
+        }
+    }
+}
+
+const VPCS: &str = "L-F678F1CE";
+const INTERNET_GATEWAYS: &str = "L-A4707A72";
+const NAT_GATEWAYS: &str = "L-FE5A380F";
+const ELASTIC_IPS: &str = "L-0263D0A3";
+const CLASSIC_LOAD_BALANCERS: &str = "L-E9E9831D";
+
+/// A read that did not answer: what to say instead.
+fn unchecked(what: &str, pointer: &str, action: &str, e: &Error) -> Unchecked {
+    let reason = match e {
+        Error::Aws { code, message, .. } => format!("{code}: {message}"),
+        other => other.to_string(),
+    };
+    Unchecked {
+        what: what.to_string(),
+        pointer: pointer.to_string(),
+        action: action.to_string(),
+        reason,
+    }
+}
+
+/// Who the credentials are. An error here is the tool's: nothing else
+/// could work.
+pub async fn caller(clients: &Clients) -> Result<String, Error> {
+    let out = clients
+        .sts
+        .get_caller_identity()
+        .send()
+        .await
+        .on("GetCallerIdentity", "the credentials")?;
+    Ok(out.arn().unwrap_or("an unnamed principal").to_string())
+}
+
+/// Everything preflight reads, together.
+pub async fn look(clients: &Clients, wanted: &Wanted) -> Result<Live, Error> {
+    let (caller, zones, offerings, key_pair, architectures, images, quotas) = tokio::join!(
+        caller(clients),
+        zones(clients),
+        offerings(clients, wanted),
+        key_pair(clients, &wanted.key_name),
+        architectures(clients, wanted),
+        images(clients, &wanted.images),
+        quotas(clients, wanted),
+    );
+    let mut live = Live {
+        caller: Some(caller?),
+        ..Live::default()
+    };
+    fn keep<T>(result: Result<T, Unchecked>, unchecked: &mut Vec<Unchecked>) -> Option<T> {
+        result.map_err(|u| unchecked.push(u)).ok()
+    }
+    let mut problems = Vec::new();
+    let zones = keep(zones, &mut problems);
+    let offerings = keep(offerings, &mut problems);
+    let key_pair = keep(key_pair, &mut problems);
+    let architectures = keep(architectures, &mut problems);
+    live.unchecked = problems;
+    let (images, image_problems) = images;
+    live.zones = zones;
+    live.offerings = offerings;
+    live.key_pair = key_pair;
+    live.architectures = architectures;
+    live.images = images;
+    live.unchecked.extend(image_problems);
+    let (values, origins, usage, quota_problems) = quotas;
+    live.quotas = values;
+    live.quota_origin = origins;
+    live.usage = usage;
+    live.unchecked.extend(quota_problems);
+    Ok(live)
+}
+
+async fn zones(clients: &Clients) -> Result<BTreeMap<String, String>, Unchecked> {
+    let out = clients
+        .ec2
+        .describe_availability_zones()
+        .send()
+        .await
+        .on("DescribeAvailabilityZones", "the Region")
+        .map_err(|e| {
+            unchecked(
+                "the Availability Zones",
+                "/placement",
+                "ec2:DescribeAvailabilityZones",
+                &e,
+            )
+        })?;
+    Ok(out
+        .availability_zones()
+        .iter()
+        .filter_map(|z| {
+            Some((
+                z.zone_name()?.to_string(),
+                z.state().map_or("unknown", |s| s.as_str()).to_string(),
+            ))
+        })
+        .collect())
+}
+
+async fn offerings(
+    clients: &Clients,
+    wanted: &Wanted,
+) -> Result<BTreeSet<(String, String)>, Unchecked> {
+    let fail = |e: &Error| {
+        unchecked(
+            "where the instance types are offered",
+            "/nodePools",
+            "ec2:DescribeInstanceTypeOfferings",
+            e,
+        )
+    };
+    let pages: Vec<_> = clients
+        .ec2
+        .describe_instance_type_offerings()
+        .location_type(LocationType::AvailabilityZone)
+        .filters(
+            Filter::builder()
+                .name("instance-type")
+                .set_values(Some(wanted.instance_types.clone()))
+                .build(),
+        )
+        .into_paginator()
+        .send()
+        .try_collect()
+        .await
+        .on("DescribeInstanceTypeOfferings", "the spec's instance types")
+        .map_err(|e| fail(&e))?;
+    Ok(pages
+        .iter()
+        .flat_map(|p| p.instance_type_offerings())
+        .filter_map(|o| {
+            Some((
+                o.instance_type()?.as_str().to_string(),
+                o.location()?.to_string(),
+            ))
+        })
+        .collect())
+}
+
+async fn key_pair(clients: &Clients, name: &str) -> Result<bool, Unchecked> {
+    let answer = clients
+        .ec2
+        .describe_key_pairs()
+        .key_names(name)
+        .send()
+        .await
+        .on("DescribeKeyPairs", name);
+    match answer {
+        Ok(out) => Ok(!out.key_pairs().is_empty()),
+        Err(e) if e.code() == Some("InvalidKeyPair.NotFound") => Ok(false),
+        Err(e) => Err(unchecked(
+            "the key pair",
+            "/sshKeyName",
+            "ec2:DescribeKeyPairs",
+            &e,
+        )),
+    }
+}
+
+async fn architectures(
+    clients: &Clients,
+    wanted: &Wanted,
+) -> Result<BTreeMap<String, Vec<String>>, Unchecked> {
+    let types = wanted
+        .instance_types
+        .iter()
+        .map(|t| aws_sdk_ec2::types::InstanceType::from(t.as_str()))
+        .collect();
+    let out = clients
+        .ec2
+        .describe_instance_types()
+        .set_instance_types(Some(types))
+        .send()
+        .await
+        .on("DescribeInstanceTypes", "the spec's instance types")
+        .map_err(|e| {
+            unchecked(
+                "the instance types' architectures",
+                "/nodePools",
+                "ec2:DescribeInstanceTypes",
+                &e,
+            )
+        })?;
+    Ok(out
+        .instance_types()
+        .iter()
+        .filter_map(|t| {
+            let archs = t
+                .processor_info()?
+                .supported_architectures()
+                .iter()
+                .map(|a| a.as_str().to_string())
+                .collect();
+            Some((t.instance_type()?.as_str().to_string(), archs))
+        })
+        .collect())
+}
+
+/// What AWS says of each image, and what could not be read. SSM
+/// parameters are resolved first.
+async fn images(clients: &Clients, images: &[String]) -> (BTreeMap<String, Image>, Vec<Unchecked>) {
+    let mut found = BTreeMap::new();
+    let mut problems = Vec::new();
+    let (paths, ids): (Vec<&String>, Vec<&String>) =
+        images.iter().partition(|i| !i.starts_with("ami-"));
+    // What each image names: an AMI ID, once its parameter is read.
+    let mut resolved: Vec<(String, String)> =
+        ids.iter().map(|i| (i.to_string(), i.to_string())).collect();
+    if !paths.is_empty() {
+        let names: Vec<String> = paths
+            .iter()
+            .map(|p| p.strip_prefix("resolve:ssm:").unwrap_or(p).to_string())
+            .collect();
+        let answer = clients
+            .ssm
+            .get_parameters()
+            .set_names(Some(names.clone()))
+            .send()
+            .await
+            .on("GetParameters", names.join(", "));
+        match answer {
+            Ok(out) => {
+                for (path, name) in paths.iter().zip(&names) {
+                    let value = out
+                        .parameters()
+                        .iter()
+                        .find(|p| p.name() == Some(name.as_str()))
+                        .and_then(|p| p.value());
+                    match value {
+                        Some(ami) => resolved.push((path.to_string(), ami.to_string())),
+                        None => {
+                            found.insert(path.to_string(), Image::Missing);
+                        }
+                    }
+                }
+            }
+            Err(e) => problems.push(unchecked(
+                "the images given as SSM parameters",
+                "/nodePools",
+                "ssm:GetParameters",
+                &e,
+            )),
+        }
+    }
+    // One call per image: DescribeImages fails whole when one of several
+    // IDs is missing.
+    let answers = join_all(resolved.iter().map(|(_, ami)| async move {
+        clients
+            .ec2
+            .describe_images()
+            .image_ids(ami)
+            .send()
+            .await
+            .on("DescribeImages", ami)
+    }))
+    .await;
+    for ((written, _), answer) in resolved.into_iter().zip(answers) {
+        match answer {
+            Ok(out) => {
+                let image = match out.images().first() {
+                    Some(i) => Image::Found {
+                        architecture: i.architecture().map(|a| a.as_str().to_string()),
+                    },
+                    None => Image::Missing,
+                };
+                found.insert(written, image);
+            }
+            Err(e) if e.code().is_some_and(|c| c.starts_with("InvalidAMIID")) => {
+                found.insert(written, Image::Missing);
+            }
+            Err(e) => problems.push(unchecked(
+                "the images",
+                "/nodePools",
+                "ec2:DescribeImages",
+                &e,
+            )),
+        }
+    }
+    (found, problems)
+}
+
+type QuotaFacts = (
+    BTreeMap<String, f64>,
+    BTreeMap<String, String>,
+    BTreeMap<String, f64>,
+    Vec<Unchecked>,
+);
+
+/// Each quota's value (applied, else AWS's default, else the built-in
+/// table's, saying which) and the account's usage of it.
+async fn quotas(clients: &Clients, wanted: &Wanted) -> QuotaFacts {
+    let values = join_all(wanted.quotas.iter().map(|code| quota_value(clients, code))).await;
+    let mut quotas = BTreeMap::new();
+    let mut origins = BTreeMap::new();
+    let mut problems = Vec::new();
+    for (code, (value, origin, problem)) in wanted.quotas.iter().zip(values) {
+        if let Some(value) = value {
+            quotas.insert(code.to_string(), value);
+        }
+        origins.insert(code.to_string(), origin);
+        // One finding for all the quotas Service Quotas would not give.
+        if let Some(p) = problem
+            && !problems.iter().any(|u: &Unchecked| u.action == p.action)
+        {
+            problems.push(p);
+        }
+    }
+    let (usage, usage_problems) = usage(clients, wanted).await;
+    problems.extend(usage_problems);
+    (quotas, origins, usage, problems)
+}
+
+async fn quota_value(clients: &Clients, code: &str) -> (Option<f64>, String, Option<Unchecked>) {
+    let Some(known) = catalog::quota(code) else {
+        return (None, "unknown quota".into(), None);
+    };
+    let applied = clients
+        .quotas
+        .get_service_quota()
+        .service_code(known.service)
+        .quota_code(code)
+        .send()
+        .await
+        .on("GetServiceQuota", code);
+    let refused = match applied {
+        Ok(out) => match out.quota().and_then(|q| q.value()) {
+            Some(v) => return (Some(v), "applied value in Service Quotas".into(), None),
+            None => None,
+        },
+        // No applied value: the account has AWS's default.
+        Err(e) if e.code() == Some("NoSuchResourceException") => {
+            let default = clients
+                .quotas
+                .get_aws_default_service_quota()
+                .service_code(known.service)
+                .quota_code(code)
+                .send()
+                .await
+                .on("GetAWSDefaultServiceQuota", code);
+            match default {
+                Ok(out) => match out.quota().and_then(|q| q.value()) {
+                    Some(v) => return (Some(v), "AWS's default, from Service Quotas".into(), None),
+                    None => None,
+                },
+                Err(e) => Some(unchecked(
+                    "the quotas' default values",
+                    "/nodePools",
+                    "servicequotas:GetAWSDefaultServiceQuota",
+                    &e,
+                )),
+            }
+        }
+        Err(e) => Some(unchecked(
+            "the quotas' applied values",
+            "/nodePools",
+            "servicequotas:GetServiceQuota",
+            &e,
+        )),
+    };
+    // The linter falls back to awscluster.toml's value, then to its
+    // table of AWS's defaults.
+    (
+        None,
+        "AWS's default for a new account, from the built-in table".into(),
+        refused,
+    )
+}
+
+/// What the account already uses of each wanted quota, counted as
+/// awslimitchecker counts it.
+async fn usage(clients: &Clients, wanted: &Wanted) -> (BTreeMap<String, f64>, Vec<Unchecked>) {
+    let mut usage = BTreeMap::new();
+    let mut problems = Vec::new();
+    let (instances, vpcs, gateways, nats, subnets, addresses, balancers) = tokio::join!(
+        clients
+            .ec2
+            .describe_instances()
+            .filters(
+                Filter::builder()
+                    .name("instance-state-name")
+                    .values("pending")
+                    .values("running")
+                    .build()
+            )
+            .into_paginator()
+            .send()
+            .try_collect(),
+        clients
+            .ec2
+            .describe_vpcs()
+            .into_paginator()
+            .send()
+            .try_collect(),
+        clients
+            .ec2
+            .describe_internet_gateways()
+            .into_paginator()
+            .send()
+            .try_collect(),
+        clients
+            .ec2
+            .describe_nat_gateways()
+            .filter(
+                Filter::builder()
+                    .name("state")
+                    .values("pending")
+                    .values("available")
+                    .build()
+            )
+            .into_paginator()
+            .send()
+            .try_collect(),
+        clients
+            .ec2
+            .describe_subnets()
+            .into_paginator()
+            .send()
+            .try_collect(),
+        clients.ec2.describe_addresses().send(),
+        clients
+            .elb
+            .describe_load_balancers()
+            .into_paginator()
+            .send()
+            .try_collect(),
+    );
+    // vCPUs per quota class, on demand and spot apart.
+    match instances.on("DescribeInstances", "the account") {
+        Ok(pages) => {
+            let mut vcpus: BTreeMap<&'static str, f64> = BTreeMap::new();
+            for i in pages
+                .iter()
+                .flat_map(|p| p.reservations())
+                .flat_map(|r| r.instances())
+            {
+                let Some(kind) = i.instance_type().map(|t| t.as_str()) else {
+                    continue;
+                };
+                let dedicated = i
+                    .placement()
+                    .and_then(|p| p.tenancy())
+                    .is_some_and(|t| t.as_str() != "default");
+                if dedicated {
+                    continue;
+                }
+                let spot = i.instance_lifecycle().is_some_and(|l| l.as_str() == "spot");
+                let cpus = i
+                    .cpu_options()
+                    .and_then(|c| Some(c.core_count()? * c.threads_per_core()?))
+                    .map(f64::from)
+                    .or_else(|| catalog::instances().get(kind).map(|t| f64::from(t.vcpus)));
+                if let (Some(code), Some(cpus)) = (catalog::vcpu_quota_code(kind, spot), cpus) {
+                    *vcpus.entry(code).or_default() += cpus;
+                }
+            }
+            for code in &wanted.quotas {
+                // The vCPU quotas: EC2's, but for the Elastic IPs'.
+                if *code != ELASTIC_IPS && catalog::quota(code).is_some_and(|q| q.service == "ec2")
+                {
+                    usage.insert(code.to_string(), vcpus.get(code).copied().unwrap_or(0.0));
+                }
+            }
+        }
+        Err(e) => problems.push(unchecked(
+            "the vCPUs in use",
+            "/nodePools",
+            "ec2:DescribeInstances",
+            &e,
+        )),
+    }
+    let mut count = |code: &str, action: &str, n: Result<f64, Error>| {
+        if !wanted.quotas.contains(&code) {
+            return;
+        }
+        match n {
+            Ok(n) => {
+                usage.insert(code.to_string(), n);
+            }
+            Err(e) => problems.push(unchecked(
+                &format!("the usage of quota {code}"),
+                "/nodePools",
+                action,
+                &e,
+            )),
+        }
+    };
+    count(
+        VPCS,
+        "ec2:DescribeVpcs",
+        vpcs.on("DescribeVpcs", "the account")
+            .map(|pages: Vec<_>| pages.iter().map(|p| p.vpcs().len()).sum::<usize>() as f64),
+    );
+    count(
+        INTERNET_GATEWAYS,
+        "ec2:DescribeInternetGateways",
+        gateways
+            .on("DescribeInternetGateways", "the account")
+            .map(|pages: Vec<_>| {
+                pages
+                    .iter()
+                    .map(|p| p.internet_gateways().len())
+                    .sum::<usize>() as f64
+            }),
+    );
+    // NAT gateways are counted per zone: the busiest zone of the spec's.
+    let per_zone = nats
+        .on("DescribeNatGateways", "the account")
+        .and_then(|pages: Vec<_>| {
+            let subnets: Vec<_> = subnets.on("DescribeSubnets", "the account")?;
+            let zone_of: BTreeMap<&str, &str> = subnets
+                .iter()
+                .flat_map(|p| p.subnets())
+                .filter_map(|s| Some((s.subnet_id()?, s.availability_zone()?)))
+                .collect();
+            let mut per_zone: BTreeMap<&str, f64> = BTreeMap::new();
+            for n in pages.iter().flat_map(|p| p.nat_gateways()) {
+                if let Some(zone) = n.subnet_id().and_then(|s| zone_of.get(s)) {
+                    *per_zone.entry(zone).or_default() += 1.0;
+                }
+            }
+            Ok(per_zone.values().copied().fold(0.0, f64::max))
+        });
+    count(NAT_GATEWAYS, "ec2:DescribeNatGateways", per_zone);
+    count(
+        ELASTIC_IPS,
+        "ec2:DescribeAddresses",
+        addresses
+            .on("DescribeAddresses", "the account")
+            .map(|out| out.addresses().len() as f64),
+    );
+    count(
+        CLASSIC_LOAD_BALANCERS,
+        "elasticloadbalancing:DescribeLoadBalancers",
+        balancers
+            .on("DescribeLoadBalancers", "the account")
+            .map(|pages: Vec<_>| {
+                pages
+                    .iter()
+                    .map(|p| p.load_balancer_descriptions().len())
+                    .sum::<usize>() as f64
+            }),
+    );
+    (usage, problems)
+}

@@ -1,0 +1,204 @@
+//! `awscluster preflight` against moto's server, through the real binary:
+//! what a clean account passes, what a live account makes fail, what
+//! cannot be checked, and that nothing is changed. Where moto lacks an
+//! API (Service Quotas' defaults for EC2), the fallback it forces is part
+//! of what is checked.
+
+#![cfg(feature = "provision")]
+
+mod support;
+
+use serde_json::{Value, json};
+use support::{FAST, Faults, Moto, Proxy, aws, awscluster, text};
+
+const SPEC: &str = "fixtures/provision/demo.cluster.json";
+
+/// Runs preflight with the JSON report: the exit status and each
+/// finding's code and message.
+fn preflight(endpoint: &str, spec: &str, extra: &[&str]) -> (i32, Vec<(String, String)>) {
+    let out = awscluster(endpoint)
+        .args(["preflight", spec, "--format", "json"])
+        .args(&FAST[..2])
+        .args(extra)
+        .output()
+        .expect("awscluster runs");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+        panic!(
+            "a JSON report: {}\n{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        )
+    });
+    let findings = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap_or_default().to_string(),
+                d["message"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    (out.status.code().unwrap_or(-1), findings)
+}
+
+fn codes(findings: &[(String, String)]) -> Vec<&str> {
+    findings.iter().map(|(c, _)| c.as_str()).collect()
+}
+
+fn spec_with(edit: impl FnOnce(&mut Value)) -> (tempfile::TempDir, String) {
+    let mut spec: Value =
+        serde_json::from_str(&std::fs::read_to_string(support::root().join(SPEC)).expect("spec"))
+            .expect("json");
+    edit(&mut spec);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("demo.cluster.json");
+    std::fs::write(&path, spec.to_string()).expect("write");
+    let path = path.to_string_lossy().into_owned();
+    (dir, path)
+}
+
+/// A clean account passes; nothing in it changes. moto has no Service
+/// Quotas defaults for EC2: that is said (a warning), and the quotas come
+/// from awscluster.toml.
+#[test]
+fn a_clean_account_passes_and_nothing_changes() {
+    let moto = Moto::start();
+    aws(&moto, &["key-pair", "ops"]);
+    let before = (aws(&moto, &["inventory"]), aws(&moto, &["iam-inventory"]));
+    let (status, findings) = preflight(&moto.url(), SPEC, &[]);
+    assert_eq!(status, 0, "{findings:?}");
+    assert_eq!(codes(&findings), ["live/could-not-check"], "{findings:?}");
+    assert!(
+        findings[0]
+            .1
+            .starts_with("could not check the quotas' default values"),
+        "{findings:?}"
+    );
+    let after = (aws(&moto, &["inventory"]), aws(&moto, &["iam-inventory"]));
+    assert_eq!(before, after);
+}
+
+/// VPCs and Elastic IPs someone else made push the cluster over the
+/// Region's quotas: preflight names each quota and the figures.
+#[test]
+fn usage_already_in_the_account_counts_against_the_quotas() {
+    let moto = Moto::start();
+    aws(&moto, &["key-pair", "ops"]);
+    // With the default VPC: 5 of moto's (and AWS's) 5.
+    aws(&moto, &["vpcs", "4"]);
+    aws(&moto, &["addresses", "4"]);
+    let (status, findings) = preflight(&moto.url(), SPEC, &[]);
+    assert_eq!(status, 1, "{findings:?}");
+    let vpcs = findings
+        .iter()
+        .find(|(c, _)| c == "quota/vpcs")
+        .unwrap_or_else(|| panic!("{findings:?}"));
+    assert_eq!(
+        vpcs.1,
+        "the cluster needs 1 VPCs and the account already uses 5: 6 of a quota of 5 (applied value in Service Quotas)"
+    );
+    let addresses = findings
+        .iter()
+        .find(|(c, _)| c == "quota/elastic-ips")
+        .unwrap_or_else(|| panic!("{findings:?}"));
+    assert!(
+        addresses.1.contains("already uses 4: 7 of a quota of 5 (AWS's default for a new account, from the built-in table)"),
+        "{addresses:?}"
+    );
+}
+
+/// A missing key pair, an image AWS does not have and an arm64 image for
+/// an x86 type are each caught at their value.
+#[test]
+fn a_missing_key_pair_and_images_that_cannot_boot_are_caught() {
+    let moto = Moto::start();
+    let arm = aws(&moto, &["arm-image"])["image"]
+        .as_str()
+        .expect("image")
+        .to_string();
+    let (_dir, spec) = spec_with(|s| {
+        s["nodePools"][1]["image"] = json!(arm);
+        s["nodePools"][2]["image"] = json!("ami-0123456789abcdef0");
+    });
+    let (status, findings) = preflight(&moto.url(), &spec, &[]);
+    assert_eq!(status, 1, "{findings:?}");
+    let mut got: Vec<&str> = codes(&findings)
+        .into_iter()
+        .filter(|c| c.starts_with("live/") && *c != "live/could-not-check")
+        .collect();
+    got.sort_unstable();
+    assert_eq!(
+        got,
+        [
+            "live/image-architecture",
+            "live/image-missing",
+            "live/key-pair-missing",
+        ],
+        "{findings:?}"
+    );
+    assert!(
+        findings.iter().any(|(_, m)| m
+            == "the image of pool `workers` is arm64, but `m7i.xlarge` runs i386, x86_64"
+            || m == "the image of pool `workers` is arm64, but `m7i.xlarge` runs x86_64"),
+        "{findings:?}"
+    );
+}
+
+/// A read the credentials may not make is one warning naming the action
+/// to grant, and the rest of preflight goes on.
+#[test]
+fn a_refused_read_is_said_with_the_action_to_grant() {
+    let moto = Moto::start();
+    aws(&moto, &["key-pair", "ops"]);
+    let proxy = Proxy::start(moto.port);
+    proxy.set(Faults {
+        fail: Some((
+            "DescribeInstanceTypeOfferings".into(),
+            "UnauthorizedOperation".into(),
+            1,
+        )),
+        ..Faults::default()
+    });
+    let out = awscluster(&proxy.url())
+        .args(["preflight", SPEC, "--format", "human"])
+        .args(&FAST[..2])
+        .output()
+        .expect("awscluster runs");
+    let report = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    assert!(
+        report.contains(
+            "could not check where the instance types are offered: UnauthorizedOperation"
+        ),
+        "{report}"
+    );
+    assert!(
+        report.contains("grant ec2:DescribeInstanceTypeOfferings"),
+        "{report}"
+    );
+    // Warnings fail the run when asked to.
+    let out = awscluster(&proxy.url())
+        .args(["preflight", SPEC, "--deny-warnings"])
+        .args(&FAST[..2])
+        .output()
+        .expect("awscluster runs");
+    assert_eq!(out.status.code(), Some(1));
+}
+
+/// A spec with lint errors makes no AWS call.
+#[test]
+fn a_spec_with_errors_is_refused_before_any_call() {
+    let moto = Moto::start();
+    let proxy = Proxy::start(moto.port);
+    let (_dir, spec) = spec_with(|s| s["nodePools"][0]["size"] = json!(2));
+    let out = awscluster(&proxy.url())
+        .args(["preflight", &spec])
+        .args(&FAST[..2])
+        .output()
+        .expect("awscluster runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("error-level findings"));
+    assert_eq!(proxy.take_log(), Vec::new());
+}
