@@ -5,6 +5,8 @@
 //!   nothing to do, of status and of destroy, and the requests any of them
 //!   repeated word for word (a poll repeats by design; anything else is a
 //!   call whose answer the command already had);
+//! - preflight's wall time and calls with 100 ms added to every call: how
+//!   many round trips deep its reads are;
 //! - apply's wall time with 100 ms added to every call, beside the least
 //!   time any order of the same steps could take: the longest chain of
 //!   steps through the plan's dependencies, each step as long as it took
@@ -32,16 +34,14 @@ const SPEC: &str = "fixtures/provision/demo.cluster.json";
 fn measure(proxy: &Proxy, args: &[&str]) -> (Duration, Vec<(String, String)>) {
     proxy.take_log();
     let started = Instant::now();
-    let out = awscluster(&proxy.url())
+    let mut command = awscluster(&proxy.url());
+    command
         .args(args)
-        .args([
-            "--config",
-            "fixtures/provision/awscluster.toml",
-            "--poll-interval",
-            "0.05",
-        ])
-        .output()
-        .expect("awscluster runs");
+        .args(["--config", "fixtures/provision/awscluster.toml"]);
+    if args[0] != "preflight" {
+        command.args(["--poll-interval", "0.05"]);
+    }
+    let out = command.output().expect("awscluster runs");
     let wall = started.elapsed();
     assert!(
         matches!(out.status.code(), Some(0 | 1)),
@@ -110,6 +110,7 @@ fn request(endpoint: &str) -> Request {
         },
         max_attempts: 5,
         style: awscluster_lint::report::Style::default(),
+        skip_preflight: true,
     }
 }
 
@@ -129,19 +130,34 @@ fn main() {
         .output()
         .expect("awscluster runs");
     assert!(setup.status.success(), "{}", text(&setup.stderr));
+    support::aws(&moto, &["key-pair", "ops"]);
     let proxy = Proxy::start(moto.port);
+    // moto answers Service Quotas' defaults for EC2 with an HTML 500,
+    // which the SDK retries with backoff: the proxy answers them at once
+    // with an error instead, as a refusal would come, so that the figures
+    // are the tool's and not moto's.
+    let no_defaults = || Faults {
+        fail: Some((
+            "GetAWSDefaultServiceQuota".into(),
+            "AccessDeniedException".into(),
+            usize::MAX,
+        )),
+        ..Faults::default()
+    };
+    proxy.set(no_defaults());
     // moto loads each service's code on its first call: not the
     // provisioner's time.
     measure(&proxy, &["plan", SPEC]);
 
     let (wall, log) = measure(&proxy, &["apply", SPEC, "--yes"]);
     println!(
-        "3-zone apply from nothing (36 steps, 31 resources): {} requests, the role's STS call and discovery included, {:.2} s; repeated word for word: {}",
+        "3-zone apply from nothing (36 steps, 31 resources): {} requests, preflight, the role's STS call and discovery included, {:.2} s; repeated word for word: {}",
         log.len(),
         wall.as_secs_f64(),
         repeated(&log)
     );
     for (what, args) in [
+        ("preflight", &["preflight", SPEC][..]),
         ("apply with nothing to do", &["apply", SPEC, "--yes"][..]),
         ("status", &["status", SPEC][..]),
         ("destroy", &["destroy", SPEC, "--yes"][..]),
@@ -158,8 +174,18 @@ fn main() {
     let delay = Duration::from_millis(100);
     proxy.set(Faults {
         delay,
-        ..Faults::default()
+        ..no_defaults()
     });
+    // Preflight's reads run together: its depth in round trips is its
+    // wall time over the delay.
+    let (wall, log) = measure(&proxy, &["preflight", SPEC]);
+    println!(
+        "preflight with {} ms added to each call: {} calls in {:.2} s, {:.1} round trips deep",
+        delay.as_millis(),
+        log.len(),
+        wall.as_secs_f64(),
+        wall.as_secs_f64() / delay.as_secs_f64()
+    );
     let timed = apply_timed(&request(&proxy.url())).expect("apply runs");
     assert!(
         timed.outcome.failures.is_empty(),

@@ -83,6 +83,10 @@ enum Command {
         /// Go ahead without asking (required without a terminal).
         #[arg(long, short = 'y')]
         yes: bool,
+        /// Apply without checking the account first (preflight's live
+        /// checks).
+        #[arg(long)]
+        skip_preflight: bool,
         #[command(flatten)]
         aws: AwsArgs,
     },
@@ -631,10 +635,15 @@ fn run(
             let request = aws.into_request(provision::Target::Spec(spec), false, format);
             provision::run(provision::Which::Plan, request, out, err)
         }
-        Command::Apply { spec, yes, aws } => {
+        Command::Apply {
+            spec,
+            yes,
+            skip_preflight,
+            aws,
+        } => {
             let request =
                 aws.into_request(provision::Target::Spec(spec), yes, ReportFormatArg::Human);
-            provision::run(provision::Which::Apply, request, out, err)
+            provision::apply(request, skip_preflight, out, err)
         }
         Command::Destroy { cluster, yes, aws } => {
             let request = aws.into_request(cluster.into_target(), yes, ReportFormatArg::Human);
@@ -692,7 +701,6 @@ mod provision {
 
     pub enum Which {
         Plan,
-        Apply,
         Destroy,
         Status,
     }
@@ -786,8 +794,22 @@ mod provision {
                 },
                 max_attempts: self.max_attempts,
                 style: plain_style(),
+                skip_preflight: false,
             }
         }
+    }
+
+    pub fn apply(
+        request: Request,
+        skip_preflight: bool,
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> io::Result<u8> {
+        let request = Request {
+            skip_preflight,
+            ..request
+        };
+        commands::apply_command(&request, out, err)
     }
 
     pub fn run(
@@ -798,7 +820,6 @@ mod provision {
     ) -> io::Result<u8> {
         match which {
             Which::Plan => commands::plan_command(&request, out, err),
-            Which::Apply => commands::apply_command(&request, out, err),
             Which::Destroy => commands::destroy_command(&request, out, err),
             Which::Status => commands::status_command(&request, out, err),
         }
@@ -866,7 +887,6 @@ mod provision {
 
     pub enum Which {
         Plan,
-        Apply,
         Destroy,
         Status,
     }
@@ -911,6 +931,11 @@ mod provision {
         `cargo run --features provision -- ...` in a checkout";
 
     pub fn run(_: Which, _: Request, _: &mut dyn Write, err: &mut dyn Write) -> io::Result<u8> {
+        writeln!(err, "error: {MISSING}")?;
+        Ok(EXIT_FAILURE)
+    }
+
+    pub fn apply(_: Request, _: bool, _: &mut dyn Write, err: &mut dyn Write) -> io::Result<u8> {
         writeln!(err, "error: {MISSING}")?;
         Ok(EXIT_FAILURE)
     }

@@ -81,14 +81,17 @@ fn a_clean_account_passes_and_nothing_changes() {
 }
 
 /// VPCs and Elastic IPs someone else made push the cluster over the
-/// Region's quotas: preflight names each quota and the figures.
+/// Region's quotas: preflight names each quota, the figures and where the
+/// quota's value came from.
 #[test]
 fn usage_already_in_the_account_counts_against_the_quotas() {
     let moto = Moto::start();
     aws(&moto, &["key-pair", "ops"]);
     // With the default VPC: 5 of moto's (and AWS's) 5.
     aws(&moto, &["vpcs", "4"]);
-    aws(&moto, &["addresses", "4"]);
+    // moto has no Service Quotas default for Elastic IPs: the value is
+    // awscluster.toml's.
+    aws(&moto, &["addresses", "18"]);
     let (status, findings) = preflight(&moto.url(), SPEC, &[]);
     assert_eq!(status, 1, "{findings:?}");
     let vpcs = findings
@@ -104,7 +107,9 @@ fn usage_already_in_the_account_counts_against_the_quotas() {
         .find(|(c, _)| c == "quota/elastic-ips")
         .unwrap_or_else(|| panic!("{findings:?}"));
     assert!(
-        addresses.1.contains("already uses 4: 7 of a quota of 5 (AWS's default for a new account, from the built-in table)"),
+        addresses
+            .1
+            .contains("already uses 18: 21 of a quota of 20 (from awscluster.toml)"),
         "{addresses:?}"
     );
 }

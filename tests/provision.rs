@@ -14,9 +14,12 @@ use support::{FAST, Faults, Moto, PriceList, Proxy, aws, awscluster, run, text};
 const SPEC: &str = "fixtures/provision/demo.cluster.json";
 
 /// The emulator, with the account set up as the machines need it
-/// (`account setup`: the nodes' roles and instance profiles).
+/// (`account setup`: the nodes' roles and instance profiles) and the
+/// spec's key pair, which preflight checks before apply.
 fn account() -> Moto {
-    set_up(Moto::start())
+    let moto = set_up(Moto::start());
+    aws(&moto, &["key-pair", "ops"]);
+    moto
 }
 
 fn set_up(moto: Moto) -> Moto {
@@ -559,9 +562,23 @@ fn a_missing_key_pair_fails_each_launch_once() {
         "true",
     )]));
     let proxy = Proxy::start(moto.port);
+    // Preflight finds it missing before anything is made.
     let out = run(&proxy.url(), &["apply", SPEC, "--yes"]);
     let log = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{log}");
+    assert!(log.contains("live/key-pair-missing"), "{log}");
+    assert!(
+        !proxy
+            .take_log()
+            .iter()
+            .any(|(a, _)| a.starts_with("Create")),
+        "nothing is made"
+    );
+    // Without preflight, each launch fails once.
+    let out = run(&proxy.url(), &["apply", SPEC, "--yes", "--skip-preflight"]);
+    let log = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{log}");
+    assert!(log.contains("preflight skipped"), "{log}");
     assert!(log.contains("InvalidKeyPair.NotFound"), "{log}");
     let launches = proxy
         .take_log()
@@ -773,7 +790,19 @@ fn an_image_given_as_an_ssm_parameter_gets_its_own_root_device() {
         s["nodePools"][0]["image"] = json!("/images/ubuntu-24.04");
         s["nodePools"][1]["image"] = json!("/images/none");
     });
+    // Preflight finds it missing; without preflight, apply does.
     let out = run(&moto.url(), &["apply", &missing, "--yes"]);
+    let log = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{log}");
+    assert!(
+        log.contains("live/image-missing")
+            && log.contains("the image of pool `workers` does not exist"),
+        "{log}"
+    );
+    let out = run(
+        &moto.url(),
+        &["apply", &missing, "--yes", "--skip-preflight"],
+    );
     let log = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{log}");
     assert!(
@@ -1152,9 +1181,14 @@ fn ctrl_c_lets_the_calls_in_flight_finish_and_apply_converges_later() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("apply starts");
-    // Past discovery and the plan: apply is creating.
+    // Past preflight, discovery and the plan: apply is creating.
     let began = Instant::now();
-    while proxy.calls() < 25 && began.elapsed() < Duration::from_secs(60) {
+    let mut creating = false;
+    while !creating && began.elapsed() < Duration::from_secs(60) {
+        creating = proxy
+            .take_log()
+            .iter()
+            .any(|(action, _)| action.starts_with("Create"));
         std::thread::sleep(Duration::from_millis(2));
     }
     let signalled = std::process::Command::new("kill")

@@ -1,6 +1,8 @@
 //! `awscluster preflight`: reads what the live account says about a spec
 //! (zones, offerings, the key pair, images, quotas and their usage) into
-//! [`Live`], which the linter's rules then compare the spec with. Every
+//! [`Live`], which the linter's rules then compare the spec with. Usage
+//! leaves out what the cluster already owns: the spec's need counts it,
+//! and a second apply keeps it. Every
 //! call is a read (preflight's own list in `aws::permissions`, which the
 //! clients' guard enforces). The reads run together, a few round trips
 //! deep; a read AWS refuses or does not implement becomes an
@@ -20,6 +22,9 @@ use crate::aws::error::{AwsResult, Error};
 /// What the spec asks of the account.
 #[derive(Debug, Clone)]
 pub struct Wanted {
+    /// The cluster's name: what it already owns is not counted as usage
+    /// (it keeps it).
+    pub cluster: String,
     pub region: String,
     pub instance_types: Vec<String>,
     pub key_name: String,
@@ -61,6 +66,7 @@ impl Wanted {
         quotas.sort_unstable();
         quotas.dedup();
         Wanted {
+            cluster: spec.name.to_string(),
             region: spec.region.to_string(),
             instance_types,
             key_name: spec.ssh_key_name.to_string(),
@@ -75,6 +81,13 @@ const INTERNET_GATEWAYS: &str = "L-A4707A72";
 const NAT_GATEWAYS: &str = "L-FE5A380F";
 const ELASTIC_IPS: &str = "L-0263D0A3";
 const CLASSIC_LOAD_BALANCERS: &str = "L-E9E9831D";
+
+/// Whether tags mark a resource as the cluster's own.
+fn owned(cluster: &str, tags: &[aws_sdk_ec2::types::Tag]) -> bool {
+    let key = crate::names::owned_key(cluster);
+    tags.iter()
+        .any(|t| t.key() == Some(key.as_str()) && t.value() == Some(crate::names::OWNED))
+}
 
 /// A read that did not answer: what to say instead.
 fn unchecked(what: &str, pointer: &str, action: &str, e: &Error) -> Unchecked {
@@ -558,8 +571,10 @@ async fn usage(clients: &Clients, wanted: &Wanted) -> (BTreeMap<String, f64>, Ve
     count(
         VPCS,
         "ec2:DescribeVpcs",
-        vpcs.on("DescribeVpcs", "the account")
-            .map(|pages: Vec<_>| pages.iter().map(|p| p.vpcs().len()).sum::<usize>() as f64),
+        vpcs.on("DescribeVpcs", "the account").map(|pages: Vec<_>| {
+            let theirs = pages.iter().flat_map(|p| p.vpcs());
+            theirs.filter(|v| !owned(&wanted.cluster, v.tags())).count() as f64
+        }),
     );
     count(
         INTERNET_GATEWAYS,
@@ -584,7 +599,11 @@ async fn usage(clients: &Clients, wanted: &Wanted) -> (BTreeMap<String, f64>, Ve
                 .filter_map(|s| Some((s.subnet_id()?, s.availability_zone()?)))
                 .collect();
             let mut per_zone: BTreeMap<&str, f64> = BTreeMap::new();
-            for n in pages.iter().flat_map(|p| p.nat_gateways()) {
+            for n in pages
+                .iter()
+                .flat_map(|p| p.nat_gateways())
+                .filter(|n| !owned(&wanted.cluster, n.tags()))
+            {
                 if let Some(zone) = n.subnet_id().and_then(|s| zone_of.get(s)) {
                     *per_zone.entry(zone).or_default() += 1.0;
                 }
@@ -595,9 +614,10 @@ async fn usage(clients: &Clients, wanted: &Wanted) -> (BTreeMap<String, f64>, Ve
     count(
         ELASTIC_IPS,
         "ec2:DescribeAddresses",
-        addresses
-            .on("DescribeAddresses", "the account")
-            .map(|out| out.addresses().len() as f64),
+        addresses.on("DescribeAddresses", "the account").map(|out| {
+            let theirs = out.addresses().iter();
+            theirs.filter(|a| !owned(&wanted.cluster, a.tags())).count() as f64
+        }),
     );
     count(
         CLASSIC_LOAD_BALANCERS,
@@ -605,10 +625,13 @@ async fn usage(clients: &Clients, wanted: &Wanted) -> (BTreeMap<String, f64>, Ve
         balancers
             .on("DescribeLoadBalancers", "the account")
             .map(|pages: Vec<_>| {
-                pages
-                    .iter()
-                    .map(|p| p.load_balancer_descriptions().len())
-                    .sum::<usize>() as f64
+                // Classic load balancers' tags take a call of their own: the
+                // cluster's is known by its name.
+                let ours = awscluster_lint::naming::load_balancer(&wanted.cluster);
+                let theirs = pages.iter().flat_map(|p| p.load_balancer_descriptions());
+                theirs
+                    .filter(|b| b.load_balancer_name() != Some(ours.as_str()))
+                    .count() as f64
             }),
     );
     (usage, problems)

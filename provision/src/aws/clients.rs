@@ -51,6 +51,8 @@ pub struct Clients {
     pub calls: Arc<CallLog>,
     /// Attempts per call, retries included.
     pub max_attempts: u32,
+    region: String,
+    config: SdkConfig,
 }
 
 impl Clients {
@@ -66,8 +68,19 @@ impl Clients {
             Some(role) => assume(&base, role).await,
             None => base,
         };
+        Clients::build(config, target.job, &target.region, target.max_attempts)
+    }
+
+    /// The same credentials and session (an assumed role is not assumed
+    /// again) for another job's calls: `apply` runs preflight's reads
+    /// first.
+    pub fn for_job(&self, job: Job) -> Clients {
+        Clients::build(self.config.clone(), job, &self.region, self.max_attempts)
+    }
+
+    fn build(config: SdkConfig, job: Job, region: &str, max_attempts: u32) -> Clients {
         let guard = Guard {
-            job: target.job,
+            job,
             calls: Arc::new(CallLog::default()),
         };
         // Each service's client, with the guard; `once` without the SDK's
@@ -105,12 +118,14 @@ impl Clients {
             // every Region: its partition's first.
             pricing: aws_sdk_pricing::Client::from_conf(
                 aws_sdk_pricing::config::Builder::from(&config)
-                    .region(Region::new(pricing_region(&target.region)))
+                    .region(Region::new(pricing_region(region)))
                     .interceptor(guard.clone())
                     .build(),
             ),
             calls: guard.calls,
-            max_attempts: target.max_attempts.max(1),
+            max_attempts: max_attempts.max(1),
+            region: region.to_string(),
+            config,
         }
     }
 }

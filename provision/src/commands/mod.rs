@@ -56,6 +56,8 @@ pub struct Request {
     /// Attempts per AWS call, retries included.
     pub max_attempts: u32,
     pub style: Style,
+    /// `apply --skip-preflight`: no live checks before the plan.
+    pub skip_preflight: bool,
 }
 
 /// A spec ready to provision, or what the user must be told instead.
@@ -70,6 +72,8 @@ struct Loaded {
     /// The spec's control-plane machines, whose bootstrap secrets
     /// `destroy` deletes even when the machine never launched.
     control_plane: Vec<String>,
+    /// What preflight asks of the account, with a spec.
+    wanted: Option<crate::preflight::Wanted>,
 }
 
 type Leave = (String, Vec<String>);
@@ -94,6 +98,7 @@ fn load(
                 assume_role: None,
                 leave: None,
                 control_plane: Vec::new(),
+                wanted: None,
             }));
         }
         Target::Spec(path) => path,
@@ -131,6 +136,7 @@ fn load(
     };
     Ok(Ok(Loaded {
         control_plane: crate::desired::control_plane_names(&spec, &layout),
+        wanted: Some(crate::preflight::Wanted::of(&spec)),
         cluster: spec.name.to_string(),
         region: spec.region.to_string(),
         leave: spec.static_placement().map(|p| {
@@ -387,6 +393,14 @@ pub fn apply_command(
     let desired = attempt!(needs_spec(&loaded, "apply"), err);
     let rt = attempt!(runtime(), err);
     let clients = rt.block_on(connect(request, &loaded));
+    if request.skip_preflight {
+        writeln!(
+            err,
+            "warning: preflight skipped (--skip-preflight): the zones, offerings, key pair, images and quotas are not checked against the account"
+        )?;
+    } else if let Some(code) = attempt!(preflight_gate(request, &loaded, &rt, &clients, err), err) {
+        return Ok(code);
+    }
     let plan = attempt!(
         rt.block_on(discover_and_plan(&clients, &desired, loaded.leave.as_ref())),
         err
@@ -552,6 +566,56 @@ pub fn apply_timed(request: &Request) -> Result<Timed, Error> {
         plan,
         outcome,
     })
+}
+
+/// Preflight before `apply`: the live findings the offline lint did not
+/// already show, and the status to stop with when one is an error.
+fn preflight_gate(
+    request: &Request,
+    loaded: &Loaded,
+    rt: &tokio::runtime::Runtime,
+    clients: &Clients,
+    err: &mut dyn Write,
+) -> Result<Option<u8>, Error> {
+    let (Some(wanted), Target::Spec(path)) = (&loaded.wanted, &request.target) else {
+        return Ok(None);
+    };
+    let reader = clients.for_job(crate::aws::permissions::Job::Preflight);
+    let live = rt.block_on(crate::preflight::look(&reader, wanted))?;
+    let cwd = std::env::current_dir()?;
+    let lint = |live| {
+        awscluster_lint::run::lint(
+            &awscluster_lint::run::Request {
+                paths: vec![path.clone()],
+                config: request.config.clone(),
+                live,
+                ..awscluster_lint::run::Request::default()
+            },
+            &cwd,
+        )
+    };
+    let offline = lint(None)?;
+    let mut online = lint(Some(live))?;
+    let shown: std::collections::HashSet<(&str, &str)> = offline
+        .diagnostics
+        .iter()
+        .map(|d| (d.rule.code, d.message.as_str()))
+        .collect();
+    online
+        .diagnostics
+        .retain(|d| !shown.contains(&(d.rule.code, d.message.as_str())));
+    if online.diagnostics.is_empty() {
+        return Ok(None);
+    }
+    report::emitter(LintFormat::Human, request.style).emit(&online, err)?;
+    if online.count(awscluster_lint::diagnostic::Severity::Error) > 0 {
+        writeln!(
+            err,
+            "error: preflight found errors in the account; fix them, or pass --skip-preflight to apply anyway"
+        )?;
+        return Ok(Some(EXIT_FAILED));
+    }
+    Ok(None)
 }
 
 /// `awscluster destroy`.
