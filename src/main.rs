@@ -29,6 +29,10 @@ enum Command {
         paths: Vec<PathBuf>,
         #[command(flatten)]
         output: OutputArgs,
+        /// A quota snapshot (`awscluster quotas snapshot`): the account's
+        /// quota values and usage, for the specs in its Region.
+        #[arg(long, value_name = "FILE")]
+        quotas: Option<PathBuf>,
     },
     /// IAM policies: lint them, check what they grant, print the required
     /// ones.
@@ -58,6 +62,10 @@ enum Command {
         spec: PathBuf,
         #[command(flatten)]
         output: OutputArgs,
+        /// Take the quotas and their usage from this snapshot instead of
+        /// reading them.
+        #[arg(long, value_name = "FILE")]
+        quotas: Option<PathBuf>,
         /// Send AWS calls here (a local emulator); `AWS_ENDPOINT_URL` works too.
         #[arg(long, value_name = "URL")]
         endpoint_url: Option<String>,
@@ -65,6 +73,9 @@ enum Command {
         #[arg(long, value_name = "N", default_value_t = 5)]
         max_attempts: u32,
     },
+    /// The account's quotas.
+    #[command(subcommand)]
+    Quotas(QuotasCommand),
     /// Show what `apply` would create, keep, change or delete in AWS, and
     /// why.
     Plan {
@@ -116,6 +127,24 @@ enum Command {
     /// instance profiles. Run with an administrator's credentials.
     #[command(subcommand)]
     Account(AccountCommand),
+}
+
+#[derive(Subcommand)]
+enum QuotasCommand {
+    /// Print the account's quota values and usage in a Region as JSON
+    /// (schemas/quotas.schema.json), for `lint --quotas` and `preflight
+    /// --quotas`.
+    Snapshot {
+        /// The Region.
+        #[arg(long, value_name = "REGION", env = "AWS_REGION")]
+        region: String,
+        /// Send AWS calls here (a local emulator); `AWS_ENDPOINT_URL` works too.
+        #[arg(long, value_name = "URL")]
+        endpoint_url: Option<String>,
+        /// Attempts per AWS call, retries with backoff included.
+        #[arg(long, value_name = "N", default_value_t = 5)]
+        max_attempts: u32,
+    },
 }
 
 #[derive(Subcommand)]
@@ -454,6 +483,7 @@ enum SchemaArg {
     Cluster,
     Config,
     Report,
+    Quotas,
 }
 
 fn main() -> ExitCode {
@@ -532,8 +562,13 @@ fn run(
             .expect("the parsed subcommand has matches")
     };
     match command {
-        Command::Lint { paths, output } => {
-            let (request, format, style) = output.into_request(paths, sub(&["lint"]));
+        Command::Lint {
+            paths,
+            output,
+            quotas,
+        } => {
+            let (mut request, format, style) = output.into_request(paths, sub(&["lint"]));
+            request.quota_snapshot = quotas;
             commands::lint(&request, &cwd, format, style, out, err)
         }
         Command::Iam(IamCommand::Lint {
@@ -605,6 +640,7 @@ fn run(
                 SchemaArg::Cluster => Schema::Cluster,
                 SchemaArg::Config => Schema::Config,
                 SchemaArg::Report => Schema::Report,
+                SchemaArg::Quotas => Schema::Quotas,
             };
             commands::schema(which, out).map(|()| 0)
         }
@@ -613,13 +649,20 @@ fn run(
             with_ssm_images,
             job,
         }) => provision::required(format, with_ssm_images, job, out, err),
+        Command::Quotas(QuotasCommand::Snapshot {
+            region,
+            endpoint_url,
+            max_attempts,
+        }) => provision::quota_snapshot(region, endpoint_url, max_attempts, out, err),
         Command::Preflight {
             spec,
             output,
+            quotas,
             endpoint_url,
             max_attempts,
         } => {
-            let (request, format, style) = output.into_request(vec![spec], sub(&["preflight"]));
+            let (mut request, format, style) = output.into_request(vec![spec], sub(&["preflight"]));
+            request.quota_snapshot = quotas;
             provision::preflight(
                 request,
                 format,
@@ -799,6 +842,21 @@ mod provision {
         }
     }
 
+    pub fn quota_snapshot(
+        region: String,
+        endpoint_url: Option<String>,
+        max_attempts: u32,
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> io::Result<u8> {
+        let request = commands::quotas::SnapshotRequest {
+            region,
+            endpoint_url,
+            max_attempts,
+        };
+        commands::quotas::snapshot_command(&request, out, err)
+    }
+
     pub fn apply(
         request: Request,
         skip_preflight: bool,
@@ -940,6 +998,17 @@ mod provision {
         Ok(EXIT_FAILURE)
     }
 
+    pub fn quota_snapshot(
+        _: String,
+        _: Option<String>,
+        _: u32,
+        _: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> io::Result<u8> {
+        writeln!(err, "error: {MISSING}")?;
+        Ok(EXIT_FAILURE)
+    }
+
     pub fn required(
         _: RequiredFormatArg,
         _: bool,
@@ -1018,6 +1087,7 @@ impl OutputArgs {
             max_file_size: self.max_file_size,
             provisioning: None,
             live: None,
+            quota_snapshot: None,
             catalog: self.catalog,
         };
         let color = match self.color {

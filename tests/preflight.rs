@@ -207,3 +207,82 @@ fn a_spec_with_errors_is_refused_before_any_call() {
     assert!(text(&out.stderr).contains("error-level findings"));
     assert_eq!(proxy.take_log(), Vec::new());
 }
+
+/// A snapshot records the account's quotas and usage (valid against its
+/// schema); `lint --quotas` and `preflight --quotas` then judge a spec
+/// by it without reading quotas, `lint` without any AWS call at all.
+#[test]
+fn a_quota_snapshot_stands_in_for_the_account() {
+    let moto = Moto::start();
+    aws(&moto, &["key-pair", "ops"]);
+    aws(&moto, &["vpcs", "4"]);
+    let out = awscluster(&moto.url())
+        .args(["quotas", "snapshot", "--region", "us-east-1"])
+        .output()
+        .expect("awscluster runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let snapshot: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(support::root().join("schemas/quotas.schema.json"))
+            .expect("schema"),
+    )
+    .expect("JSON");
+    let validator = jsonschema::validator_for(&schema).expect("a schema");
+    let errors: Vec<String> = validator
+        .iter_errors(&snapshot)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(snapshot["account"], "123456789012");
+    assert_eq!(
+        snapshot["quotas"]["L-F678F1CE"],
+        json!({"value": 5.0, "origin": "applied value in Service Quotas", "usage": 5.0})
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("quotas.json");
+    std::fs::write(&file, &out.stdout).expect("write");
+    let file = file.to_string_lossy().into_owned();
+
+    // Offline: no endpoint at all.
+    let out = awscluster("http://127.0.0.1:9")
+        .args(["lint", SPEC, "--quotas", &file])
+        .args(&FAST[..2])
+        .output()
+        .expect("awscluster runs");
+    let report = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(
+        report
+            .contains("the cluster needs 1 VPCs and the account already uses 5: 6 of a quota of 5"),
+        "{report}"
+    );
+    assert!(
+        report.contains("in the snapshot of account 123456789012 taken"),
+        "{report}"
+    );
+
+    let proxy = Proxy::start(moto.port);
+    let (status, findings) = {
+        let out = awscluster(&proxy.url())
+            .args(["preflight", SPEC, "--quotas", &file, "--format", "json"])
+            .args(&FAST[..2])
+            .output()
+            .expect("awscluster runs");
+        let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        (out.status.code(), report["diagnostics"].clone())
+    };
+    assert_eq!(status, Some(1));
+    assert!(
+        findings
+            .as_array()
+            .is_some_and(|f| f.iter().any(|d| d["code"] == "quota/vpcs")),
+        "{findings}"
+    );
+    let calls: Vec<String> = proxy.take_log().into_iter().map(|(a, _)| a).collect();
+    assert!(
+        !calls
+            .iter()
+            .any(|a| a.contains("ServiceQuota") || a == "DescribeVpcs"),
+        "{calls:?}"
+    );
+}

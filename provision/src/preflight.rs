@@ -23,8 +23,8 @@ use crate::aws::error::{AwsResult, Error};
 #[derive(Debug, Clone)]
 pub struct Wanted {
     /// The cluster's name: what it already owns is not counted as usage
-    /// (it keeps it).
-    pub cluster: String,
+    /// (it keeps it). `None` counts everything (a snapshot).
+    pub cluster: Option<String>,
     pub region: String,
     pub instance_types: Vec<String>,
     pub key_name: String,
@@ -66,7 +66,7 @@ impl Wanted {
         quotas.sort_unstable();
         quotas.dedup();
         Wanted {
-            cluster: spec.name.to_string(),
+            cluster: Some(spec.name.to_string()),
             region: spec.region.to_string(),
             instance_types,
             key_name: spec.ssh_key_name.to_string(),
@@ -83,7 +83,10 @@ const ELASTIC_IPS: &str = "L-0263D0A3";
 const CLASSIC_LOAD_BALANCERS: &str = "L-E9E9831D";
 
 /// Whether tags mark a resource as the cluster's own.
-fn owned(cluster: &str, tags: &[aws_sdk_ec2::types::Tag]) -> bool {
+fn owned(cluster: Option<&str>, tags: &[aws_sdk_ec2::types::Tag]) -> bool {
+    let Some(cluster) = cluster else {
+        return false;
+    };
     let key = crate::names::owned_key(cluster);
     tags.iter()
         .any(|t| t.key() == Some(key.as_str()) && t.value() == Some(crate::names::OWNED))
@@ -128,6 +131,7 @@ pub async fn look(clients: &Clients, wanted: &Wanted) -> Result<Live, Error> {
     );
     let mut live = Live {
         caller: Some(caller?),
+        region: Some(wanted.region.clone()),
         ..Live::default()
     };
     fn keep<T>(result: Result<T, Unchecked>, unchecked: &mut Vec<Unchecked>) -> Option<T> {
@@ -363,7 +367,8 @@ async fn images(clients: &Clients, images: &[String]) -> (BTreeMap<String, Image
     (found, problems)
 }
 
-type QuotaFacts = (
+/// Quota values, their origins, usage, and what could not be read.
+pub type QuotaFacts = (
     BTreeMap<String, f64>,
     BTreeMap<String, String>,
     BTreeMap<String, f64>,
@@ -372,7 +377,11 @@ type QuotaFacts = (
 
 /// Each quota's value (applied, else AWS's default, else the built-in
 /// table's, saying which) and the account's usage of it.
-async fn quotas(clients: &Clients, wanted: &Wanted) -> QuotaFacts {
+pub async fn quotas(clients: &Clients, wanted: &Wanted) -> QuotaFacts {
+    // A snapshot gives them instead.
+    if wanted.quotas.is_empty() {
+        return Default::default();
+    }
     let values = join_all(wanted.quotas.iter().map(|code| quota_value(clients, code))).await;
     let mut quotas = BTreeMap::new();
     let mut origins = BTreeMap::new();
@@ -573,7 +582,9 @@ async fn usage(clients: &Clients, wanted: &Wanted) -> (BTreeMap<String, f64>, Ve
         "ec2:DescribeVpcs",
         vpcs.on("DescribeVpcs", "the account").map(|pages: Vec<_>| {
             let theirs = pages.iter().flat_map(|p| p.vpcs());
-            theirs.filter(|v| !owned(&wanted.cluster, v.tags())).count() as f64
+            theirs
+                .filter(|v| !owned(wanted.cluster.as_deref(), v.tags()))
+                .count() as f64
         }),
     );
     count(
@@ -602,7 +613,7 @@ async fn usage(clients: &Clients, wanted: &Wanted) -> (BTreeMap<String, f64>, Ve
             for n in pages
                 .iter()
                 .flat_map(|p| p.nat_gateways())
-                .filter(|n| !owned(&wanted.cluster, n.tags()))
+                .filter(|n| !owned(wanted.cluster.as_deref(), n.tags()))
             {
                 if let Some(zone) = n.subnet_id().and_then(|s| zone_of.get(s)) {
                     *per_zone.entry(zone).or_default() += 1.0;
@@ -616,7 +627,9 @@ async fn usage(clients: &Clients, wanted: &Wanted) -> (BTreeMap<String, f64>, Ve
         "ec2:DescribeAddresses",
         addresses.on("DescribeAddresses", "the account").map(|out| {
             let theirs = out.addresses().iter();
-            theirs.filter(|a| !owned(&wanted.cluster, a.tags())).count() as f64
+            theirs
+                .filter(|a| !owned(wanted.cluster.as_deref(), a.tags()))
+                .count() as f64
         }),
     );
     count(
@@ -627,12 +640,60 @@ async fn usage(clients: &Clients, wanted: &Wanted) -> (BTreeMap<String, f64>, Ve
             .map(|pages: Vec<_>| {
                 // Classic load balancers' tags take a call of their own: the
                 // cluster's is known by its name.
-                let ours = awscluster_lint::naming::load_balancer(&wanted.cluster);
+                let ours = wanted
+                    .cluster
+                    .as_deref()
+                    .map(awscluster_lint::naming::load_balancer);
                 let theirs = pages.iter().flat_map(|p| p.load_balancer_descriptions());
                 theirs
-                    .filter(|b| b.load_balancer_name() != Some(ours.as_str()))
+                    .filter(|b| ours.is_none() || b.load_balancer_name() != ours.as_deref())
                     .count() as f64
             }),
     );
     (usage, problems)
+}
+
+/// `awscluster quotas snapshot`: every quota the rules know, its value and
+/// the account's usage in the Region, whatever cluster owns what.
+pub async fn snapshot(
+    clients: &Clients,
+    region: &str,
+    taken_at: String,
+) -> Result<(awscluster_lint::live::Snapshot, Vec<Unchecked>), Error> {
+    let caller = caller(clients).await?;
+    // arn:<partition>:sts::<account>:…
+    let account = caller.split(':').nth(4).unwrap_or_default().to_string();
+    let wanted = Wanted {
+        cluster: None,
+        region: region.to_string(),
+        instance_types: Vec::new(),
+        key_name: String::new(),
+        images: Vec::new(),
+        quotas: catalog::quotas().iter().map(|q| q.code).collect(),
+    };
+    let (values, origins, usage, problems) = quotas(clients, &wanted).await;
+    let mut recorded = BTreeMap::new();
+    for q in catalog::quotas() {
+        let (value, origin) = match values.get(q.code) {
+            Some(v) => (*v, origins.get(q.code).cloned().unwrap_or_default()),
+            None => (q.default, awscluster_lint::live::TABLE_ORIGIN.to_string()),
+        };
+        recorded.insert(
+            q.code.to_string(),
+            awscluster_lint::live::SnapshotQuota {
+                value,
+                origin,
+                usage: usage.get(q.code).copied(),
+            },
+        );
+    }
+    Ok((
+        awscluster_lint::live::Snapshot {
+            taken_at,
+            account,
+            region: region.to_string(),
+            quotas: recorded,
+        },
+        problems,
+    ))
 }

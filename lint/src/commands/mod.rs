@@ -198,6 +198,7 @@ pub enum Schema {
     Cluster,
     Config,
     Report,
+    Quotas,
 }
 
 pub fn schema(which: Schema, out: &mut dyn Write) -> io::Result<()> {
@@ -206,6 +207,7 @@ pub fn schema(which: Schema, out: &mut dyn Write) -> io::Result<()> {
             Schema::Cluster => crate::spec::schema::CLUSTER_SCHEMA,
             Schema::Config => crate::config::CONFIG_SCHEMA,
             Schema::Report => crate::report::REPORT_SCHEMA,
+            Schema::Quotas => crate::live::QUOTAS_SCHEMA,
         }
         .as_bytes(),
     )

@@ -34,6 +34,8 @@ pub struct Request {
     pub catalog: Option<PathBuf>,
     /// What `preflight` read of the live account.
     pub live: Option<crate::live::Live>,
+    /// `--quotas FILE`: a quota snapshot, when there is no live account.
+    pub quota_snapshot: Option<PathBuf>,
 }
 
 /// What `plan` and `apply` add to the lint that gates them.
@@ -117,25 +119,13 @@ pub fn prepare(request: &Request, cwd: &Path) -> Result<Prepared, Error> {
         .max_file_size
         .or(config.max_file_size)
         .unwrap_or(read::DEFAULT_MAX_FILE_SIZE);
-    let mut quotas = config.quotas.clone();
-    let mut live = request.live.clone();
-    if let Some(live) = &mut live {
-        // Service Quotas' values first, then awscluster.toml's, then the
-        // built-in table's: each value says where it came from.
-        quotas.extend(live.quotas.iter().map(|(k, v)| (k.clone(), *v)));
-        for (code, origin) in live.quota_origin.iter_mut() {
-            if live.quotas.contains_key(code) {
-                continue;
-            }
-            if quotas.contains_key(code) {
-                *origin = "from awscluster.toml".into();
-            } else if let Some(q) = crate::catalog::quota(code) {
-                quotas.insert(code.clone(), q.default);
-            }
-        }
-    }
+    let live = match (&request.live, &request.quota_snapshot) {
+        (Some(live), _) => Some(live.clone()),
+        (None, Some(path)) => Some(crate::live::Snapshot::read(path)?.into_live()),
+        (None, None) => None,
+    };
     let settings = Settings {
-        quotas,
+        quotas: config.quotas.clone(),
         max_file_size,
         on_demand_prices: request
             .provisioning
@@ -338,45 +328,6 @@ pub fn validate(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A live quota value wins; without one, awscluster.toml's; without
-    /// that, the built-in table's, each saying where it came from.
-    #[test]
-    fn quota_values_come_from_the_account_then_the_configuration_then_the_table() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::write(
-            dir.path().join("awscluster.toml"),
-            "[quotas]\n\"L-1216C47A\" = 100\n\"L-34B43A08\" = 50\n",
-        )
-        .expect("write");
-        let table = "AWS's default for a new account, from the built-in table";
-        let live = crate::live::Live {
-            quotas: [("L-34B43A08".to_string(), 7.0)].into(),
-            quota_origin: [
-                ("L-1216C47A".to_string(), table.to_string()),
-                (
-                    "L-34B43A08".to_string(),
-                    "applied value in Service Quotas".to_string(),
-                ),
-                ("L-F678F1CE".to_string(), table.to_string()),
-            ]
-            .into(),
-            ..crate::live::Live::default()
-        };
-        let request = Request {
-            live: Some(live),
-            ..Request::default()
-        };
-        let prepared = prepare(&request, dir.path()).expect("prepared");
-        let quotas = &prepared.settings.quotas;
-        assert_eq!(quotas.get("L-34B43A08"), Some(&7.0));
-        assert_eq!(quotas.get("L-1216C47A"), Some(&100.0));
-        assert_eq!(quotas.get("L-F678F1CE"), Some(&5.0));
-        let origin = &prepared.settings.live.as_ref().expect("live").quota_origin;
-        assert_eq!(origin["L-1216C47A"], "from awscluster.toml");
-        assert_eq!(origin["L-34B43A08"], "applied value in Service Quotas");
-        assert_eq!(origin["L-F678F1CE"], table);
-    }
 
     /// Policy sets are shared within a run, never across runs: a second run
     /// in the same process (a language server, a library user) reports the

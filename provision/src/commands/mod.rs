@@ -228,6 +228,7 @@ macro_rules! attempt {
 // After the macro, which it uses.
 pub mod account;
 pub mod preflight;
+pub mod quotas;
 
 fn needs_spec(loaded: &Loaded, command: &str) -> Result<Desired, Error> {
     loaded

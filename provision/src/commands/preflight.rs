@@ -59,7 +59,18 @@ pub fn preflight_command(
         }
         Err(e) => return fail(&e.into(), err),
     };
-    let wanted = Wanted::of(&spec);
+    let mut wanted = Wanted::of(&spec);
+    // `--quotas FILE`: the snapshot's values and usage, no quota reads.
+    let snapshot = match &request.lint.quota_snapshot {
+        Some(file) => match awscluster_lint::live::Snapshot::read(file) {
+            Ok(snapshot) => {
+                wanted.quotas.clear();
+                Some(snapshot.into_live())
+            }
+            Err(e) => return fail(&e.into(), err),
+        },
+        None => None,
+    };
     let rt = match runtime() {
         Ok(rt) => rt,
         Err(e) => return fail(&e, err),
@@ -86,10 +97,24 @@ pub fn preflight_command(
         let clients = Clients::connect(&target).await;
         look(&clients, &wanted).await
     });
-    let live = match live {
+    let mut live = match live {
         Ok(live) => live,
         Err(e) => return fail(&e, err),
     };
+    if let Some(snapshot) = snapshot {
+        if snapshot.region.as_deref() != Some(wanted.region.as_str()) {
+            writeln!(
+                err,
+                "warning: the quota snapshot is of {}, the spec is in {}: its values are not used",
+                escape(snapshot.region.as_deref().unwrap_or("another Region")),
+                escape(&wanted.region)
+            )?;
+        }
+        live.quotas = snapshot.quotas;
+        live.quota_origin = snapshot.quota_origin;
+        live.usage = snapshot.usage;
+        live.region = snapshot.region;
+    }
     if let Some(caller) = &live.caller {
         writeln!(err, "Checked as {}.", escape(caller))?;
     }
@@ -102,6 +127,7 @@ pub fn preflight_command(
         provisioning: None,
         catalog: request.lint.catalog.clone(),
         live: Some(live),
+        quota_snapshot: None,
     };
     report_outcome(
         run::lint(&online, cwd),

@@ -47,16 +47,35 @@ pub fn report<'c>(
             quota.code, quota.service
         )
     };
-    // In preflight: what the account already uses, and where the quota's
-    // value came from.
-    let live = cx.settings.live.as_ref();
+    // The live account's facts (preflight, or a snapshot of this Region):
+    // what it already uses, and the quota's value, else awscluster.toml's,
+    // else the built-in table's, saying which.
+    let region = cx.spec.region.as_str();
+    let live = cx
+        .settings
+        .live
+        .as_ref()
+        .filter(|l| l.region.as_deref().is_none_or(|r| r == region));
     let in_use = live.and_then(|l| l.usage.get(quota.code)).copied();
-    let origin = live
-        .and_then(|l| l.quota_origin.get(quota.code))
-        .map(|o| format!(" ({o})"))
-        .unwrap_or_default();
+    let configured = cx.settings.quotas.get(quota.code).copied();
+    let (limit, origin) = match (live, live.and_then(|l| l.quotas.get(quota.code))) {
+        (Some(l), Some(value)) => (
+            Some(*value),
+            l.quota_origin.get(quota.code).cloned().unwrap_or_default(),
+        ),
+        (Some(_), None) => match configured {
+            Some(value) => (Some(value), "from awscluster.toml".to_string()),
+            None => (Some(quota.default), crate::live::TABLE_ORIGIN.to_string()),
+        },
+        (None, _) => (configured, String::new()),
+    };
+    let origin = if origin.is_empty() {
+        origin
+    } else {
+        format!(" ({origin})")
+    };
     let total = used + in_use.unwrap_or(0.0);
-    let d = match cx.settings.quotas.get(quota.code).copied() {
+    let d = match limit {
         Some(limit) if total > limit => {
             let message = match in_use {
                 Some(n) => format!(
@@ -182,6 +201,57 @@ pub(crate) mod tests {
         );
         assert!(findings_with(&super::vpcs::VPCS, &base(), live(4.0)).is_empty());
         assert!(findings_with(&super::near_limit::NEAR_LIMIT, &base(), live(0.0)).is_empty());
+    }
+
+    /// A live quota value wins; without one, awscluster.toml's; without
+    /// that, the built-in table's, each saying where it came from; facts
+    /// of another Region are not this spec's.
+    #[test]
+    fn quota_values_come_from_the_account_then_the_configuration_then_the_table() {
+        use crate::live::Live;
+        use crate::rules::testing::{base, lint_text_with};
+        let live = Live {
+            usage: [
+                ("L-F678F1CE".to_string(), 5.0),
+                ("L-0263D0A3".to_string(), 5.0),
+            ]
+            .into(),
+            ..Live::default()
+        };
+        let mut settings = Settings {
+            live: Some(live),
+            ..Settings::default()
+        };
+        settings.quotas.insert("L-0263D0A3".into(), 6.0);
+        let text = serde_json::to_string_pretty(&base()).unwrap();
+        let found = lint_text_with("s.json", &text, &settings);
+        let message = |code: &str| {
+            found
+                .iter()
+                .find(|d| d.rule.code == code)
+                .map(|d| d.message.clone())
+                .unwrap_or_default()
+        };
+        assert!(
+            message("quota/vpcs").ends_with(&format!(
+                "6 of a quota of 5 ({})",
+                crate::live::TABLE_ORIGIN
+            )),
+            "{found:?}"
+        );
+        assert!(
+            message("quota/elastic-ips").ends_with("of a quota of 6 (from awscluster.toml)"),
+            "{found:?}"
+        );
+        // Another Region's facts: offline behaviour.
+        if let Some(l) = settings.live.as_mut() {
+            l.region = Some("eu-west-1".into());
+        }
+        let found = lint_text_with("s.json", &text, &settings);
+        assert!(
+            !found.iter().any(|d| d.rule.code == "quota/vpcs"),
+            "{found:?}"
+        );
     }
 
     #[test]
