@@ -286,3 +286,74 @@ fn a_quota_snapshot_stands_in_for_the_account() {
         "{calls:?}"
     );
 }
+
+/// A static spec's network is checked as AWS holds it: blocks, zones,
+/// which subnets route to an internet gateway, and the tags they really
+/// carry (the spec only mirrors them).
+#[test]
+fn a_static_network_is_checked_as_aws_holds_it() {
+    let moto = Moto::start();
+    aws(&moto, &["key-pair", "ops"]);
+    let network = aws(&moto, &["static-network"]);
+    let subnets: Vec<Value> = network["subnets"]
+        .as_array()
+        .expect("subnets")
+        .iter()
+        .map(|s| {
+            json!({"id": s["id"], "availabilityZone": s["zone"], "cidr": s["cidr"], "type": s["type"], "tags": s["tags"]})
+        })
+        .collect();
+    let spec = |subnets: &[Value]| {
+        json!({
+            "name": "static",
+            "region": "us-east-1",
+            "sshKeyName": "ops",
+            "placement": {"static": {"vpcId": network["vpc"], "vpcCidr": "10.1.0.0/16", "subnets": subnets}},
+            "bastion": {"allowedCidrs": ["203.0.113.0/24"], "image": "ami-04681a1dbd79675a5"},
+            "nodePools": [
+                {"name": "control-plane", "role": "master", "size": 1, "instanceType": "m7i.large", "image": "ami-04681a1dbd79675a5"},
+                {"name": "workers", "role": "worker", "size": 2, "instanceType": "m7i.large", "image": "ami-04681a1dbd79675a5"}
+            ]
+        })
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("static.cluster.json");
+    let path = path.to_string_lossy().into_owned();
+    std::fs::write(&path, spec(&subnets).to_string()).expect("write");
+    let (status, findings) = preflight(&moto.url(), &path, &[]);
+    assert_eq!(status, 0, "{findings:?}");
+    assert!(
+        !codes(&findings)
+            .iter()
+            .any(|c| *c == "live/network-mismatch"
+                || *c == "subnets/missing-tags"
+                || *c == "live/subnet-full"),
+        "{findings:?}"
+    );
+
+    // The spec misstates a block; AWS lost a tag the spec still lists.
+    // (A subnet of the wrong kind is covered by the rule's unit tests.)
+    let mut wrong = subnets.clone();
+    wrong[0]["cidr"] = json!("10.1.32.0/20");
+    let public = wrong[2]["id"].as_str().expect("id").to_string();
+    aws(&moto, &["untag-subnet", &public, "kubernetes.io/role/elb"]);
+    std::fs::write(&path, spec(&wrong).to_string()).expect("write");
+    let (status, findings) = preflight(&moto.url(), &path, &[]);
+    assert_eq!(status, 1, "{findings:?}");
+    let mismatch: Vec<&str> = findings
+        .iter()
+        .filter(|(c, _)| c == "live/network-mismatch")
+        .map(|(_, m)| m.as_str())
+        .collect();
+    assert_eq!(mismatch.len(), 1, "{findings:?}");
+    assert!(
+        mismatch[0].ends_with("has the block 10.1.0.0/20 in AWS"),
+        "{mismatch:?}"
+    );
+    assert!(
+        findings.iter().any(|(c, m)| c == "subnets/missing-tags"
+            && m.contains(&public)
+            && m.contains("in AWS")),
+        "{findings:?}"
+    );
+}

@@ -40,12 +40,36 @@ pub struct Live {
     /// The account's quota values, by quota code: they replace both AWS's
     /// defaults and `awscluster.toml`'s values.
     pub quotas: BTreeMap<String, f64>,
+    /// A static spec's VPC and subnets as AWS holds them.
+    pub network: Option<Network>,
     /// What the account already uses of each quota, by quota code.
     pub usage: BTreeMap<String, f64>,
     /// Where each quota value came from, by quota code ("applied value in
     /// Service Quotas", …).
     pub quota_origin: BTreeMap<String, String>,
     pub unchecked: Vec<Unchecked>,
+}
+
+/// A static spec's network as AWS holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Network {
+    /// The VPC's block; `None`: no such VPC.
+    pub vpc: Option<String>,
+    /// The spec's subnets AWS has, by id.
+    pub subnets: BTreeMap<String, Subnet>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subnet {
+    pub vpc_id: String,
+    pub cidr: String,
+    pub zone: String,
+    /// Whether its route table (its own, else the VPC's main one) sends
+    /// 0.0.0.0/0 to an internet gateway; `None`: no route table found.
+    pub public: Option<bool>,
+    pub tags: BTreeMap<String, String>,
+    /// Free addresses, as AWS counts them.
+    pub free: Option<u64>,
 }
 
 /// What AWS says of an image.

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_ec2::types::{Filter, LocationType};
 use awscluster_lint::catalog;
-use awscluster_lint::live::{Image, Live, Unchecked};
+use awscluster_lint::live::{Image, Live, Network, Subnet, Unchecked};
 use awscluster_lint::spec::ClusterSpec;
 use futures_util::future::join_all;
 
@@ -32,6 +32,8 @@ pub struct Wanted {
     pub images: Vec<String>,
     /// The quota codes the cluster uses.
     pub quotas: Vec<&'static str>,
+    /// Static placement's VPC and subnet ids.
+    pub network: Option<(String, Vec<String>)>,
 }
 
 impl Wanted {
@@ -72,6 +74,12 @@ impl Wanted {
             key_name: spec.ssh_key_name.to_string(),
             images,
             quotas,
+            network: spec.static_placement().map(|p| {
+                (
+                    p.vpc_id.to_string(),
+                    p.subnets.iter().map(|s| s.id.to_string()).collect(),
+                )
+            }),
         }
     }
 }
@@ -120,7 +128,13 @@ pub async fn caller(clients: &Clients) -> Result<String, Error> {
 
 /// Everything preflight reads, together.
 pub async fn look(clients: &Clients, wanted: &Wanted) -> Result<Live, Error> {
-    let (caller, zones, offerings, key_pair, architectures, images, quotas) = tokio::join!(
+    let existing = async {
+        match &wanted.network {
+            Some((vpc, subnets)) => Some(network(clients, vpc, subnets).await),
+            None => None,
+        }
+    };
+    let (caller, zones, offerings, key_pair, architectures, images, quotas, existing) = tokio::join!(
         caller(clients),
         zones(clients),
         offerings(clients, wanted),
@@ -128,6 +142,7 @@ pub async fn look(clients: &Clients, wanted: &Wanted) -> Result<Live, Error> {
         architectures(clients, wanted),
         images(clients, &wanted.images),
         quotas(clients, wanted),
+        existing,
     );
     let mut live = Live {
         caller: Some(caller?),
@@ -142,6 +157,7 @@ pub async fn look(clients: &Clients, wanted: &Wanted) -> Result<Live, Error> {
     let offerings = keep(offerings, &mut problems);
     let key_pair = keep(key_pair, &mut problems);
     let architectures = keep(architectures, &mut problems);
+    live.network = existing.and_then(|n| keep(n, &mut problems));
     live.unchecked = problems;
     let (images, image_problems) = images;
     live.zones = zones;
@@ -156,6 +172,117 @@ pub async fn look(clients: &Clients, wanted: &Wanted) -> Result<Live, Error> {
     live.usage = usage;
     live.unchecked.extend(quota_problems);
     Ok(live)
+}
+
+/// A static spec's VPC and subnets as AWS holds them: blocks, zones,
+/// whether each routes to an internet gateway, tags, free addresses.
+async fn network(
+    clients: &Clients,
+    vpc_id: &str,
+    subnet_ids: &[String],
+) -> Result<Network, Unchecked> {
+    fn fail(action: &'static str) -> impl Fn(Error) -> Unchecked {
+        move |e| unchecked("the existing network", "/placement/static", action, &e)
+    }
+    // By filter, not by id: an id AWS does not have is an answer, not an
+    // error of the whole call.
+    let by_vpc = || Filter::builder().name("vpc-id").values(vpc_id).build();
+    let (vpcs, subnets, tables) = tokio::join!(
+        clients
+            .ec2
+            .describe_vpcs()
+            .filters(Filter::builder().name("vpc-id").values(vpc_id).build())
+            .send(),
+        clients
+            .ec2
+            .describe_subnets()
+            .filters(
+                Filter::builder()
+                    .name("subnet-id")
+                    .set_values(Some(subnet_ids.to_vec()))
+                    .build()
+            )
+            .into_paginator()
+            .send()
+            .try_collect(),
+        clients
+            .ec2
+            .describe_route_tables()
+            .filters(by_vpc())
+            .into_paginator()
+            .send()
+            .try_collect(),
+    );
+    let vpcs = vpcs
+        .on("DescribeVpcs", vpc_id)
+        .map_err(fail("ec2:DescribeVpcs"))?;
+    let subnets: Vec<_> = subnets
+        .on("DescribeSubnets", "the spec's subnets")
+        .map_err(fail("ec2:DescribeSubnets"))?;
+    let tables: Vec<_> = tables
+        .on("DescribeRouteTables", vpc_id)
+        .map_err(fail("ec2:DescribeRouteTables"))?;
+    let tables: Vec<_> = tables.iter().flat_map(|p| p.route_tables()).collect();
+    let to_internet = |t: &aws_sdk_ec2::types::RouteTable| {
+        t.routes().iter().any(|r| {
+            r.destination_cidr_block() == Some("0.0.0.0/0")
+                && r.gateway_id().is_some_and(|g| g.starts_with("igw-"))
+        })
+    };
+    let main = tables
+        .iter()
+        .find(|t| t.associations().iter().any(|a| a.main() == Some(true)));
+    let mut found = BTreeMap::new();
+    for s in subnets.iter().flat_map(|p| p.subnets()) {
+        // AWS always says these; a subnet without them is not judged.
+        let (Some(id), Some(vpc), Some(cidr), Some(zone)) = (
+            s.subnet_id(),
+            s.vpc_id(),
+            s.cidr_block(),
+            s.availability_zone(),
+        ) else {
+            continue;
+        };
+        let own = tables
+            .iter()
+            .find(|t| t.associations().iter().any(|a| a.subnet_id() == Some(id)));
+        let public = own.or(main).map(|t| to_internet(t));
+        found.insert(
+            id.to_string(),
+            Subnet {
+                vpc_id: vpc.to_string(),
+                cidr: cidr.to_string(),
+                zone: zone.to_string(),
+                public,
+                tags: s
+                    .tags()
+                    .iter()
+                    .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
+                    .collect(),
+                free: s
+                    .available_ip_address_count()
+                    .and_then(|n| u64::try_from(n).ok()),
+            },
+        );
+    }
+    let vpc = match vpcs.vpcs().first() {
+        None => None,
+        Some(v) => match v.cidr_block() {
+            Some(block) => Some(block.to_string()),
+            None => {
+                return Err(unchecked(
+                    "the existing network",
+                    "/placement/static",
+                    "ec2:DescribeVpcs",
+                    &crate::aws::error::missing("DescribeVpcs", vpc_id, "CidrBlock"),
+                ));
+            }
+        },
+    };
+    Ok(Network {
+        vpc,
+        subnets: found,
+    })
 }
 
 async fn zones(clients: &Clients) -> Result<BTreeMap<String, String>, Unchecked> {
@@ -670,6 +797,7 @@ pub async fn snapshot(
         key_name: String::new(),
         images: Vec::new(),
         quotas: catalog::quotas().iter().map(|q| q.code).collect(),
+        network: None,
     };
     let (values, origins, usage, problems) = quotas(clients, &wanted).await;
     let mut recorded = BTreeMap::new();

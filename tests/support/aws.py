@@ -102,6 +102,14 @@ def static_network(url):
                 TagSpecifications=[{"ResourceType": "subnet", "Tags": tags(f"platform-{kind}-{zone}", extra)}],
             )["Subnet"]
             subnets.append({"id": s["SubnetId"], "zone": zone, "cidr": cidr, "type": kind, "tags": extra})
+    # The way out that makes the public subnets public.
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    for s_ in subnets:
+        if s_["type"] == "public":
+            ec2.associate_route_table(RouteTableId=table, SubnetId=s_["id"])
     default_vpc = [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"] if v.get("IsDefault")][0]
     decoys = {}
     # The cluster's group names, in another VPC, without the ownership tag.
@@ -362,6 +370,12 @@ def fake_cli(url, *args):
         sys.exit(f"fake aws: not a command the boot hook runs: {args}")
 
 
+def untag_subnet(url, subnet, key):
+    ec2, _, _ = clients(url)
+    ec2.delete_tags(Resources=[subnet], Tags=[{"Key": key}])
+    print(json.dumps({"untagged": key}))
+
+
 def key_pair(url, name):
     ec2, _, _ = clients(url)
     ec2.create_key_pair(KeyName=name)
@@ -523,6 +537,7 @@ if __name__ == "__main__":
         "user-data": user_data,
         "fake-cli": fake_cli,
         "key-pair": key_pair,
+        "untag-subnet": untag_subnet,
         "vpcs": vpcs,
         "addresses": addresses,
         "arm-image": arm_image,

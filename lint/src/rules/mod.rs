@@ -463,6 +463,14 @@ pub fn registry() -> &'static [Entry] {
             ),
         ),
         Entry::new(
+            &live::network_mismatch::NETWORK_MISMATCH,
+            Check::Spec(live::network_mismatch::check, live::network_mismatch::READS),
+        ),
+        Entry::new(
+            &live::subnet_full::SUBNET_FULL,
+            Check::Spec(live::subnet_full::check, live::subnet_full::READS),
+        ),
+        Entry::new(
             &live::could_not_check::COULD_NOT_CHECK,
             Check::Spec(live::could_not_check::check, live::could_not_check::READS),
         ),

@@ -8,6 +8,8 @@ pub mod could_not_check;
 pub mod image_architecture;
 pub mod image_missing;
 pub mod key_pair_missing;
+pub mod network_mismatch;
+pub mod subnet_full;
 
 use crate::rules::Context;
 use crate::source::Span;

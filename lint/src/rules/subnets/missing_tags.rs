@@ -15,7 +15,8 @@ declare_rule! {
     /// - private subnets: `kubernetes.io/role/internal-elb=1` and
     ///   `kubernetes.io/cluster/<name>=shared` (or `owned`).
     ///
-    /// The help lists exactly the tags to add.
+    /// The help lists exactly the tags to add. In `preflight`, the tags the
+    /// subnet carries in AWS are checked too.
     ///
     /// ## Why it matters
     /// The Kubernetes load balancer controllers find the subnets for a
@@ -41,11 +42,42 @@ pub(crate) fn check(cx: &mut Context) {
         return;
     };
     let cluster = cx.spec.name.as_str();
+    let live = cx.settings.live.as_ref().and_then(|l| l.network.as_ref());
     for (i, subnet) in placement.subnets.iter().enumerate() {
         let required = match *subnet.kind {
             SubnetKind::Public => tagging::required_public_subnet_tags(cluster),
             SubnetKind::Private => tagging::required_private_subnet_tags(cluster),
         };
+        // In preflight, the tags the subnet really carries: the spec only
+        // mirrors them.
+        if let Some(found) = live.and_then(|n| n.subnets.get(subnet.id.as_str())) {
+            let fixes: Vec<String> = required
+                .iter()
+                .filter(|tag| {
+                    !found
+                        .tags
+                        .get(&tag.key)
+                        .is_some_and(|v| tag.values.contains(&v.as_str()))
+                })
+                .map(|tag| format!("{}={}", tag.key, tag.values[0]))
+                .collect();
+            if !fixes.is_empty() {
+                cx.emit(
+                    &MISSING_TAGS,
+                    subnet.id.span,
+                    format!(
+                        "{} subnet `{}` lacks {} tag(s) in AWS, or has them with the wrong value",
+                        *subnet.kind,
+                        subnet.id.as_str(),
+                        fixes.len()
+                    ),
+                )
+                .with_help(format!(
+                    "set these tags on the subnet in AWS: {}",
+                    fixes.join(", ")
+                ));
+            }
+        }
         let tags = subnet.tags.as_ref();
         let mut to_add = Vec::new();
         let mut wrong = Vec::new();
@@ -107,6 +139,32 @@ mod tests {
 
     use super::*;
     use crate::rules::testing::{base, base_static, fires, quiet};
+
+    #[test]
+    fn in_preflight_the_tags_aws_holds_are_checked_too() {
+        use crate::live::Live;
+        use crate::rules::live::network_mismatch::tests::as_in_aws;
+        use crate::rules::testing::findings_with;
+        let mut network = as_in_aws();
+        if let Some(s) = network.subnets.get_mut("subnet-0000000000000000a") {
+            s.tags.remove("kubernetes.io/role/elb");
+        }
+        let live = Live {
+            network: Some(network),
+            ..Live::default()
+        };
+        let found = findings_with(&MISSING_TAGS, &base_static(), live);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            found[0].help.as_deref(),
+            Some("set these tags on the subnet in AWS: kubernetes.io/role/elb=1")
+        );
+        let all = Live {
+            network: Some(as_in_aws()),
+            ..Live::default()
+        };
+        assert!(findings_with(&MISSING_TAGS, &base_static(), all).is_empty());
+    }
 
     #[test]
     fn fires_with_exactly_the_tags_to_add() {
