@@ -357,3 +357,51 @@ fn a_static_network_is_checked_as_aws_holds_it() {
         "{findings:?}"
     );
 }
+
+/// The policies the credentials' role really has (managed, each one's
+/// default version, and inline, URL-decoded as IAM returns them) go
+/// through the IAM checks: what provisioning needs and they lack is
+/// listed, with the statement that needs it.
+#[test]
+fn the_roles_real_policies_are_checked_against_what_provisioning_needs() {
+    let moto = Moto::start();
+    aws(&moto, &["key-pair", "ops"]);
+    aws(
+        &moto,
+        &[
+            "provisioner-role",
+            &support::root()
+                .join("policies/hardened/provision.json")
+                .to_string_lossy(),
+        ],
+    );
+    let (status, findings) = preflight(&moto.url(), SPEC, &[]);
+    assert_eq!(status, 0, "{findings:?}");
+    assert!(
+        !codes(&findings).iter().any(|c| c.starts_with("iam/")),
+        "{findings:?}"
+    );
+
+    let moto = Moto::start();
+    aws(&moto, &["key-pair", "ops"]);
+    aws(
+        &moto,
+        &[
+            "provisioner-role",
+            &support::root()
+                .join("policies/controller.json")
+                .to_string_lossy(),
+        ],
+    );
+    let (status, findings) = preflight(&moto.url(), SPEC, &[]);
+    assert_eq!(status, 1, "{findings:?}");
+    let missing: Vec<&str> = findings
+        .iter()
+        .filter(|(c, _)| c == "iam/not-granted")
+        .map(|(_, m)| m.as_str())
+        .collect();
+    assert!(
+        missing.iter().any(|m| m.contains("pricing:GetProducts")),
+        "{findings:?}"
+    );
+}

@@ -42,12 +42,34 @@ pub struct Live {
     pub quotas: BTreeMap<String, f64>,
     /// A static spec's VPC and subnets as AWS holds them.
     pub network: Option<Network>,
+    /// The policies IAM holds for the credentials' role or user.
+    pub principal: Option<PrincipalPolicies>,
     /// What the account already uses of each quota, by quota code.
     pub usage: BTreeMap<String, f64>,
     /// Where each quota value came from, by quota code ("applied value in
     /// Service Quotas", …).
     pub quota_origin: BTreeMap<String, String>,
     pub unchecked: Vec<Unchecked>,
+}
+
+/// The policies IAM holds for a role or a user, its groups' included.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrincipalPolicies {
+    /// `role ProvisionerRole`, `user ci`.
+    pub principal: String,
+    pub policies: Vec<LivePolicy>,
+}
+
+/// One policy document as IAM holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LivePolicy {
+    /// Where IAM holds it, as findings name it.
+    pub name: String,
+    /// The role, user or group it belongs to: size quotas are per owner.
+    pub owner: String,
+    pub usage: crate::iam::Usage,
+    /// The document, URL-decoded.
+    pub document: String,
 }
 
 /// A static spec's network as AWS holds it.

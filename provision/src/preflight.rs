@@ -12,7 +12,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_ec2::types::{Filter, LocationType};
 use awscluster_lint::catalog;
-use awscluster_lint::live::{Image, Live, Network, Subnet, Unchecked};
+use awscluster_lint::iam::Usage;
+use awscluster_lint::live::{
+    Image, Live, LivePolicy, Network, PrincipalPolicies, Subnet, Unchecked,
+};
 use awscluster_lint::spec::ClusterSpec;
 use futures_util::future::join_all;
 
@@ -134,8 +137,17 @@ pub async fn look(clients: &Clients, wanted: &Wanted) -> Result<Live, Error> {
             None => None,
         }
     };
-    let (caller, zones, offerings, key_pair, architectures, images, quotas, existing) = tokio::join!(
-        caller(clients),
+    // The caller's own policies need its name first.
+    let who = async {
+        let arn = caller(clients).await;
+        let policies = match &arn {
+            Ok(arn) => principal(clients, arn).await,
+            Err(_) => None,
+        };
+        (arn, policies)
+    };
+    let ((caller, policies), zones, offerings, key_pair, architectures, images, quotas, existing) = tokio::join!(
+        who,
         zones(clients),
         offerings(clients, wanted),
         key_pair(clients, &wanted.key_name),
@@ -158,6 +170,7 @@ pub async fn look(clients: &Clients, wanted: &Wanted) -> Result<Live, Error> {
     let key_pair = keep(key_pair, &mut problems);
     let architectures = keep(architectures, &mut problems);
     live.network = existing.and_then(|n| keep(n, &mut problems));
+    live.principal = policies.and_then(|p| keep(p, &mut problems));
     live.unchecked = problems;
     let (images, image_problems) = images;
     live.zones = zones;
@@ -283,6 +296,373 @@ async fn network(
         vpc,
         subnets: found,
     })
+}
+
+/// Whose policies the credentials run with, from the caller's ARN: a role
+/// (an assumed role's session ARN names it, without its path) or a user.
+/// `None` for the account's root and federated sessions, which have no
+/// policies of their own to read.
+fn principal_of(caller: &str) -> Option<(Owner, String)> {
+    let resource = caller.splitn(6, ':').nth(5)?;
+    if let Some(rest) = resource.strip_prefix("assumed-role/") {
+        return Some((Owner::Role, rest.split('/').next()?.to_string()));
+    }
+    if let Some(rest) = resource.strip_prefix("user/") {
+        return Some((Owner::User, rest.rsplit('/').next()?.to_string()));
+    }
+    None
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Owner {
+    Role,
+    User,
+    Group,
+}
+
+impl Owner {
+    fn word(self) -> &'static str {
+        match self {
+            Owner::Role => "role",
+            Owner::User => "user",
+            Owner::Group => "group",
+        }
+    }
+
+    fn inline(self) -> Usage {
+        match self {
+            Owner::Role => Usage::InlineRole,
+            Owner::User => Usage::InlineUser,
+            Owner::Group => Usage::InlineGroup,
+        }
+    }
+}
+
+/// IAM returns policy documents URL-encoded (RFC 3986); the SDK does not
+/// decode them.
+fn url_decoded(text: &str) -> String {
+    fn hex(b: u8) -> Option<u8> {
+        (b as char).to_digit(16).and_then(|d| u8::try_from(d).ok())
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let pair = bytes
+            .get(i + 1)
+            .copied()
+            .and_then(hex)
+            .zip(bytes.get(i + 2).copied().and_then(hex));
+        match (bytes[i], pair) {
+            (b'%', Some((high, low))) => {
+                out.push(high * 16 + low);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The policies IAM holds for the caller: managed (each one's default
+/// version) and inline, a user's groups' too. `None` when the caller has
+/// none of its own (the root user, a federated session).
+async fn principal(
+    clients: &Clients,
+    caller: &str,
+) -> Option<Result<PrincipalPolicies, Unchecked>> {
+    let (kind, name) = principal_of(caller)?;
+    let what = format!("{} {name}", kind.word());
+    Some(principal_policies(clients, kind, &name, &what).await)
+}
+
+async fn principal_policies(
+    clients: &Clients,
+    kind: Owner,
+    name: &str,
+    what: &str,
+) -> Result<PrincipalPolicies, Unchecked> {
+    let subject = format!("the policies of {what}");
+    let fail = |action: &'static str| {
+        let subject = subject.clone();
+        move |e: Error| unchecked(&subject, "/cloudAccount", action, &e)
+    };
+    let mut owners = vec![(kind, name.to_string())];
+    if kind == Owner::User {
+        let pages: Vec<_> = clients
+            .iam
+            .list_groups_for_user()
+            .user_name(name)
+            .into_paginator()
+            .send()
+            .try_collect()
+            .await
+            .on("ListGroupsForUser", name)
+            .map_err(fail("iam:ListGroupsForUser"))?;
+        owners.extend(
+            pages
+                .iter()
+                .flat_map(|p| p.groups())
+                .map(|g| (Owner::Group, g.group_name().to_string())),
+        );
+    }
+    // Every owner's lists, then every document, each round at once.
+    let lists = join_all(
+        owners
+            .iter()
+            .map(|(owner, owner_name)| names_of(clients, *owner, owner_name)),
+    )
+    .await;
+    let mut wanted_documents = Vec::new();
+    for ((owner, owner_name), list) in owners.iter().zip(lists) {
+        let (managed, inline) = list.map_err(|(action, e)| fail(action)(e))?;
+        wanted_documents.extend(
+            managed
+                .into_iter()
+                .map(|arn| (*owner, owner_name.as_str(), Held::Managed, arn)),
+        );
+        wanted_documents.extend(
+            inline
+                .into_iter()
+                .map(|name| (*owner, owner_name.as_str(), Held::Inline, name)),
+        );
+    }
+    let documents = join_all(wanted_documents.iter().map(
+        |(owner, owner_name, held, id)| async move {
+            match held {
+                Held::Managed => managed_document(clients, id).await,
+                Held::Inline => inline_document(clients, *owner, owner_name, id).await,
+            }
+        },
+    ))
+    .await;
+    let mut policies = Vec::new();
+    for ((owner, owner_name, held, id), document) in wanted_documents.iter().zip(documents) {
+        let document = document.map_err(|(action, e)| fail(action)(e))?;
+        let (name, usage) = match held {
+            Held::Managed => (
+                format!("{id} (attached to {} {owner_name})", owner.word()),
+                Usage::Managed,
+            ),
+            Held::Inline => (
+                format!("inline policy {id} of {} {owner_name}", owner.word()),
+                owner.inline(),
+            ),
+        };
+        policies.push(LivePolicy {
+            name,
+            owner: format!("{} {owner_name}", owner.word()),
+            usage,
+            document,
+        });
+    }
+    Ok(PrincipalPolicies {
+        principal: what.to_string(),
+        policies,
+    })
+}
+
+type Failed = (&'static str, Error);
+
+/// How a policy is held: managed (by ARN) or inline (by name).
+#[derive(Debug, Clone, Copy)]
+enum Held {
+    Managed,
+    Inline,
+}
+
+/// The ARNs of the managed policies attached to an owner, and the names of
+/// its inline ones.
+async fn names_of(
+    clients: &Clients,
+    owner: Owner,
+    name: &str,
+) -> Result<(Vec<String>, Vec<String>), Failed> {
+    let iam = &clients.iam;
+    let (managed, inline) = match owner {
+        Owner::Role => {
+            let attached: Vec<_> = iam
+                .list_attached_role_policies()
+                .role_name(name)
+                .into_paginator()
+                .send()
+                .try_collect()
+                .await
+                .on("ListAttachedRolePolicies", name)
+                .map_err(|e| ("iam:ListAttachedRolePolicies", e))?;
+            let inline: Vec<_> = iam
+                .list_role_policies()
+                .role_name(name)
+                .into_paginator()
+                .send()
+                .try_collect()
+                .await
+                .on("ListRolePolicies", name)
+                .map_err(|e| ("iam:ListRolePolicies", e))?;
+            (
+                attached
+                    .iter()
+                    .flat_map(|p| p.attached_policies())
+                    .filter_map(|a| a.policy_arn())
+                    .map(str::to_string)
+                    .collect(),
+                inline
+                    .iter()
+                    .flat_map(|p| p.policy_names())
+                    .cloned()
+                    .collect(),
+            )
+        }
+        Owner::User => {
+            let attached: Vec<_> = iam
+                .list_attached_user_policies()
+                .user_name(name)
+                .into_paginator()
+                .send()
+                .try_collect()
+                .await
+                .on("ListAttachedUserPolicies", name)
+                .map_err(|e| ("iam:ListAttachedUserPolicies", e))?;
+            let inline: Vec<_> = iam
+                .list_user_policies()
+                .user_name(name)
+                .into_paginator()
+                .send()
+                .try_collect()
+                .await
+                .on("ListUserPolicies", name)
+                .map_err(|e| ("iam:ListUserPolicies", e))?;
+            (
+                attached
+                    .iter()
+                    .flat_map(|p| p.attached_policies())
+                    .filter_map(|a| a.policy_arn())
+                    .map(str::to_string)
+                    .collect(),
+                inline
+                    .iter()
+                    .flat_map(|p| p.policy_names())
+                    .cloned()
+                    .collect(),
+            )
+        }
+        Owner::Group => {
+            let attached: Vec<_> = iam
+                .list_attached_group_policies()
+                .group_name(name)
+                .into_paginator()
+                .send()
+                .try_collect()
+                .await
+                .on("ListAttachedGroupPolicies", name)
+                .map_err(|e| ("iam:ListAttachedGroupPolicies", e))?;
+            let inline: Vec<_> = iam
+                .list_group_policies()
+                .group_name(name)
+                .into_paginator()
+                .send()
+                .try_collect()
+                .await
+                .on("ListGroupPolicies", name)
+                .map_err(|e| ("iam:ListGroupPolicies", e))?;
+            (
+                attached
+                    .iter()
+                    .flat_map(|p| p.attached_policies())
+                    .filter_map(|a| a.policy_arn())
+                    .map(str::to_string)
+                    .collect(),
+                inline
+                    .iter()
+                    .flat_map(|p| p.policy_names())
+                    .cloned()
+                    .collect(),
+            )
+        }
+    };
+    Ok((managed, inline))
+}
+
+/// A managed policy's default version, decoded.
+async fn managed_document(clients: &Clients, arn: &str) -> Result<String, Failed> {
+    let policy = clients
+        .iam
+        .get_policy()
+        .policy_arn(arn)
+        .send()
+        .await
+        .on("GetPolicy", arn)
+        .map_err(|e| ("iam:GetPolicy", e))?;
+    let version = policy
+        .policy()
+        .and_then(|p| p.default_version_id())
+        .ok_or_else(|| {
+            (
+                "iam:GetPolicy",
+                crate::aws::error::missing("GetPolicy", arn, "DefaultVersionId"),
+            )
+        })?;
+    let out = clients
+        .iam
+        .get_policy_version()
+        .policy_arn(arn)
+        .version_id(version)
+        .send()
+        .await
+        .on("GetPolicyVersion", arn)
+        .map_err(|e| ("iam:GetPolicyVersion", e))?;
+    out.policy_version()
+        .and_then(|v| v.document())
+        .map(url_decoded)
+        .ok_or_else(|| {
+            (
+                "iam:GetPolicyVersion",
+                crate::aws::error::missing("GetPolicyVersion", arn, "Document"),
+            )
+        })
+}
+
+/// An inline policy's document, decoded.
+async fn inline_document(
+    clients: &Clients,
+    owner: Owner,
+    name: &str,
+    policy: &str,
+) -> Result<String, Failed> {
+    let iam = &clients.iam;
+    let document = match owner {
+        Owner::Role => iam
+            .get_role_policy()
+            .role_name(name)
+            .policy_name(policy)
+            .send()
+            .await
+            .on("GetRolePolicy", policy)
+            .map(|o| o.policy_document().to_string())
+            .map_err(|e| ("iam:GetRolePolicy", e))?,
+        Owner::User => iam
+            .get_user_policy()
+            .user_name(name)
+            .policy_name(policy)
+            .send()
+            .await
+            .on("GetUserPolicy", policy)
+            .map(|o| o.policy_document().to_string())
+            .map_err(|e| ("iam:GetUserPolicy", e))?,
+        Owner::Group => iam
+            .get_group_policy()
+            .group_name(name)
+            .policy_name(policy)
+            .send()
+            .await
+            .on("GetGroupPolicy", policy)
+            .map(|o| o.policy_document().to_string())
+            .map_err(|e| ("iam:GetGroupPolicy", e))?,
+    };
+    Ok(url_decoded(&document))
 }
 
 async fn zones(clients: &Clients) -> Result<BTreeMap<String, String>, Unchecked> {
@@ -824,4 +1204,38 @@ pub async fn snapshot(
         },
         problems,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_are_url_decoded_as_iam_encodes_them() {
+        let encoded = "%7B%22Version%22%3A%20%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D";
+        assert_eq!(
+            url_decoded(encoded),
+            r#"{"Version": "2012-10-17","Statement":[]}"#
+        );
+        // A plus is a plus (RFC 3986, not a form), and a stray % stays.
+        assert_eq!(url_decoded("a+b%2"), "a+b%2");
+        assert_eq!(url_decoded("%C3%A9"), "é");
+    }
+
+    #[test]
+    fn the_principal_is_read_from_the_callers_arn() {
+        assert_eq!(
+            principal_of("arn:aws:sts::123456789012:assumed-role/ProvisionerRole/awscluster"),
+            Some((Owner::Role, "ProvisionerRole".to_string()))
+        );
+        assert_eq!(
+            principal_of("arn:aws:iam::123456789012:user/ci/deployer"),
+            Some((Owner::User, "deployer".to_string()))
+        );
+        assert_eq!(principal_of("arn:aws:iam::123456789012:root"), None);
+        assert_eq!(
+            principal_of("arn:aws:sts::123456789012:federated-user/bob"),
+            None
+        );
+    }
 }

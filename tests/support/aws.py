@@ -370,6 +370,25 @@ def fake_cli(url, *args):
         sys.exit(f"fake aws: not a command the boot hook runs: {args}")
 
 
+def provisioner_role(url, *files):
+    """The role the demo spec assumes, with these policy files attached as
+    managed policies and a small inline policy beside them."""
+    client = iam(url)
+    client.create_role(RoleName="ProvisionerRole", AssumeRolePolicyDocument=EC2_TRUST)
+    for i, path in enumerate(files):
+        with open(path) as f:
+            document = f.read()
+        arn = client.create_policy(PolicyName=f"provisioner-{i}", PolicyDocument=document)["Policy"]["Arn"]
+        client.attach_role_policy(RoleName="ProvisionerRole", PolicyArn=arn)
+    client.put_role_policy(
+        RoleName="ProvisionerRole",
+        PolicyName="describe",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "ec2:DescribeRegions", "Resource": "*"}]}),
+    )
+    print(json.dumps({"role": "ProvisionerRole", "policies": len(files)}))
+
+
 def untag_subnet(url, subnet, key):
     ec2, _, _ = clients(url)
     ec2.delete_tags(Resources=[subnet], Tags=[{"Key": key}])
@@ -538,6 +557,7 @@ if __name__ == "__main__":
         "fake-cli": fake_cli,
         "key-pair": key_pair,
         "untag-subnet": untag_subnet,
+        "provisioner-role": provisioner_role,
         "vpcs": vpcs,
         "addresses": addresses,
         "arm-image": arm_image,

@@ -363,6 +363,49 @@ fn cache_key(
     )
 }
 
+/// For `preflight`: the policies IAM holds for the credentials' principal,
+/// each linted as the kind it is (its findings in the document as IAM
+/// holds it), each owner's managed and inline sets checked against their
+/// quotas, and all of them together against what provisioning needs, the
+/// coverage findings at `anchor`.
+pub fn check_live_policies(
+    principal: &crate::live::PrincipalPolicies,
+    anchor: (Arc<SourceFile>, Span),
+    settings: &Settings,
+) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    let mut granted: Vec<(&str, Usage, Policy)> = Vec::new();
+    for p in &principal.policies {
+        let file = Arc::new(SourceFile::new(p.name.as_str(), p.document.clone()));
+        let checked = check_policy(&file, p.usage, settings);
+        diagnostics.extend(checked.diagnostics);
+        granted.extend(
+            checked
+                .policy
+                .map(|policy| (p.owner.as_str(), p.usage, policy)),
+        );
+    }
+    let mut sets: Vec<(&str, Usage)> = granted.iter().map(|(o, u, _)| (*o, *u)).collect();
+    sets.dedup();
+    for (owner, usage) in sets {
+        let set: Vec<&Policy> = granted
+            .iter()
+            .filter(|(o, u, _)| *o == owner && *u == usage)
+            .map(|(_, _, p)| p)
+            .collect();
+        diagnostics.extend(check_set(&set, usage, settings));
+    }
+    let all: Vec<Policy> = granted.into_iter().map(|(_, _, p)| p).collect();
+    let requirements = builtin_requirements();
+    let verdicts = required::evaluate_all(requirements, &all);
+    diagnostics.extend(coverage::findings(
+        requirements,
+        &verdicts,
+        &Anchor::At(anchor.0, anchor.1),
+    ));
+    diagnostics
+}
+
 /// For `awscluster lint`: the policies a spec names (`iam.policies`,
 /// relative to the spec), linted as managed policies, checked as a set
 /// attached to one role, and checked against the built-in requirement.

@@ -67,6 +67,17 @@ pub fn check_spec(
             sets,
         ));
     }
+    // In preflight: the policies the credentials really have.
+    if let Some(principal) = settings.live.as_ref().and_then(|l| l.principal.as_ref()) {
+        let at = root
+            .key_span_at("/cloudAccount/assumeRole/roleArn")
+            .unwrap_or(spec.name.span);
+        sink.extend(super::iam::check_live_policies(
+            principal,
+            (Arc::clone(file), at),
+            settings,
+        ));
+    }
     finish(sink)
 }
 
