@@ -59,13 +59,23 @@ fn spec_with(edit: impl FnOnce(&mut Value)) -> (tempfile::TempDir, String) {
     (dir, path)
 }
 
-/// A clean account passes; nothing in it changes. moto has no Service
+/// A clean account (the key pair, the role with the hardened policy)
+/// passes; nothing in it changes. moto has no Service
 /// Quotas defaults for EC2: that is said (a warning), and the quotas come
 /// from awscluster.toml.
 #[test]
 fn a_clean_account_passes_and_nothing_changes() {
     let moto = Moto::start();
     aws(&moto, &["key-pair", "ops"]);
+    aws(
+        &moto,
+        &[
+            "provisioner-role",
+            &support::root()
+                .join("policies/hardened/provision.json")
+                .to_string_lossy(),
+        ],
+    );
     let before = (aws(&moto, &["inventory"]), aws(&moto, &["iam-inventory"]));
     let (status, findings) = preflight(&moto.url(), SPEC, &[]);
     assert_eq!(status, 0, "{findings:?}");

@@ -191,6 +191,9 @@ impl Snapshot {
     }
 }
 
+/// The JSON Schema of a quota snapshot.
+pub const QUOTAS_SCHEMA: &str = include_str!("../../schemas/quotas.schema.json");
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,6 +242,3 @@ mod tests {
         assert!(serde_json::from_str::<Snapshot>(r#"{"account": "1"}"#).is_err());
     }
 }
-
-/// The JSON Schema of a quota snapshot.
-pub const QUOTAS_SCHEMA: &str = include_str!("../../schemas/quotas.schema.json");

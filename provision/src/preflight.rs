@@ -17,10 +17,23 @@ use awscluster_lint::live::{
     Image, Live, LivePolicy, Network, PrincipalPolicies, Subnet, Unchecked,
 };
 use awscluster_lint::spec::ClusterSpec;
-use futures_util::future::join_all;
+use futures_util::StreamExt;
 
 use crate::aws::clients::Clients;
 use crate::aws::error::{AwsResult, Error};
+
+/// At most this many reads of one kind in flight: a spec with many images
+/// or a principal with many policies does not burst past the services'
+/// request rates (the SDK still retries what is throttled).
+const FAN_OUT: usize = 8;
+
+/// The futures' outputs in order, at most [`FAN_OUT`] running at once.
+async fn bounded<F: std::future::Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
+    futures_util::stream::iter(futures)
+        .buffered(FAN_OUT)
+        .collect()
+        .await
+}
 
 /// What the spec asks of the account.
 #[derive(Debug, Clone)]
@@ -410,7 +423,7 @@ async fn principal_policies(
         );
     }
     // Every owner's lists, then every document, each round at once.
-    let lists = join_all(
+    let lists = bounded(
         owners
             .iter()
             .map(|(owner, owner_name)| names_of(clients, *owner, owner_name)),
@@ -430,7 +443,7 @@ async fn principal_policies(
                 .map(|name| (*owner, owner_name.as_str(), Held::Inline, name)),
         );
     }
-    let documents = join_all(wanted_documents.iter().map(
+    let documents = bounded(wanted_documents.iter().map(
         |(owner, owner_name, held, id)| async move {
             match held {
                 Held::Managed => managed_document(clients, id).await,
@@ -839,7 +852,7 @@ async fn images(clients: &Clients, images: &[String]) -> (BTreeMap<String, Image
     }
     // One call per image: DescribeImages fails whole when one of several
     // IDs is missing.
-    let answers = join_all(resolved.iter().map(|(_, ami)| async move {
+    let answers = bounded(resolved.iter().map(|(_, ami)| async move {
         clients
             .ec2
             .describe_images()
@@ -889,7 +902,7 @@ pub async fn quotas(clients: &Clients, wanted: &Wanted) -> QuotaFacts {
     if wanted.quotas.is_empty() {
         return Default::default();
     }
-    let values = join_all(wanted.quotas.iter().map(|code| quota_value(clients, code))).await;
+    let values = bounded(wanted.quotas.iter().map(|code| quota_value(clients, code))).await;
     let mut quotas = BTreeMap::new();
     let mut origins = BTreeMap::new();
     let mut problems = Vec::new();
