@@ -9,9 +9,9 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::{FAST, Faults, Moto, Proxy, aws, awscluster, text};
+use support::{FAST, Faults, Moto, Proxy, aws, awscluster, spec_with, text};
 
-const SPEC: &str = "fixtures/provision/demo.cluster.json";
+const SPEC: &str = support::DEMO_SPEC;
 
 /// Runs preflight with the JSON report: the exit status and each
 /// finding's code and message.
@@ -45,18 +45,6 @@ fn preflight(endpoint: &str, spec: &str, extra: &[&str]) -> (i32, Vec<(String, S
 
 fn codes(findings: &[(String, String)]) -> Vec<&str> {
     findings.iter().map(|(c, _)| c.as_str()).collect()
-}
-
-fn spec_with(edit: impl FnOnce(&mut Value)) -> (tempfile::TempDir, String) {
-    let mut spec: Value =
-        serde_json::from_str(&std::fs::read_to_string(support::root().join(SPEC)).expect("spec"))
-            .expect("json");
-    edit(&mut spec);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("demo.cluster.json");
-    std::fs::write(&path, spec.to_string()).expect("write");
-    let path = path.to_string_lossy().into_owned();
-    (dir, path)
 }
 
 /// A clean account (the key pair, the role with the hardened policy)

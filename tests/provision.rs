@@ -9,9 +9,9 @@ mod support;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::{FAST, Faults, Moto, PriceList, Proxy, aws, awscluster, run, text};
+use support::{FAST, Faults, Moto, PriceList, Proxy, aws, awscluster, run, spec_with, text};
 
-const SPEC: &str = "fixtures/provision/demo.cluster.json";
+const SPEC: &str = support::DEMO_SPEC;
 
 /// The emulator, with the account set up as the machines need it
 /// (`account setup`: the nodes' roles and instance profiles) and the
@@ -749,18 +749,6 @@ fn a_spec_without_images_says_what_is_missing() {
 }
 
 /// The demo spec, changed by `edit`, in a temporary directory.
-fn spec_with(edit: impl FnOnce(&mut Value)) -> (tempfile::TempDir, String) {
-    let mut spec: Value =
-        serde_json::from_str(&std::fs::read_to_string(support::root().join(SPEC)).expect("spec"))
-            .expect("json");
-    edit(&mut spec);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("demo.cluster.json");
-    std::fs::write(&path, spec.to_string()).expect("write");
-    let path = path.to_string_lossy().into_owned();
-    (dir, path)
-}
-
 /// An image given as an SSM parameter is read first, so that the root
 /// volume maps the image's own root device: Ubuntu's /dev/sda1 gets the
 /// spec's size and type, and no second volume beside the image's.

@@ -494,27 +494,29 @@ async fn names_of(
     owner: Owner,
     name: &str,
 ) -> Result<(Vec<String>, Vec<String>), Failed> {
-    let iam = &clients.iam;
-    let (managed, inline) = match owner {
-        Owner::Role => {
-            let attached: Vec<_> = iam
-                .list_attached_role_policies()
-                .role_name(name)
+    // The same two lists for each kind of owner, under its own names.
+    macro_rules! lists {
+        ($attached:ident, $inline:ident, $setter:ident, $attached_op:literal, $inline_op:literal) => {{
+            let attached: Vec<_> = clients
+                .iam
+                .$attached()
+                .$setter(name)
                 .into_paginator()
                 .send()
                 .try_collect()
                 .await
-                .on("ListAttachedRolePolicies", name)
-                .map_err(|e| ("iam:ListAttachedRolePolicies", e))?;
-            let inline: Vec<_> = iam
-                .list_role_policies()
-                .role_name(name)
+                .on($attached_op, name)
+                .map_err(|e| (concat!("iam:", $attached_op), e))?;
+            let inline: Vec<_> = clients
+                .iam
+                .$inline()
+                .$setter(name)
                 .into_paginator()
                 .send()
                 .try_collect()
                 .await
-                .on("ListRolePolicies", name)
-                .map_err(|e| ("iam:ListRolePolicies", e))?;
+                .on($inline_op, name)
+                .map_err(|e| (concat!("iam:", $inline_op), e))?;
             (
                 attached
                     .iter()
@@ -528,75 +530,31 @@ async fn names_of(
                     .cloned()
                     .collect(),
             )
-        }
-        Owner::User => {
-            let attached: Vec<_> = iam
-                .list_attached_user_policies()
-                .user_name(name)
-                .into_paginator()
-                .send()
-                .try_collect()
-                .await
-                .on("ListAttachedUserPolicies", name)
-                .map_err(|e| ("iam:ListAttachedUserPolicies", e))?;
-            let inline: Vec<_> = iam
-                .list_user_policies()
-                .user_name(name)
-                .into_paginator()
-                .send()
-                .try_collect()
-                .await
-                .on("ListUserPolicies", name)
-                .map_err(|e| ("iam:ListUserPolicies", e))?;
-            (
-                attached
-                    .iter()
-                    .flat_map(|p| p.attached_policies())
-                    .filter_map(|a| a.policy_arn())
-                    .map(str::to_string)
-                    .collect(),
-                inline
-                    .iter()
-                    .flat_map(|p| p.policy_names())
-                    .cloned()
-                    .collect(),
-            )
-        }
-        Owner::Group => {
-            let attached: Vec<_> = iam
-                .list_attached_group_policies()
-                .group_name(name)
-                .into_paginator()
-                .send()
-                .try_collect()
-                .await
-                .on("ListAttachedGroupPolicies", name)
-                .map_err(|e| ("iam:ListAttachedGroupPolicies", e))?;
-            let inline: Vec<_> = iam
-                .list_group_policies()
-                .group_name(name)
-                .into_paginator()
-                .send()
-                .try_collect()
-                .await
-                .on("ListGroupPolicies", name)
-                .map_err(|e| ("iam:ListGroupPolicies", e))?;
-            (
-                attached
-                    .iter()
-                    .flat_map(|p| p.attached_policies())
-                    .filter_map(|a| a.policy_arn())
-                    .map(str::to_string)
-                    .collect(),
-                inline
-                    .iter()
-                    .flat_map(|p| p.policy_names())
-                    .cloned()
-                    .collect(),
-            )
-        }
-    };
-    Ok((managed, inline))
+        }};
+    }
+    Ok(match owner {
+        Owner::Role => lists!(
+            list_attached_role_policies,
+            list_role_policies,
+            role_name,
+            "ListAttachedRolePolicies",
+            "ListRolePolicies"
+        ),
+        Owner::User => lists!(
+            list_attached_user_policies,
+            list_user_policies,
+            user_name,
+            "ListAttachedUserPolicies",
+            "ListUserPolicies"
+        ),
+        Owner::Group => lists!(
+            list_attached_group_policies,
+            list_group_policies,
+            group_name,
+            "ListAttachedGroupPolicies",
+            "ListGroupPolicies"
+        ),
+    })
 }
 
 /// A managed policy's default version, decoded.

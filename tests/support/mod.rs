@@ -660,3 +660,21 @@ fn price_list_answer(
     serde_json::json!({"FormatVersion": "aws_v1", "PriceList": products, "NextToken": "page-2"})
         .to_string()
 }
+
+/// The spec the provisioning tests build from.
+pub const DEMO_SPEC: &str = "fixtures/provision/demo.cluster.json";
+
+/// The demo spec changed by `edit`, written to a temporary directory
+/// (kept as long as the returned handle): its path.
+pub fn spec_with(edit: impl FnOnce(&mut serde_json::Value)) -> (tempfile::TempDir, String) {
+    let mut spec: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join(DEMO_SPEC)).expect("the demo spec"),
+    )
+    .expect("the demo spec is JSON");
+    edit(&mut spec);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("demo.cluster.json");
+    std::fs::write(&path, spec.to_string()).expect("write");
+    let path = path.to_string_lossy().into_owned();
+    (dir, path)
+}
