@@ -54,12 +54,14 @@ enum Command {
         #[arg(value_enum, default_value_t = SchemaArg::Cluster)]
         which: SchemaArg,
     },
-    /// Check a spec against the live account, read-only: every lint rule,
-    /// then the zones, instance type offerings, key pair, images and quotas
-    /// (with their usage) that AWS reports.
+    /// Check specs against the live account, read-only: every lint rule,
+    /// then the zones, instance type offerings, key pairs, images, networks,
+    /// the credentials' policies and the quotas (with their usage) that AWS
+    /// reports. Specs of one Region and account are summed as a fleet.
     Preflight {
-        /// The cluster spec.
-        spec: PathBuf,
+        /// Cluster specs, or directories to search for them.
+        #[arg(required = true)]
+        specs: Vec<PathBuf>,
         #[command(flatten)]
         output: OutputArgs,
         /// Take the quotas and their usage from this snapshot instead of
@@ -368,6 +370,10 @@ enum IamCommand {
         /// `preflight` (the live checks, read-only).
         #[arg(long = "for", value_enum, default_value_t = JobArg::Provision)]
         job: JobArg,
+        /// Same as `--for preflight`: the read-only policy the live checks
+        /// need.
+        #[arg(long, conflicts_with = "job")]
+        preflight: bool,
     },
     /// Print the trust policy for the provisioning role: the given account
     /// may assume it with the external ID.
@@ -648,20 +654,24 @@ fn run(
             format,
             with_ssm_images,
             job,
-        }) => provision::required(format, with_ssm_images, job, out, err),
+            preflight,
+        }) => {
+            let job = if preflight { JobArg::Preflight } else { job };
+            provision::required(format, with_ssm_images, job, out, err)
+        }
         Command::Quotas(QuotasCommand::Snapshot {
             region,
             endpoint_url,
             max_attempts,
         }) => provision::quota_snapshot(region, endpoint_url, max_attempts, out, err),
         Command::Preflight {
-            spec,
+            specs,
             output,
             quotas,
             endpoint_url,
             max_attempts,
         } => {
-            let (mut request, format, style) = output.into_request(vec![spec], sub(&["preflight"]));
+            let (mut request, format, style) = output.into_request(specs, sub(&["preflight"]));
             request.quota_snapshot = quotas;
             provision::preflight(
                 request,
@@ -1086,7 +1096,7 @@ impl OutputArgs {
             deny_warnings: self.deny_warnings,
             max_file_size: self.max_file_size,
             provisioning: None,
-            live: None,
+            live: Vec::new(),
             quota_snapshot: None,
             catalog: self.catalog,
         };

@@ -403,3 +403,173 @@ fn the_roles_real_policies_are_checked_against_what_provisioning_needs() {
         "{findings:?}"
     );
 }
+
+/// Specs of one Region and account are summed as a fleet: each alone fits
+/// the VPC quota, together they do not, and both say so with the other's
+/// need. Each spec's own facts (its key pair) are its own; a spec in another
+/// Region is read there and judged alone.
+#[test]
+fn specs_of_one_region_are_summed_as_a_fleet() {
+    let moto = Moto::start();
+    aws(&moto, &["key-pair", "ops"]);
+    // With the default VPC, 4 of 5: room for one more.
+    aws(&moto, &["vpcs", "3"]);
+    let demo: Value = serde_json::from_str(
+        &std::fs::read_to_string(support::root().join(SPEC)).expect("the demo spec"),
+    )
+    .expect("JSON");
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(
+        support::root().join("fixtures/provision/awscluster.toml"),
+        dir.path().join("awscluster.toml"),
+    )
+    .expect("copy");
+    let write = |name: &str, edit: &dyn Fn(&mut Value)| {
+        let mut spec = demo.clone();
+        spec["name"] = json!(name);
+        edit(&mut spec);
+        std::fs::write(
+            dir.path().join(format!("{name}.cluster.json")),
+            spec.to_string(),
+        )
+        .expect("write");
+    };
+    write("a", &|_| {});
+    write("b", &|s| s["sshKeyName"] = json!("nobody"));
+    write("c", &|s| {
+        let text = s.to_string().replace("us-east-1", "us-west-2");
+        *s = serde_json::from_str(&text).expect("JSON");
+    });
+    let out = awscluster(&moto.url())
+        .current_dir(dir.path())
+        .args(["preflight", ".", "--format", "json"])
+        .output()
+        .expect("awscluster runs");
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}\n{}", text(&out.stdout), text(&out.stderr)));
+    let mut found: Vec<(String, String, String)> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["code"] != "live/could-not-check")
+        .map(|d| {
+            (
+                d["location"]["file"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                d["code"].as_str().unwrap_or_default().to_string(),
+                d["message"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    found.sort();
+    let vpcs = |other: &str| {
+        format!(
+            "the cluster needs 1 VPCs, the run's 1 other spec in us-east-1 (./{other}.cluster.json) need 1 and the account already uses 4: 6 of a quota of 5 (applied value in Service Quotas)"
+        )
+    };
+    let expected = [
+        ("a.cluster.json", "quota/vpcs", vpcs("b")),
+        (
+            "b.cluster.json",
+            "live/key-pair-missing",
+            "there is no key pair `nobody` in us-east-1".to_string(),
+        ),
+        ("b.cluster.json", "quota/vpcs", vpcs("a")),
+        (
+            "c.cluster.json",
+            "live/key-pair-missing",
+            "there is no key pair `ops` in us-west-2".to_string(),
+        ),
+    ];
+    let found: Vec<(&str, &str, &str)> = found
+        .iter()
+        .map(|(f, c, m)| (f.as_str(), c.as_str(), m.as_str()))
+        .collect();
+    let expected: Vec<(&str, &str, &str)> = expected
+        .iter()
+        .map(|(f, c, m)| (*f, *c, m.as_str()))
+        .collect();
+    assert_eq!(found, expected, "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("Checking 2 specs against the account in us-east-1"),
+        "{stderr}"
+    );
+}
+
+/// The role has the seed's Controller and Deployment policies and nothing
+/// else, and the emulator enforces IAM: the reads they do not grant are
+/// each one `live/could-not-check` warning naming the action, the rest is
+/// checked, and the run passes (warnings) unless `--deny-warnings`.
+#[test]
+fn a_role_with_only_the_seeds_policies_is_told_what_it_could_not_check() {
+    let moto = Moto::start();
+    aws(&moto, &["key-pair", "ops"]);
+    let policy = |name: &str| {
+        support::root()
+            .join("policies")
+            .join(name)
+            .to_string_lossy()
+            .into_owned()
+    };
+    aws(
+        &moto,
+        &[
+            "provisioner-role",
+            &policy("controller.json"),
+            &policy("deployment.json"),
+        ],
+    );
+    let keys = aws(&moto, &["deployer-enforced"]);
+    let run = |extra: &[&str]| {
+        let out = awscluster(&moto.url())
+            .env("AWS_ACCESS_KEY_ID", keys["access_key_id"].as_str().unwrap_or_default())
+            .env(
+                "AWS_SECRET_ACCESS_KEY",
+                keys["secret_access_key"].as_str().unwrap_or_default(),
+            )
+            .args(["preflight", SPEC, "--format", "json"])
+            .args(&FAST[..2])
+            .args(extra)
+            .output()
+            .expect("awscluster runs");
+        let report: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|_| panic!("{}\n{}", text(&out.stdout), text(&out.stderr)));
+        (out.status.code(), report, text(&out.stderr))
+    };
+    let (status, report, stderr) = run(&[]);
+    let findings = report["diagnostics"].as_array().expect("diagnostics");
+    let helps: Vec<&str> = findings
+        .iter()
+        .filter(|d| d["code"] == "live/could-not-check")
+        .filter_map(|d| d["help"].as_str())
+        .collect();
+    for action in [
+        "ec2:DescribeInstanceTypeOfferings",
+        "ec2:DescribeInstanceTypes",
+        "servicequotas:GetServiceQuota",
+        // The inline policies' list comes before any document.
+        "iam:ListRolePolicies",
+    ] {
+        assert!(
+            helps.iter().any(|h| h.contains(action)),
+            "no could-not-check for {action}: {helps:?}\n{stderr}"
+        );
+    }
+    assert!(
+        findings
+            .iter()
+            .all(|d| d["severity"] != "error" || d["code"] != "live/could-not-check"),
+        "warnings, not errors"
+    );
+    assert!(
+        stderr.contains("assumed-role/ProvisionerRole"),
+        "the role was assumed: {stderr}"
+    );
+    assert_eq!(status, Some(0), "{findings:?}");
+    let (status, _, _) = run(&["--deny-warnings"]);
+    assert_eq!(status, Some(1));
+}

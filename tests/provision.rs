@@ -1109,6 +1109,16 @@ fn the_hardened_policies_grant_what_provisioning_and_preflight_need_and_nothing_
             .output()
             .expect("runs");
         assert!(printed.status.success(), "{}", text(&printed.stderr));
+        if job == "preflight" {
+            let alias = awscluster("http://127.0.0.1:9")
+                .args(["iam", "required", "--preflight"])
+                .output()
+                .expect("runs");
+            assert_eq!(
+                alias.stdout, printed.stdout,
+                "--preflight is --for preflight"
+            );
+        }
         let path = dir.path().join(format!("{job}.json"));
         std::fs::write(&path, &printed.stdout).expect("write");
         required.push(path);

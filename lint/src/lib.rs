@@ -9,6 +9,7 @@ pub mod commands;
 pub mod config;
 pub mod diagnostic;
 pub mod error;
+pub mod fleet;
 pub mod iam;
 pub mod input;
 pub mod layout;

@@ -30,8 +30,9 @@ pub struct Live {
     pub zones: Option<BTreeMap<String, String>>,
     /// The (instance type, zone) pairs EC2 offers, for the spec's types.
     pub offerings: Option<BTreeSet<(String, String)>>,
-    /// Whether the spec's key pair exists in the Region.
-    pub key_pair: Option<bool>,
+    /// Whether each key pair the specs name exists in the Region; a name
+    /// not in the map was not checked.
+    pub key_pairs: BTreeMap<String, bool>,
     /// Each image as the spec writes it. An image not in the map was not
     /// checked.
     pub images: BTreeMap<String, Image>,
@@ -40,8 +41,8 @@ pub struct Live {
     /// The account's quota values, by quota code: they replace both AWS's
     /// defaults and `awscluster.toml`'s values.
     pub quotas: BTreeMap<String, f64>,
-    /// A static spec's VPC and subnets as AWS holds them.
-    pub network: Option<Network>,
+    /// Static specs' VPCs and subnets as AWS holds them, by VPC id.
+    pub networks: BTreeMap<String, Network>,
     /// The policies IAM holds for the credentials' role or user.
     pub principal: Option<PrincipalPolicies>,
     /// What the account already uses of each quota, by quota code.
@@ -50,6 +51,30 @@ pub struct Live {
     /// Service Quotas", …).
     pub quota_origin: BTreeMap<String, String>,
     pub unchecked: Vec<Unchecked>,
+}
+
+impl Live {
+    /// The network of a static spec, as AWS holds it, when it was read.
+    pub fn network_of(&self, spec: &crate::spec::ClusterSpec) -> Option<&Network> {
+        self.networks.get(spec.static_placement()?.vpc_id.as_str())
+    }
+
+    /// The checks that could not run that concern `spec`.
+    pub fn unchecked_for<'a>(
+        &'a self,
+        spec: &'a crate::spec::ClusterSpec,
+    ) -> impl Iterator<Item = &'a Unchecked> {
+        self.unchecked.iter().filter(|u| match &u.subject {
+            None => true,
+            Some(value) => {
+                spec.ssh_key_name.as_str() == value
+                    || spec
+                        .static_placement()
+                        .is_some_and(|p| p.vpc_id.as_str() == value)
+                    || spec.images().any(|image| image == value)
+            }
+        })
+    }
 }
 
 /// The policies IAM holds for a role or a user, its groups' included.
@@ -115,6 +140,9 @@ pub struct Unchecked {
     pub action: String,
     /// AWS's answer.
     pub reason: String,
+    /// The spec value it concerns (a key pair's name, an image, a VPC id)
+    /// when it concerns only the specs that name it; `None`: every spec.
+    pub subject: Option<String>,
 }
 
 /// An account's quotas and their usage in one Region, recorded by

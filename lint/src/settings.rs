@@ -22,6 +22,9 @@ pub struct Settings {
     pub organization_accounts: Vec<String>,
     /// The live account, when `preflight` looked at it.
     pub live: Option<crate::live::Live>,
+    /// What the other specs of the run need, when some share a Region and
+    /// an account.
+    pub fleet: Option<std::sync::Arc<crate::fleet::Fleet>>,
 }
 
 /// `{"us-east-1": {"m7i.large": 0.1008}}`.
@@ -41,6 +44,7 @@ impl Default for Settings {
             prices_looked_up: false,
             organization_accounts: Vec::new(),
             live: None,
+            fleet: None,
         }
     }
 }

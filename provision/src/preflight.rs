@@ -21,6 +21,7 @@ use futures_util::StreamExt;
 
 use crate::aws::clients::Clients;
 use crate::aws::error::{AwsResult, Error};
+use crate::progress::Progress;
 
 /// At most this many reads of one kind in flight: a spec with many images
 /// or a principal with many policies does not burst past the services'
@@ -35,21 +36,22 @@ async fn bounded<F: std::future::Future>(futures: impl IntoIterator<Item = F>) -
         .await
 }
 
-/// What the spec asks of the account.
+/// What specs ask of the account: one spec's, or the union of the specs
+/// of one Region and account (a fleet).
 #[derive(Debug, Clone)]
 pub struct Wanted {
-    /// The cluster's name: what it already owns is not counted as usage
-    /// (it keeps it). `None` counts everything (a snapshot).
-    pub cluster: Option<String>,
+    /// The clusters' names: what they already own is not counted as usage
+    /// (they keep it). Empty counts everything (a snapshot).
+    pub clusters: Vec<String>,
     pub region: String,
     pub instance_types: Vec<String>,
-    pub key_name: String,
+    pub key_names: Vec<String>,
     /// Images as the spec writes them.
     pub images: Vec<String>,
     /// The quota codes the cluster uses.
     pub quotas: Vec<&'static str>,
-    /// Static placement's VPC and subnet ids.
-    pub network: Option<(String, Vec<String>)>,
+    /// Static placements' VPC and subnet ids, by VPC.
+    pub networks: BTreeMap<String, BTreeSet<String>>,
 }
 
 impl Wanted {
@@ -84,18 +86,39 @@ impl Wanted {
         quotas.sort_unstable();
         quotas.dedup();
         Wanted {
-            cluster: Some(spec.name.to_string()),
+            clusters: vec![spec.name.to_string()],
             region: spec.region.to_string(),
             instance_types,
-            key_name: spec.ssh_key_name.to_string(),
+            key_names: vec![spec.ssh_key_name.to_string()],
             images,
             quotas,
-            network: spec.static_placement().map(|p| {
-                (
-                    p.vpc_id.to_string(),
-                    p.subnets.iter().map(|s| s.id.to_string()).collect(),
-                )
-            }),
+            networks: spec
+                .static_placement()
+                .map(|p| {
+                    (
+                        p.vpc_id.to_string(),
+                        p.subnets.iter().map(|s| s.id.to_string()).collect(),
+                    )
+                })
+                .into_iter()
+                .collect(),
+        }
+    }
+
+    /// Adds what `other` (of the same Region and account) asks.
+    pub fn add(&mut self, other: Wanted) {
+        fn union<T: Ord>(a: &mut Vec<T>, b: Vec<T>) {
+            a.extend(b);
+            a.sort();
+            a.dedup();
+        }
+        union(&mut self.clusters, other.clusters);
+        union(&mut self.instance_types, other.instance_types);
+        union(&mut self.key_names, other.key_names);
+        union(&mut self.images, other.images);
+        union(&mut self.quotas, other.quotas);
+        for (vpc, subnets) in other.networks {
+            self.networks.entry(vpc).or_default().extend(subnets);
         }
     }
 }
@@ -106,18 +129,29 @@ const NAT_GATEWAYS: &str = "L-FE5A380F";
 const ELASTIC_IPS: &str = "L-0263D0A3";
 const CLASSIC_LOAD_BALANCERS: &str = "L-E9E9831D";
 
-/// Whether tags mark a resource as the cluster's own.
-fn owned(cluster: Option<&str>, tags: &[aws_sdk_ec2::types::Tag]) -> bool {
-    let Some(cluster) = cluster else {
-        return false;
-    };
-    let key = crate::names::owned_key(cluster);
-    tags.iter()
-        .any(|t| t.key() == Some(key.as_str()) && t.value() == Some(crate::names::OWNED))
+/// Whether tags mark a resource as one of the clusters' own.
+fn owned(clusters: &[String], tags: &[aws_sdk_ec2::types::Tag]) -> bool {
+    clusters.iter().any(|cluster| {
+        let key = crate::names::owned_key(cluster);
+        tags.iter()
+            .any(|t| t.key() == Some(key.as_str()) && t.value() == Some(crate::names::OWNED))
+    })
 }
 
 /// A read that did not answer: what to say instead.
 fn unchecked(what: &str, pointer: &str, action: &str, e: &Error) -> Unchecked {
+    concerning(None, what, pointer, action, e)
+}
+
+/// [`unchecked`] of a value only some specs name (a key pair, an image, a
+/// VPC): only they report it.
+fn concerning(
+    subject: Option<&str>,
+    what: &str,
+    pointer: &str,
+    action: &str,
+    e: &Error,
+) -> Unchecked {
     let reason = match e {
         Error::Aws { code, message, .. } => format!("{code}: {message}"),
         other => other.to_string(),
@@ -127,6 +161,7 @@ fn unchecked(what: &str, pointer: &str, action: &str, e: &Error) -> Unchecked {
         pointer: pointer.to_string(),
         action: action.to_string(),
         reason,
+        subject: subject.map(str::to_string),
     }
 }
 
@@ -142,31 +177,53 @@ pub async fn caller(clients: &Clients) -> Result<String, Error> {
     Ok(out.arn().unwrap_or("an unnamed principal").to_string())
 }
 
+/// `work`, named on the progress line while it runs.
+async fn shown<F: std::future::Future>(progress: &Progress, what: &str, work: F) -> F::Output {
+    progress.start(what);
+    let out = work.await;
+    progress.finish_quietly(what);
+    out
+}
+
 /// Everything preflight reads, together.
-pub async fn look(clients: &Clients, wanted: &Wanted) -> Result<Live, Error> {
-    let existing = async {
-        match &wanted.network {
-            Some((vpc, subnets)) => Some(network(clients, vpc, subnets).await),
-            None => None,
-        }
-    };
+pub async fn look(clients: &Clients, wanted: &Wanted, progress: &Progress) -> Result<Live, Error> {
+    let existing = shown(
+        progress,
+        "networks",
+        bounded(
+            wanted
+                .networks
+                .iter()
+                .map(|(vpc, subnets)| async move { (vpc, network(clients, vpc, subnets).await) }),
+        ),
+    );
+    let key_pairs = shown(
+        progress,
+        "key pairs",
+        bounded(
+            wanted
+                .key_names
+                .iter()
+                .map(|name| async move { (name, key_pair(clients, name).await) }),
+        ),
+    );
     // The caller's own policies need its name first.
-    let who = async {
+    let who = shown(progress, "identity and policies", async {
         let arn = caller(clients).await;
         let policies = match &arn {
             Ok(arn) => principal(clients, arn).await,
             Err(_) => None,
         };
         (arn, policies)
-    };
-    let ((caller, policies), zones, offerings, key_pair, architectures, images, quotas, existing) = tokio::join!(
+    });
+    let ((caller, policies), zones, offerings, key_pairs, architectures, images, quotas, existing) = tokio::join!(
         who,
-        zones(clients),
-        offerings(clients, wanted),
-        key_pair(clients, &wanted.key_name),
-        architectures(clients, wanted),
-        images(clients, &wanted.images),
-        quotas(clients, wanted),
+        shown(progress, "zones", zones(clients)),
+        shown(progress, "offerings", offerings(clients, wanted)),
+        key_pairs,
+        shown(progress, "instance types", architectures(clients, wanted)),
+        shown(progress, "images", images(clients, &wanted.images)),
+        shown(progress, "quotas and usage", quotas(clients, wanted)),
         existing,
     );
     let mut live = Live {
@@ -180,15 +237,22 @@ pub async fn look(clients: &Clients, wanted: &Wanted) -> Result<Live, Error> {
     let mut problems = Vec::new();
     let zones = keep(zones, &mut problems);
     let offerings = keep(offerings, &mut problems);
-    let key_pair = keep(key_pair, &mut problems);
     let architectures = keep(architectures, &mut problems);
-    live.network = existing.and_then(|n| keep(n, &mut problems));
+    for (name, found) in key_pairs {
+        if let Some(found) = keep(found, &mut problems) {
+            live.key_pairs.insert(name.clone(), found);
+        }
+    }
+    for (vpc, found) in existing {
+        if let Some(found) = keep(found, &mut problems) {
+            live.networks.insert(vpc.clone(), found);
+        }
+    }
     live.principal = policies.and_then(|p| keep(p, &mut problems));
     live.unchecked = problems;
     let (images, image_problems) = images;
     live.zones = zones;
     live.offerings = offerings;
-    live.key_pair = key_pair;
     live.architectures = architectures;
     live.images = images;
     live.unchecked.extend(image_problems);
@@ -205,11 +269,19 @@ pub async fn look(clients: &Clients, wanted: &Wanted) -> Result<Live, Error> {
 async fn network(
     clients: &Clients,
     vpc_id: &str,
-    subnet_ids: &[String],
+    subnet_ids: &BTreeSet<String>,
 ) -> Result<Network, Unchecked> {
-    fn fail(action: &'static str) -> impl Fn(Error) -> Unchecked {
-        move |e| unchecked("the existing network", "/placement/static", action, &e)
-    }
+    let fail = |action: &'static str| {
+        move |e: Error| {
+            concerning(
+                Some(vpc_id),
+                &format!("the existing network `{vpc_id}`"),
+                "/placement/static",
+                action,
+                &e,
+            )
+        }
+    };
     // By filter, not by id: an id AWS does not have is an answer, not an
     // error of the whole call.
     let by_vpc = || Filter::builder().name("vpc-id").values(vpc_id).build();
@@ -225,7 +297,7 @@ async fn network(
             .filters(
                 Filter::builder()
                     .name("subnet-id")
-                    .set_values(Some(subnet_ids.to_vec()))
+                    .set_values(Some(subnet_ids.iter().cloned().collect()))
                     .build()
             )
             .into_paginator()
@@ -296,12 +368,11 @@ async fn network(
         Some(v) => match v.cidr_block() {
             Some(block) => Some(block.to_string()),
             None => {
-                return Err(unchecked(
-                    "the existing network",
-                    "/placement/static",
-                    "ec2:DescribeVpcs",
-                    &crate::aws::error::missing("DescribeVpcs", vpc_id, "CidrBlock"),
-                ));
+                return Err(fail("ec2:DescribeVpcs")(crate::aws::error::missing(
+                    "DescribeVpcs",
+                    vpc_id,
+                    "CidrBlock",
+                )));
             }
         },
     };
@@ -714,8 +785,9 @@ async fn key_pair(clients: &Clients, name: &str) -> Result<bool, Unchecked> {
     match answer {
         Ok(out) => Ok(!out.key_pairs().is_empty()),
         Err(e) if e.code() == Some("InvalidKeyPair.NotFound") => Ok(false),
-        Err(e) => Err(unchecked(
-            "the key pair",
+        Err(e) => Err(concerning(
+            Some(name),
+            &format!("the key pair `{name}`"),
             "/sshKeyName",
             "ec2:DescribeKeyPairs",
             &e,
@@ -834,8 +906,9 @@ async fn images(clients: &Clients, images: &[String]) -> (BTreeMap<String, Image
             Err(e) if e.code().is_some_and(|c| c.starts_with("InvalidAMIID")) => {
                 found.insert(written, Image::Missing);
             }
-            Err(e) => problems.push(unchecked(
-                "the images",
+            Err(e) => problems.push(concerning(
+                Some(&written),
+                &format!("the image `{written}`"),
                 "/nodePools",
                 "ec2:DescribeImages",
                 &e,
@@ -1061,7 +1134,7 @@ async fn usage(clients: &Clients, wanted: &Wanted) -> (BTreeMap<String, f64>, Ve
         vpcs.on("DescribeVpcs", "the account").map(|pages: Vec<_>| {
             let theirs = pages.iter().flat_map(|p| p.vpcs());
             theirs
-                .filter(|v| !owned(wanted.cluster.as_deref(), v.tags()))
+                .filter(|v| !owned(&wanted.clusters, v.tags()))
                 .count() as f64
         }),
     );
@@ -1091,7 +1164,7 @@ async fn usage(clients: &Clients, wanted: &Wanted) -> (BTreeMap<String, f64>, Ve
             for n in pages
                 .iter()
                 .flat_map(|p| p.nat_gateways())
-                .filter(|n| !owned(wanted.cluster.as_deref(), n.tags()))
+                .filter(|n| !owned(&wanted.clusters, n.tags()))
             {
                 if let Some(zone) = n.subnet_id().and_then(|s| zone_of.get(s)) {
                     *per_zone.entry(zone).or_default() += 1.0;
@@ -1106,7 +1179,7 @@ async fn usage(clients: &Clients, wanted: &Wanted) -> (BTreeMap<String, f64>, Ve
         addresses.on("DescribeAddresses", "the account").map(|out| {
             let theirs = out.addresses().iter();
             theirs
-                .filter(|a| !owned(wanted.cluster.as_deref(), a.tags()))
+                .filter(|a| !owned(&wanted.clusters, a.tags()))
                 .count() as f64
         }),
     );
@@ -1118,13 +1191,14 @@ async fn usage(clients: &Clients, wanted: &Wanted) -> (BTreeMap<String, f64>, Ve
             .map(|pages: Vec<_>| {
                 // Classic load balancers' tags take a call of their own: the
                 // cluster's is known by its name.
-                let ours = wanted
-                    .cluster
-                    .as_deref()
-                    .map(awscluster_lint::naming::load_balancer);
+                let ours: BTreeSet<String> = wanted
+                    .clusters
+                    .iter()
+                    .map(|c| awscluster_lint::naming::load_balancer(c))
+                    .collect();
                 let theirs = pages.iter().flat_map(|p| p.load_balancer_descriptions());
                 theirs
-                    .filter(|b| ours.is_none() || b.load_balancer_name() != ours.as_deref())
+                    .filter(|b| b.load_balancer_name().is_none_or(|n| !ours.contains(n)))
                     .count() as f64
             }),
     );
@@ -1142,13 +1216,13 @@ pub async fn snapshot(
     // arn:<partition>:sts::<account>:…
     let account = caller.split(':').nth(4).unwrap_or_default().to_string();
     let wanted = Wanted {
-        cluster: None,
+        clusters: Vec::new(),
         region: region.to_string(),
         instance_types: Vec::new(),
-        key_name: String::new(),
+        key_names: Vec::new(),
         images: Vec::new(),
         quotas: catalog::quotas().iter().map(|q| q.code).collect(),
-        network: None,
+        networks: BTreeMap::new(),
     };
     let (values, origins, usage, problems) = quotas(clients, &wanted).await;
     let mut recorded = BTreeMap::new();

@@ -17,6 +17,7 @@ moto's server package brings) against the emulator the test started.
 import base64
 import json
 import sys
+import urllib.request
 
 import boto3
 
@@ -389,6 +390,32 @@ def provisioner_role(url, *files):
     print(json.dumps({"role": "ProvisionerRole", "policies": len(files)}))
 
 
+def deployer_enforced(url):
+    """A user `deployer` with access keys who may assume ProvisionerRole
+    (made before, by provisioner-role) and nothing else; the role trusts it.
+    Then the emulator starts enforcing IAM on every call: from here on only
+    the user's keys work, and only for what their policies grant."""
+    client = iam(url)
+    user = client.create_user(UserName="deployer")["User"]
+    key = client.create_access_key(UserName="deployer")["AccessKey"]
+    client.put_user_policy(
+        UserName="deployer",
+        PolicyName="assume",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::*:role/ProvisionerRole"}]}),
+    )
+    client.update_assume_role_policy(
+        RoleName="ProvisionerRole",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": user["Arn"]}, "Action": "sts:AssumeRole"}]}),
+    )
+    request = urllib.request.Request(
+        f"{url}/moto-api/reset-auth", data=b"0", method="POST", headers={"Content-Type": "text/plain"}
+    )
+    urllib.request.urlopen(request).read()
+    print(json.dumps({"access_key_id": key["AccessKeyId"], "secret_access_key": key["SecretAccessKey"]}))
+
+
 def untag_subnet(url, subnet, key):
     ec2, _, _ = clients(url)
     ec2.delete_tags(Resources=[subnet], Tags=[{"Key": key}])
@@ -558,6 +585,7 @@ if __name__ == "__main__":
         "key-pair": key_pair,
         "untag-subnet": untag_subnet,
         "provisioner-role": provisioner_role,
+        "deployer-enforced": deployer_enforced,
         "vpcs": vpcs,
         "addresses": addresses,
         "arm-image": arm_image,

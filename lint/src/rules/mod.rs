@@ -623,6 +623,9 @@ pub struct Context<'a> {
     pub layout: &'a Layout,
     pub settings: &'a Settings,
     pub sink: &'a mut Sink,
+    /// What the spec needs of each quota, as the quota rules find it: a
+    /// run sums it over the specs that share a Region and an account.
+    pub quota_needs: crate::fleet::Needs,
 }
 
 impl Context<'_> {

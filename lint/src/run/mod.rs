@@ -32,10 +32,20 @@ pub struct Request {
     pub provisioning: Option<Provisioning>,
     /// `--catalog`: an IAM action catalog to use instead of the built-in one.
     pub catalog: Option<PathBuf>,
-    /// What `preflight` read of the live account.
-    pub live: Option<crate::live::Live>,
+    /// What `preflight` read of the live account, for each group of specs
+    /// it looked at together (a Region and an account). A spec in no group
+    /// is checked offline.
+    pub live: Vec<LiveGroup>,
     /// `--quotas FILE`: a quota snapshot, when there is no live account.
     pub quota_snapshot: Option<PathBuf>,
+}
+
+/// Specs and the live facts they are checked against.
+#[derive(Debug, Clone)]
+pub struct LiveGroup {
+    /// The spec files, as the run's walk names them.
+    pub specs: Vec<PathBuf>,
+    pub facts: crate::live::Live,
 }
 
 /// What `plan` and `apply` add to the lint that gates them.
@@ -90,6 +100,10 @@ pub struct Prepared {
     pub config: Config,
     pub overrides: Vec<(Selector, Option<Severity>)>,
     pub settings: Settings,
+    /// The settings of specs with live facts of their own: the run's, with
+    /// their group's facts.
+    live_settings: Vec<Settings>,
+    live_group_of: std::collections::HashMap<PathBuf, usize>,
     pub deny_warnings: bool,
     pub limits: read::Limits,
     pub cwd: PathBuf,
@@ -119,10 +133,9 @@ pub fn prepare(request: &Request, cwd: &Path) -> Result<Prepared, Error> {
         .max_file_size
         .or(config.max_file_size)
         .unwrap_or(read::DEFAULT_MAX_FILE_SIZE);
-    let live = match (&request.live, &request.quota_snapshot) {
-        (Some(live), _) => Some(live.clone()),
-        (None, Some(path)) => Some(crate::live::Snapshot::read(path)?.into_live()),
-        (None, None) => None,
+    let live = match &request.quota_snapshot {
+        Some(path) => Some(crate::live::Snapshot::read(path)?.into_live()),
+        None => None,
     };
     let settings = Settings {
         quotas: config.quotas.clone(),
@@ -134,6 +147,7 @@ pub fn prepare(request: &Request, cwd: &Path) -> Result<Prepared, Error> {
         prices_looked_up: request.provisioning.is_some(),
         organization_accounts: config.organization_accounts.clone(),
         live,
+        fleet: None,
     };
     let limits = read::Limits { max_file_size };
     if let Some(path) = &request.catalog {
@@ -145,7 +159,23 @@ pub fn prepare(request: &Request, cwd: &Path) -> Result<Prepared, Error> {
             ))
         })?;
     }
+    let live_settings = request
+        .live
+        .iter()
+        .map(|group| Settings {
+            live: Some(group.facts.clone()),
+            ..settings.clone()
+        })
+        .collect();
+    let live_group_of = request
+        .live
+        .iter()
+        .enumerate()
+        .flat_map(|(i, group)| group.specs.iter().map(move |spec| (spec.clone(), i)))
+        .collect();
     Ok(Prepared {
+        live_settings,
+        live_group_of,
         deny_warnings: request.deny_warnings || config.deny_warnings,
         config,
         overrides,
@@ -153,6 +183,16 @@ pub fn prepare(request: &Request, cwd: &Path) -> Result<Prepared, Error> {
         limits,
         cwd: cwd.to_path_buf(),
     })
+}
+
+impl Prepared {
+    /// The settings a spec is checked with.
+    pub fn settings_for(&self, spec: &Path) -> &Settings {
+        self.live_group_of
+            .get(spec)
+            .and_then(|i| self.live_settings.get(*i))
+            .unwrap_or(&self.settings)
+    }
 }
 
 /// Applies severities and ignores to a run's findings, reports the ignores
@@ -248,23 +288,82 @@ pub fn lint(request: &Request, cwd: &Path) -> Result<Outcome, Error> {
     let prepared = prepare(request, cwd)?;
     let walked = walk::walk(&roots(request), &|path| prepared.config.includes(path));
     let mut failures = walked.failures;
-    let mut diagnostics = Vec::new();
     let mut files = Vec::new();
     let sets = iam::PolicySets::default();
     let results = pool::map(&walked.files, |found| {
-        read::read(&found.path, found.named, prepared.limits)
-            .map(|file| spec::check_spec(&std::sync::Arc::new(file), &prepared.settings, &sets))
+        read::read(&found.path, found.named, prepared.limits).map(|file| {
+            let file = std::sync::Arc::new(file);
+            let settings = prepared.settings_for(&found.path);
+            let (found, needs) = spec::check_spec_with_needs(&file, settings, &sets);
+            (file, found, needs)
+        })
     });
+    let mut checked = Vec::new();
     for (found, result) in walked.files.into_iter().zip(results) {
         match result {
-            Ok(found_here) => {
-                diagnostics.extend(found_here);
+            Ok(one) => {
+                checked.push(one);
                 files.push(found.path);
             }
             Err(e) => failures.push(e),
         }
     }
+    let diagnostics = as_fleets(&prepared, checked);
     Ok(finish(&prepared, files, diagnostics, failures))
+}
+
+type Checked = (
+    std::sync::Arc<crate::source::SourceFile>,
+    Vec<Diagnostic>,
+    Option<(crate::fleet::Group, crate::fleet::Needs)>,
+);
+
+/// Specs that share a Region and an account share its quotas: each such
+/// spec's quota findings are made again with the others' needs counted as
+/// usage (its other findings stand).
+fn as_fleets(prepared: &Prepared, checked: Vec<Checked>) -> Vec<Diagnostic> {
+    let mut fleet = crate::fleet::Fleet::default();
+    for (file, _, needs) in &checked {
+        if let Some((group, needs)) = needs {
+            fleet.add(group.clone(), &file.path, needs);
+        }
+    }
+    if !fleet.shared() {
+        return checked
+            .into_iter()
+            .flat_map(|(_, found, _)| found)
+            .collect();
+    }
+    let fleet = std::sync::Arc::new(fleet);
+    let in_fleet = |c: &Checked| c.2.as_ref().is_some_and(|(g, _)| fleet.is_shared(g));
+    let again: Vec<&Checked> = checked.iter().filter(|c| in_fleet(c)).collect();
+    let with_fleet = |s: &Settings| Settings {
+        fleet: Some(std::sync::Arc::clone(&fleet)),
+        ..s.clone()
+    };
+    let base = with_fleet(&prepared.settings);
+    let live: Vec<Settings> = prepared.live_settings.iter().map(with_fleet).collect();
+    let sets = iam::PolicySets::default();
+    let quota_findings = pool::map(&again, |(file, _, _)| {
+        let settings = match prepared.live_group_of.get(&file.path) {
+            Some(i) => live.get(*i).unwrap_or(&base),
+            None => &base,
+        };
+        spec::check_spec(file, settings, &sets)
+            .into_iter()
+            .filter(|d| d.rule.group() == "quota")
+            .collect::<Vec<_>>()
+    });
+    let mut diagnostics: Vec<Diagnostic> = quota_findings.into_iter().flatten().collect();
+    drop(again);
+    for c in checked {
+        let shared = in_fleet(&c);
+        diagnostics.extend(
+            c.1.into_iter()
+                .filter(|d| !shared || d.rule.group() != "quota"),
+        );
+    }
+    diagnostics
 }
 
 /// The paths to search: the request's, or the current directory.
@@ -328,6 +427,80 @@ pub fn validate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Specs of one Region and account share its quotas: each counts the
+    /// others' needs; a spec in another Region counts only its own.
+    #[test]
+    fn specs_that_share_a_region_are_summed_as_a_fleet() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
+        let text = std::fs::read_to_string(fixtures.join("clusters/spot-gpu.cluster.json"))
+            .expect("fixture");
+        let spec: serde_json::Value = serde_json::from_str(&text).expect("json");
+        let write = |name: &str, region: &str| {
+            let text = spec
+                .to_string()
+                .replace("ml-training", name)
+                .replace("us-west-2", region);
+            std::fs::write(dir.path().join(format!("{name}.cluster.json")), text).expect("write");
+        };
+        write("a", "us-west-2");
+        write("b", "us-west-2");
+        write("c", "eu-west-1");
+        // Room for one new VPC per Region.
+        std::fs::write(
+            dir.path().join("awscluster.toml"),
+            "[quotas]\n\"L-F678F1CE\" = 1\n",
+        )
+        .expect("write");
+        let request = Request {
+            paths: vec![dir.path().to_path_buf()],
+            ..Request::default()
+        };
+        let outcome = lint(&request, dir.path()).expect("runs");
+        let vpcs: Vec<(String, &str)> = outcome
+            .diagnostics
+            .iter()
+            .filter(|d| d.rule.code == "quota/vpcs")
+            .map(|d| {
+                let file = d.file().path.file_name().expect("name");
+                (file.to_string_lossy().into_owned(), d.message.as_str())
+            })
+            .collect();
+        let b = dir.path().join("b.cluster.json");
+        let a = dir.path().join("a.cluster.json");
+        assert_eq!(
+            vpcs,
+            [
+                (
+                    "a.cluster.json".to_string(),
+                    format!(
+                        "the cluster needs 1 VPCs and the run's 1 other spec in us-west-2 ({}) need 1: 2 of a quota of 1",
+                        b.display()
+                    )
+                    .as_str()
+                ),
+                (
+                    "b.cluster.json".to_string(),
+                    format!(
+                        "the cluster needs 1 VPCs and the run's 1 other spec in us-west-2 ({}) need 1: 2 of a quota of 1",
+                        a.display()
+                    )
+                    .as_str()
+                ),
+            ],
+            "c, alone in eu-west-1, fits"
+        );
+        // The rest of each spec's findings are not repeated.
+        let per_file = |name: &str| {
+            outcome
+                .diagnostics
+                .iter()
+                .filter(|d| d.file().path.ends_with(name))
+                .count()
+        };
+        assert_eq!(per_file("a.cluster.json"), per_file("c.cluster.json") + 1);
+    }
 
     /// Policy sets are shared within a run, never across runs: a second run
     /// in the same process (a language server, a library user) reports the

@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::diagnostic::Diagnostic;
+use crate::fleet::{Group, Needs};
 use crate::layout::Layout;
 use crate::rules::Section;
 use crate::rules::spec::invalid_value::INVALID_VALUE;
@@ -38,13 +39,23 @@ pub fn check_spec(
     settings: &Settings,
     sets: &PolicySets,
 ) -> Vec<Diagnostic> {
+    check_spec_with_needs(file, settings, sets).0
+}
+
+/// [`check_spec`], with what the spec needs of each quota and the group
+/// whose quotas it draws on, when the spec could be read.
+pub fn check_spec_with_needs(
+    file: &Arc<SourceFile>,
+    settings: &Settings,
+    sets: &PolicySets,
+) -> (Vec<Diagnostic>, Option<(Group, Needs)>) {
     let mut sink = Sink::new(Arc::clone(file));
     let Some(root) = crate::rules::spec::read_document(file, &mut sink) else {
-        return sink.into_diagnostics();
+        return (sink.into_diagnostics(), None);
     };
     rules::run_tree_rules(&root, &mut sink);
     let Some((spec, damaged)) = read_spec(&root, &mut sink) else {
-        return finish(sink);
+        return (finish(sink), None);
     };
     let layout = Layout::of(&spec);
     let mut cx = Context {
@@ -53,8 +64,10 @@ pub fn check_spec(
         layout: &layout,
         settings,
         sink: &mut sink,
+        quota_needs: Needs::new(),
     };
     rules::run_spec_rules(&mut cx, &damaged);
+    let needs = std::mem::take(&mut cx.quota_needs);
     if !damaged.contains(&Section::Iam)
         && let Some(iam) = spec.iam.as_ref().filter(|i| !i.policies.is_empty())
     {
@@ -78,7 +91,7 @@ pub fn check_spec(
             settings,
         ));
     }
-    finish(sink)
+    (finish(sink), Some((Group::of(&spec), needs)))
 }
 
 /// Reads the typed spec, reporting every way it does not match the schema;

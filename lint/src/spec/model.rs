@@ -563,6 +563,15 @@ impl ClusterSpec {
         self.node_pools.iter()
     }
 
+    /// The images the bastion and the pools name, as written.
+    pub fn images(&self) -> impl Iterator<Item = &str> {
+        let bastion = self.bastion.as_ref().and_then(|b| b.image.as_deref());
+        bastion
+            .into_iter()
+            .chain(self.pools().filter_map(|p| p.image.as_deref()))
+            .map(String::as_str)
+    }
+
     pub fn masters(&self) -> impl Iterator<Item = &Spanned<NodePool>> {
         self.pools().filter(|p| *p.role == Role::Master)
     }

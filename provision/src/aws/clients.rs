@@ -24,7 +24,7 @@ pub struct Target {
     pub job: Job,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AssumeRole {
     pub role_arn: String,
     pub external_id: Option<String>,

@@ -582,7 +582,8 @@ fn preflight_gate(
         return Ok(None);
     };
     let reader = clients.for_job(crate::aws::permissions::Job::Preflight);
-    let live = rt.block_on(crate::preflight::look(&reader, wanted))?;
+    let quiet = crate::progress::Progress::new(false).quiet();
+    let live = rt.block_on(crate::preflight::look(&reader, wanted, &quiet))?;
     let cwd = std::env::current_dir()?;
     let lint = |live| {
         awscluster_lint::run::lint(
@@ -595,8 +596,11 @@ fn preflight_gate(
             &cwd,
         )
     };
-    let offline = lint(None)?;
-    let mut online = lint(Some(live))?;
+    let offline = lint(Vec::new())?;
+    let mut online = lint(vec![awscluster_lint::run::LiveGroup {
+        specs: vec![path.clone()],
+        facts: live,
+    }])?;
     let shown: std::collections::HashSet<(&str, &str)> = offline
         .diagnostics
         .iter()

@@ -2,8 +2,8 @@
 //! reported as `lint` reports (the same formats, severities, ignores and
 //! exit statuses). Read-only.
 
-use std::io::{self, IsTerminal, Write};
-use std::path::Path;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 
 use awscluster_lint::commands::report_outcome;
 use awscluster_lint::diagnostic::escape::escape;
@@ -14,9 +14,10 @@ use super::{fail, runtime};
 use crate::aws::clients::{AssumeRole, Clients, Target as ClientTarget};
 use crate::aws::permissions::Job;
 use crate::preflight::{Wanted, look};
+use crate::progress::Progress;
 
 pub struct PreflightRequest {
-    /// The lint request: its one path is the spec.
+    /// The lint request: its paths are the specs (files or directories).
     pub lint: run::Request,
     pub format: Format,
     pub style: Style,
@@ -30,43 +31,44 @@ pub fn preflight_command(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<u8> {
-    let [path] = request.lint.paths.as_slice() else {
-        writeln!(err, "error: preflight checks one spec file")?;
-        return Ok(super::EXIT_USAGE);
-    };
     // The offline rules first: a spec with errors is not worth an AWS call.
     let offline = run::lint(&request.lint, cwd);
     let refused = match &offline {
         Ok(outcome) => {
             !outcome.failures.is_empty()
                 || outcome.count(awscluster_lint::diagnostic::Severity::Error) > 0
+                || outcome.files.is_empty()
         }
         Err(_) => true,
     };
     if refused {
+        let nothing = matches!(&offline, Ok(o) if o.files.is_empty() && o.failures.is_empty());
         let status = report_outcome(offline, request.format, request.style, out, err)?;
+        if nothing {
+            return Ok(status);
+        }
         writeln!(
             err,
-            "error: the spec has error-level findings; preflight checks the account once they are fixed"
+            "error: the specs have error-level findings; preflight checks the account once they are fixed"
         )?;
         return Ok(status.max(super::EXIT_FAILED));
     }
-    let spec = match run::validate(path, request.lint.config.as_deref(), cwd, None) {
-        Ok(Validated::Ready { spec, .. }) => spec,
+    let files = match offline {
+        Ok(outcome) => outcome.files,
+        Err(_) => Vec::new(),
+    };
+    let groups = match fleets(&files, request.lint.config.as_deref(), cwd) {
+        Ok(Ok(groups)) => groups,
         // The lint above passed: only a file changed meanwhile gets here.
-        Ok(Validated::Refused(outcome)) => {
+        Ok(Err(outcome)) => {
             return report_outcome(Ok(outcome), request.format, request.style, out, err);
         }
         Err(e) => return fail(&e.into(), err),
     };
-    let mut wanted = Wanted::of(&spec);
     // `--quotas FILE`: the snapshot's values and usage, no quota reads.
     let snapshot = match &request.lint.quota_snapshot {
         Some(file) => match awscluster_lint::live::Snapshot::read(file) {
-            Ok(snapshot) => {
-                wanted.quotas.clear();
-                Some(snapshot.into_live())
-            }
+            Ok(snapshot) => Some(snapshot.into_live()),
             Err(e) => return fail(&e.into(), err),
         },
         None => None,
@@ -75,48 +77,73 @@ pub fn preflight_command(
         Ok(rt) => rt,
         Err(e) => return fail(&e, err),
     };
-    let target = ClientTarget {
-        region: wanted.region.clone(),
-        endpoint_url: request.endpoint_url.clone(),
-        assume_role: spec.assume_role().map(|r| AssumeRole {
-            role_arn: r.role_arn.to_string(),
-            external_id: r.external_id.as_deref().cloned(),
-        }),
-        max_attempts: request.max_attempts,
-        job: Job::Preflight,
-    };
-    if io::stderr().is_terminal() {
-        writeln!(
-            err,
-            "Checking {} against the account in {}…",
-            escape(&path.display().to_string()),
-            escape(&wanted.region)
-        )?;
+    let progress = Progress::stderr();
+    for group in &groups {
+        let specs = match group.specs.as_slice() {
+            [one] => one.display().to_string(),
+            many => format!("{} specs", many.len()),
+        };
+        progress.say(&format!(
+            "Checking {specs} against the account in {}{}",
+            group.wanted.region,
+            match &group.role {
+                Some(role) => format!(" as {}", role.role_arn),
+                None => String::new(),
+            }
+        ));
     }
-    let live = rt.block_on(async {
-        let clients = Clients::connect(&target).await;
-        look(&clients, &wanted).await
-    });
-    let mut live = match live {
-        Ok(live) => live,
-        Err(e) => return fail(&e, err),
-    };
-    if let Some(snapshot) = snapshot {
-        if snapshot.region.as_deref() != Some(wanted.region.as_str()) {
+    // Each Region and account at once, each a few round trips deep.
+    let looks = rt.block_on(futures_util::future::join_all(groups.iter().map(|group| {
+        let mut wanted = group.wanted.clone();
+        if snapshot.is_some() {
+            wanted.quotas.clear();
+        }
+        let target = ClientTarget {
+            region: wanted.region.clone(),
+            endpoint_url: request.endpoint_url.clone(),
+            assume_role: group.role.clone(),
+            max_attempts: request.max_attempts,
+            job: Job::Preflight,
+        };
+        let progress = &progress;
+        async move {
+            let clients = Clients::connect(&target).await;
+            look(&clients, &wanted, progress).await
+        }
+    })));
+    progress.clear();
+    let mut live = Vec::new();
+    for (group, looked) in groups.into_iter().zip(looks) {
+        let mut facts = match looked {
+            Ok(facts) => facts,
+            Err(e) => return fail(&e, err),
+        };
+        if let Some(snapshot) = &snapshot {
+            if snapshot.region.as_deref() != Some(group.wanted.region.as_str()) {
+                writeln!(
+                    err,
+                    "warning: the quota snapshot is of {}, specs are in {}: its values are not used for them",
+                    escape(snapshot.region.as_deref().unwrap_or("another Region")),
+                    escape(&group.wanted.region)
+                )?;
+            }
+            facts.quotas = snapshot.quotas.clone();
+            facts.quota_origin = snapshot.quota_origin.clone();
+            facts.usage = snapshot.usage.clone();
+            facts.region = snapshot.region.clone();
+        }
+        if let Some(caller) = &facts.caller {
             writeln!(
                 err,
-                "warning: the quota snapshot is of {}, the spec is in {}: its values are not used",
-                escape(snapshot.region.as_deref().unwrap_or("another Region")),
-                escape(&wanted.region)
+                "Checked {} as {}.",
+                escape(&group.wanted.region),
+                escape(caller)
             )?;
         }
-        live.quotas = snapshot.quotas;
-        live.quota_origin = snapshot.quota_origin;
-        live.usage = snapshot.usage;
-        live.region = snapshot.region;
-    }
-    if let Some(caller) = &live.caller {
-        writeln!(err, "Checked as {}.", escape(caller))?;
+        live.push(run::LiveGroup {
+            specs: group.specs,
+            facts,
+        });
     }
     let online = run::Request {
         paths: request.lint.paths.clone(),
@@ -126,7 +153,7 @@ pub fn preflight_command(
         max_file_size: request.lint.max_file_size,
         provisioning: None,
         catalog: request.lint.catalog.clone(),
-        live: Some(live),
+        live,
         quota_snapshot: None,
     };
     report_outcome(
@@ -136,4 +163,47 @@ pub fn preflight_command(
         out,
         err,
     )
+}
+
+/// Specs checked against one Region of one account, as one set of reads.
+struct Fleet {
+    specs: Vec<PathBuf>,
+    role: Option<AssumeRole>,
+    wanted: Wanted,
+}
+
+/// The specs grouped by the Region and the role they are provisioned
+/// with: the reads of a group are made once, with its credentials.
+fn fleets(
+    files: &[PathBuf],
+    config: Option<&Path>,
+    cwd: &Path,
+) -> Result<Result<Vec<Fleet>, run::Outcome>, awscluster_lint::error::Error> {
+    let mut groups: Vec<Fleet> = Vec::new();
+    for path in files {
+        let spec = match run::validate(path, config, cwd, None)? {
+            Validated::Ready { spec, .. } => spec,
+            Validated::Refused(outcome) => return Ok(Err(outcome)),
+        };
+        let role = spec.assume_role().map(|r| AssumeRole {
+            role_arn: r.role_arn.to_string(),
+            external_id: r.external_id.as_deref().cloned(),
+        });
+        let wanted = Wanted::of(&spec);
+        match groups
+            .iter_mut()
+            .find(|g| g.wanted.region == wanted.region && g.role == role)
+        {
+            Some(group) => {
+                group.specs.push(path.clone());
+                group.wanted.add(wanted);
+            }
+            None => groups.push(Fleet {
+                specs: vec![path.clone()],
+                role,
+                wanted,
+            }),
+        }
+    }
+    Ok(Ok(groups))
 }

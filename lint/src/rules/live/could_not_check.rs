@@ -11,8 +11,8 @@ declare_rule! {
     /// ## Why it matters
     /// The seed's policies grant few of the reads preflight wants (Service
     /// Quotas, instance type offerings, policy documents). A check skipped
-    /// without a word would read as a pass. `awscluster iam required --for
-    /// preflight` prints a policy that grants them all.
+    /// without a word would read as a pass. `awscluster iam required
+    /// --preflight` prints a policy that grants them all.
     ///
     /// ## Example
     /// ```text
@@ -31,7 +31,7 @@ pub(crate) fn check(cx: &mut Context) {
     let Some(live) = &cx.settings.live else {
         return;
     };
-    for u in &live.unchecked {
+    for u in live.unchecked_for(cx.spec) {
         let at = cx.key_span(&u.pointer, cx.spec.name.span);
         cx.emit(
             &COULD_NOT_CHECK,
@@ -39,7 +39,7 @@ pub(crate) fn check(cx: &mut Context) {
             format!("could not check {}: {}", u.what, u.reason),
         )
         .with_help(format!(
-            "grant {} (see `awscluster iam required --for preflight`)",
+            "grant {} (see `awscluster iam required --preflight`)",
             u.action
         ));
     }
@@ -59,6 +59,7 @@ mod tests {
                 pointer: "/sshKeyName".into(),
                 action: "ec2:DescribeKeyPairs".into(),
                 reason: "UnauthorizedOperation: not allowed".into(),
+                subject: None,
             }],
             ..Live::default()
         };
@@ -71,8 +72,28 @@ mod tests {
         );
         assert_eq!(
             found[0].help.as_deref(),
-            Some("grant ec2:DescribeKeyPairs (see `awscluster iam required --for preflight`)")
+            Some("grant ec2:DescribeKeyPairs (see `awscluster iam required --preflight`)")
         );
+    }
+
+    /// In a fleet, what concerns one spec's value (its key pair, image or
+    /// VPC) is said on the specs that name it, not on every spec.
+    #[test]
+    fn a_value_only_other_specs_name_is_theirs_to_report() {
+        let about = |subject: &str| Unchecked {
+            what: format!("the key pair `{subject}`"),
+            pointer: "/sshKeyName".into(),
+            action: "ec2:DescribeKeyPairs".into(),
+            reason: "Throttling: slow down".into(),
+            subject: Some(subject.into()),
+        };
+        let live = Live {
+            unchecked: vec![about("ops"), about("someone-elses")],
+            ..Live::default()
+        };
+        let found = findings_with(&COULD_NOT_CHECK, &base(), live);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].message.contains("`ops`"));
     }
 
     #[test]

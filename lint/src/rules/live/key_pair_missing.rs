@@ -29,8 +29,8 @@ pub(crate) fn check(cx: &mut Context) {
     let Some(live) = &cx.settings.live else {
         return;
     };
-    if live.key_pair == Some(false) {
-        let key = &cx.spec.ssh_key_name;
+    let key = &cx.spec.ssh_key_name;
+    if live.key_pairs.get(key.as_str()) == Some(&false) {
         cx.emit(
             &KEY_PAIR_MISSING,
             key.span,
@@ -53,7 +53,7 @@ mod tests {
     #[test]
     fn fires_when_the_account_has_no_such_key_pair() {
         let live = Live {
-            key_pair: Some(false),
+            key_pairs: [("ops".to_string(), false)].into(),
             ..Live::default()
         };
         let found = findings_with(&KEY_PAIR_MISSING, &base(), live);
@@ -62,10 +62,11 @@ mod tests {
     }
 
     #[test]
-    fn quiet_when_it_exists_or_was_not_checked() {
-        for key_pair in [Some(true), None] {
+    fn quiet_when_it_exists_or_was_not_checked_whatever_other_specs_name() {
+        let other = [("ops".to_string(), true), ("other".to_string(), false)];
+        for key_pairs in [other.into(), Default::default()] {
             let live = Live {
-                key_pair,
+                key_pairs,
                 ..Live::default()
             };
             assert!(findings_with(&KEY_PAIR_MISSING, &base(), live).is_empty());

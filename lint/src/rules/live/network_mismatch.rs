@@ -31,7 +31,12 @@ declare_rule! {
 pub(crate) const READS: &[Section] = &[Section::Placement];
 
 pub(crate) fn check(cx: &mut Context) {
-    let Some(network) = cx.settings.live.as_ref().and_then(|l| l.network.as_ref()) else {
+    let Some(network) = cx
+        .settings
+        .live
+        .as_ref()
+        .and_then(|l| l.network_of(cx.spec))
+    else {
         return;
     };
     let Some(placement) = cx.spec.static_placement() else {
@@ -157,7 +162,7 @@ pub(crate) mod tests {
 
     fn live(network: Network) -> Live {
         Live {
-            network: Some(network),
+            networks: [("vpc-0a1b2c3d4e5f67890".to_string(), network)].into(),
             ..Live::default()
         }
     }

@@ -33,7 +33,12 @@ declare_rule! {
 pub(crate) const READS: &[Section] = &[Section::Placement, Section::NodePools, Section::Bastion];
 
 pub(crate) fn check(cx: &mut Context) {
-    let Some(network) = cx.settings.live.as_ref().and_then(|l| l.network.as_ref()) else {
+    let Some(network) = cx
+        .settings
+        .live
+        .as_ref()
+        .and_then(|l| l.network_of(cx.spec))
+    else {
         return;
     };
     let Some(placement) = cx.spec.static_placement() else {
@@ -104,7 +109,7 @@ mod tests {
             s.free = Some(8);
         }
         let live = Live {
-            network: Some(network),
+            networks: [("vpc-0a1b2c3d4e5f67890".to_string(), network)].into(),
             ..Live::default()
         };
         let found = findings_with(&SUBNET_FULL, &base_static(), live);
@@ -125,7 +130,7 @@ mod tests {
     #[test]
     fn quiet_with_room() {
         let live = Live {
-            network: Some(as_in_aws()),
+            networks: [("vpc-0a1b2c3d4e5f67890".to_string(), as_in_aws())].into(),
             ..Live::default()
         };
         assert!(findings_with(&SUBNET_FULL, &base_static(), live).is_empty());

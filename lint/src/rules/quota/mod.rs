@@ -74,22 +74,54 @@ pub fn report<'c>(
     } else {
         format!(" ({origin})")
     };
-    let total = used + in_use.unwrap_or(0.0);
+    // The other specs of this run in the Region and account, as a fleet.
+    *cx.quota_needs.entry(quota.code).or_default() += used;
+    let others = cx.settings.fleet.as_ref().and_then(|f| {
+        f.others(
+            &crate::fleet::Group::of(cx.spec),
+            quota.code,
+            &cx.sink.file().path,
+        )
+    });
+    let fleet = others.as_ref().map_or(0.0, |o| o.needs);
+    let total = used + in_use.unwrap_or(0.0) + fleet;
+    // "the cluster needs 1 VPCs, the run's 2 other specs in us-east-1
+    // (b.json, c.json) need 2 and the account already uses 1".
+    let mut parts = vec![format!("the cluster needs {} {what}", fmt_count(used))];
+    if let Some(o) = &others {
+        let named: Vec<String> = o.named.iter().map(|p| p.display().to_string()).collect();
+        let more = if o.count > named.len() { ", …" } else { "" };
+        parts.push(format!(
+            "the run's {} other spec{} in {region} ({}{more}) need {}",
+            o.count,
+            if o.count == 1 { "" } else { "s" },
+            named.join(", "),
+            fmt_count(o.needs)
+        ));
+    }
+    if let Some(n) = in_use {
+        parts.push(format!("the account already uses {}", fmt_count(n)));
+    }
+    // Figures beyond the cluster's own are summed in the message.
+    let shared = parts.len() > 1;
+    let needs = match parts.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => parts.concat(),
+    };
     let d = match limit {
         Some(limit) if total > limit => {
-            let message = match in_use {
-                Some(n) => format!(
-                    "the cluster needs {} {what} and the account already uses {}: {} of a quota of {}{origin}",
-                    fmt_count(used),
-                    fmt_count(n),
+            let message = if shared {
+                format!(
+                    "{needs}: {} of a quota of {}{origin}",
                     fmt_count(total),
                     fmt_count(limit)
-                ),
-                None => format!(
+                )
+            } else {
+                format!(
                     "the cluster needs {} {what}; the account's quota is {}",
                     fmt_count(used),
                     fmt_count(limit)
-                ),
+                )
             };
             let d = cx.emit(rule, span, message);
             let then = if live.is_some() {
@@ -101,23 +133,22 @@ pub fn report<'c>(
             d
         }
         Some(limit) if total >= WARN_RATIO * limit => {
-            let message = match in_use {
-                Some(n) => format!(
-                    "the cluster's {} {what} and the {} in use make {} of {} ({:.0}% of the account's quota `{}`{origin})",
-                    fmt_count(used),
-                    fmt_count(n),
+            let message = if shared {
+                format!(
+                    "{needs}: {} of {} ({:.0}% of the account's quota `{}`{origin})",
                     fmt_count(total),
                     fmt_count(limit),
                     100.0 * total / limit,
                     quota.code
-                ),
-                None => format!(
+                )
+            } else {
+                format!(
                     "the cluster alone uses {} of {} {what} ({:.0}% of the account's quota `{}`)",
                     fmt_count(used),
                     fmt_count(limit),
                     100.0 * used / limit,
                     quota.code
-                ),
+                )
             };
             let d = cx.emit(&near_limit::NEAR_LIMIT, span, message);
             d.with_help(format!(
@@ -127,13 +158,17 @@ pub fn report<'c>(
             d
         }
         Some(_) => return None,
-        None if used >= WARN_RATIO * quota.default => {
+        None if total >= WARN_RATIO * quota.default => {
+            let needs = if shared {
+                format!("{needs}: {}", fmt_count(total))
+            } else {
+                needs
+            };
             let d = cx.emit(
                 &unverified::UNVERIFIED,
                 span,
                 format!(
-                    "the cluster needs {} {what} of `{}`; this account's value is not known offline (AWS's default for a new account is {})",
-                    fmt_count(used),
+                    "{needs} of `{}`; this account's value is not known offline (AWS's default for a new account is {})",
                     quota.code,
                     fmt_count(quota.default)
                 ),
@@ -195,7 +230,9 @@ pub(crate) mod tests {
         );
         let near = findings_with(&super::near_limit::NEAR_LIMIT, &base(), live(3.0));
         assert!(
-            near[0].message.contains("the 3 in use make 4 of 5 (80%"),
+            near[0]
+                .message
+                .contains("the cluster needs 1 VPCs and the account already uses 3: 4 of 5 (80%"),
             "{}",
             near[0].message
         );

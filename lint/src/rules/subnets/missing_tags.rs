@@ -42,7 +42,11 @@ pub(crate) fn check(cx: &mut Context) {
         return;
     };
     let cluster = cx.spec.name.as_str();
-    let live = cx.settings.live.as_ref().and_then(|l| l.network.as_ref());
+    let live = cx
+        .settings
+        .live
+        .as_ref()
+        .and_then(|l| l.network_of(cx.spec));
     for (i, subnet) in placement.subnets.iter().enumerate() {
         let required = match *subnet.kind {
             SubnetKind::Public => tagging::required_public_subnet_tags(cluster),
@@ -150,7 +154,7 @@ mod tests {
             s.tags.remove("kubernetes.io/role/elb");
         }
         let live = Live {
-            network: Some(network),
+            networks: [("vpc-0a1b2c3d4e5f67890".to_string(), network)].into(),
             ..Live::default()
         };
         let found = findings_with(&MISSING_TAGS, &base_static(), live);
@@ -160,7 +164,7 @@ mod tests {
             Some("set these tags on the subnet in AWS: kubernetes.io/role/elb=1")
         );
         let all = Live {
-            network: Some(as_in_aws()),
+            networks: [("vpc-0a1b2c3d4e5f67890".to_string(), as_in_aws())].into(),
             ..Live::default()
         };
         assert!(findings_with(&MISSING_TAGS, &base_static(), all).is_empty());
