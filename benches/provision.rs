@@ -98,6 +98,8 @@ fn critical_path(timed: &Timed) -> (Duration, Vec<String>) {
 
 fn request(endpoint: &str) -> Request {
     Request {
+        profile: None,
+        overrides: Vec::new(),
         target: Target::Spec(root().join(SPEC)),
         config: Some(PathBuf::from("fixtures/provision/awscluster.toml")),
         endpoint_url: Some(endpoint.to_string()),

@@ -43,11 +43,21 @@ enum Command {
         #[arg(long, value_enum, default_value_t = RulesFormatArg::Text)]
         format: RulesFormatArg,
     },
-    /// Explain one rule: what it checks, why it matters, an example.
+    /// Explain one rule (what it checks, why it matters, an example), or
+    /// list a group's rules.
     Explain {
-        /// A rule code, such as `pools/master-size`.
+        /// A rule code, such as `pools/master-size`, or a group, such as
+        /// `quota`.
         code: String,
     },
+    /// Print the completions of these commands for a shell (see the README's
+    /// Install section for where to put them).
+    Completions {
+        #[arg(value_enum)]
+        shell: ShellArg,
+    },
+    /// Print the man page (roff), made from these commands' help.
+    Man,
     /// Print a JSON Schema: the cluster spec (default), awscluster.toml, or
     /// the JSON report.
     Schema {
@@ -261,9 +271,15 @@ struct AwsArgs {
     /// Send AWS calls here (a local emulator); `AWS_ENDPOINT_URL` works too.
     #[arg(long, value_name = "URL")]
     endpoint_url: Option<String>,
+    /// The named profile of the AWS config and credentials files to use
+    /// [default: `AWS_PROFILE`, else `default`].
+    #[arg(long, value_name = "NAME")]
+    profile: Option<String>,
     /// Configuration file for the lint that gates the spec.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    #[command(flatten)]
+    severities: SeverityArgs,
     /// On-demand prices that spot pools' maximum prices are a percentage
     /// of: {"<region>": {"<instance type>": <USD per hour>}}.
     #[arg(long, value_name = "FILE")]
@@ -399,15 +415,8 @@ struct OutputArgs {
     /// Configuration file [default: the nearest awscluster.toml upward].
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Report a rule or group (or `all`) as an error.
-    #[arg(short = 'D', long = "deny", value_name = "CODE")]
-    deny: Vec<String>,
-    /// Report a rule or group (or `all`) as a warning.
-    #[arg(short = 'W', long = "warn", value_name = "CODE")]
-    warn: Vec<String>,
-    /// Turn a rule or group (or `all`) off.
-    #[arg(short = 'A', long = "allow", value_name = "CODE")]
-    allow: Vec<String>,
+    #[command(flatten)]
+    severities: SeverityArgs,
     /// Exit with status 1 on warnings too.
     #[arg(long)]
     deny_warnings: bool,
@@ -422,6 +431,54 @@ struct OutputArgs {
     /// [default: 16M, or `[files] max-file-size`].
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     max_file_size: Option<u64>,
+    /// The name stdin's text (`-` as a path) is reported under; its
+    /// extension chooses JSON or YAML, and the configuration's ignores
+    /// match it [default: `-`, read as JSON].
+    #[arg(long, value_name = "NAME")]
+    stdin_filename: Option<PathBuf>,
+    /// Write the report to this file instead of stdout (whole, once the
+    /// run is done).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// The human format prints only its summary, and nothing when there is
+    /// no finding.
+    #[arg(short = 'q', long)]
+    quiet: bool,
+}
+
+/// `-D/-W/-A`: rule severities over the configuration's.
+#[derive(Args)]
+struct SeverityArgs {
+    /// Report a rule or group (or `all`) as an error.
+    #[arg(short = 'D', long = "deny", value_name = "CODE")]
+    deny: Vec<String>,
+    /// Report a rule or group (or `all`) as a warning.
+    #[arg(short = 'W', long = "warn", value_name = "CODE")]
+    warn: Vec<String>,
+    /// Turn a rule or group (or `all`) off.
+    #[arg(short = 'A', long = "allow", value_name = "CODE")]
+    allow: Vec<String>,
+}
+
+impl SeverityArgs {
+    /// The overrides in the order given, later ones winning: clap keeps
+    /// each flag's values apart, so they are merged back by position.
+    fn overrides(self, matches: &ArgMatches) -> Vec<(String, Option<Severity>)> {
+        let mut overrides: Vec<(usize, String, Option<Severity>)> = Vec::new();
+        for (id, values, level) in [
+            ("deny", self.deny, Some(Severity::Error)),
+            ("warn", self.warn, Some(Severity::Warning)),
+            ("allow", self.allow, None),
+        ] {
+            let indices = matches.indices_of(id).into_iter().flatten();
+            overrides.extend(indices.zip(values).map(|(i, code)| (i, code, level)));
+        }
+        overrides.sort_by_key(|(i, _, _)| *i);
+        overrides
+            .into_iter()
+            .map(|(_, code, level)| (code, level))
+            .collect()
+    }
 }
 
 /// `16777216`, `512K`, `16M` or `1G` (powers of 1,024).
@@ -482,6 +539,14 @@ enum RulesFormatArg {
     Text,
     Markdown,
     Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ShellArg {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -573,9 +638,11 @@ fn run(
             output,
             quotas,
         } => {
-            let (mut request, format, style) = output.into_request(paths, sub(&["lint"]));
+            let (mut request, format, style, file) = output.into_request(paths, sub(&["lint"]));
             request.quota_snapshot = quotas;
-            commands::lint(&request, &cwd, format, style, out, err)
+            to_output(file, out, err, |out, err| {
+                commands::lint(&request, &cwd, format, style, out, err)
+            })
         }
         Command::Iam(IamCommand::Lint {
             paths,
@@ -583,14 +650,16 @@ fn run(
             together,
             output,
         }) => {
-            let (request, format, style) = output.into_request(paths, sub(&["iam", "lint"]));
+            let (request, format, style, file) = output.into_request(paths, sub(&["iam", "lint"]));
             let usage = match usage {
                 UsageArg::Managed => Usage::Managed,
                 UsageArg::InlineUser => Usage::InlineUser,
                 UsageArg::InlineGroup => Usage::InlineGroup,
                 UsageArg::InlineRole => Usage::InlineRole,
             };
-            iam::lint(&request, usage, together, &cwd, format, style, out, err)
+            to_output(file, out, err, |out, err| {
+                iam::lint(&request, usage, together, &cwd, format, style, out, err)
+            })
         }
         Command::Iam(IamCommand::Check {
             granted,
@@ -598,10 +667,13 @@ fn run(
             unused,
             output,
         }) => {
-            let (request, format, style) = output.into_request(Vec::new(), sub(&["iam", "check"]));
-            iam::check(
-                &request, &granted, &required, unused, &cwd, format, style, out, err,
-            )
+            let (request, format, style, file) =
+                output.into_request(Vec::new(), sub(&["iam", "check"]));
+            to_output(file, out, err, |out, err| {
+                iam::check(
+                    &request, &granted, &required, unused, &cwd, format, style, out, err,
+                )
+            })
         }
         Command::Iam(IamCommand::Print { name }) => {
             iam::finish(iam::print(name.as_deref()), plain_style(), out, err)
@@ -641,6 +713,19 @@ fn run(
             }
             Err(ExplainError::Io(e)) => Err(e),
         },
+        Command::Completions { shell } => {
+            let shell = match shell {
+                ShellArg::Bash => clap_complete::Shell::Bash,
+                ShellArg::Zsh => clap_complete::Shell::Zsh,
+                ShellArg::Fish => clap_complete::Shell::Fish,
+                ShellArg::Powershell => clap_complete::Shell::PowerShell,
+            };
+            clap_complete::generate(shell, &mut Cli::command(), "awscluster", out);
+            Ok(0)
+        }
+        Command::Man => clap_mangen::Man::new(Cli::command())
+            .render(out)
+            .map(|()| 0),
         Command::Schema { which } => {
             let which = match which {
                 SchemaArg::Cluster => Schema::Cluster,
@@ -671,21 +756,25 @@ fn run(
             endpoint_url,
             max_attempts,
         } => {
-            let (mut request, format, style) = output.into_request(specs, sub(&["preflight"]));
+            let (mut request, format, style, file) =
+                output.into_request(specs, sub(&["preflight"]));
             request.quota_snapshot = quotas;
-            provision::preflight(
-                request,
-                format,
-                style,
-                endpoint_url,
-                max_attempts,
-                &cwd,
-                out,
-                err,
-            )
+            to_output(file, out, err, |out, err| {
+                provision::preflight(
+                    request,
+                    format,
+                    style,
+                    endpoint_url,
+                    max_attempts,
+                    &cwd,
+                    out,
+                    err,
+                )
+            })
         }
         Command::Plan { spec, format, aws } => {
-            let request = aws.into_request(provision::Target::Spec(spec), false, format);
+            let request =
+                aws.into_request(provision::Target::Spec(spec), false, format, sub(&["plan"]));
             provision::run(provision::Which::Plan, request, out, err)
         }
         Command::Apply {
@@ -694,12 +783,21 @@ fn run(
             skip_preflight,
             aws,
         } => {
-            let request =
-                aws.into_request(provision::Target::Spec(spec), yes, ReportFormatArg::Human);
+            let request = aws.into_request(
+                provision::Target::Spec(spec),
+                yes,
+                ReportFormatArg::Human,
+                sub(&["apply"]),
+            );
             provision::apply(request, skip_preflight, out, err)
         }
         Command::Destroy { cluster, yes, aws } => {
-            let request = aws.into_request(cluster.into_target(), yes, ReportFormatArg::Human);
+            let request = aws.into_request(
+                cluster.into_target(),
+                yes,
+                ReportFormatArg::Human,
+                sub(&["destroy"]),
+            );
             provision::run(provision::Which::Destroy, request, out, err)
         }
         Command::Status {
@@ -707,7 +805,7 @@ fn run(
             format,
             aws,
         } => {
-            let request = aws.into_request(cluster.into_target(), false, format);
+            let request = aws.into_request(cluster.into_target(), false, format, sub(&["status"]));
             provision::run(provision::Which::Status, request, out, err)
         }
         Command::Account(AccountCommand::Setup { setup, yes, aws }) => {
@@ -833,9 +931,12 @@ mod provision {
             target: Target,
             yes: bool,
             format: ReportFormatArg,
+            matches: &clap::ArgMatches,
         ) -> Request {
             Request {
                 target,
+                profile: self.profile,
+                overrides: self.severities.overrides(matches),
                 config: self.config,
                 endpoint_url: self.endpoint_url,
                 prices: self.on_demand_prices,
@@ -968,7 +1069,13 @@ mod provision {
     }
 
     impl AwsArgs {
-        pub(super) fn into_request(self, _: Target, _: bool, _: ReportFormatArg) -> Request {
+        pub(super) fn into_request(
+            self,
+            _: Target,
+            _: bool,
+            _: ReportFormatArg,
+            _: &clap::ArgMatches,
+        ) -> Request {
             Request
         }
     }
@@ -1050,6 +1157,7 @@ fn plain_style() -> Style {
     Style {
         color: io::stderr().is_terminal() && no_color_unset(),
         width: terminal_width(),
+        quiet: false,
     }
 }
 
@@ -1069,41 +1177,29 @@ fn no_color_unset() -> bool {
 }
 
 impl OutputArgs {
-    fn into_request(self, paths: Vec<PathBuf>, matches: &ArgMatches) -> (Request, Format, Style) {
-        // -D/-W/-A apply in the order given, later ones winning, so they
-        // are merged back into command-line order.
-        let mut overrides: Vec<(usize, String, Option<Severity>)> = Vec::new();
-        for (id, values, level) in [
-            ("deny", &self.deny, Some(Severity::Error)),
-            ("warn", &self.warn, Some(Severity::Warning)),
-            ("allow", &self.allow, None),
-        ] {
-            let indices = matches.indices_of(id).into_iter().flatten();
-            overrides.extend(
-                indices
-                    .zip(values)
-                    .map(|(i, code)| (i, code.clone(), level)),
-            );
-        }
-        overrides.sort_by_key(|(i, _, _)| *i);
+    fn into_request(
+        self,
+        paths: Vec<PathBuf>,
+        matches: &ArgMatches,
+    ) -> (Request, Format, Style, Option<PathBuf>) {
         let request = Request {
             paths,
             config: self.config,
-            overrides: overrides
-                .into_iter()
-                .map(|(_, code, level)| (code, level))
-                .collect(),
+            overrides: self.severities.overrides(matches),
             deny_warnings: self.deny_warnings,
             max_file_size: self.max_file_size,
             provisioning: None,
             live: Vec::new(),
             quota_snapshot: None,
+            stdin_filename: self.stdin_filename,
             catalog: self.catalog,
         };
         let color = match self.color {
             ColorArg::Always => true,
             ColorArg::Never => false,
-            ColorArg::Auto => io::stdout().is_terminal() && no_color_unset(),
+            ColorArg::Auto => {
+                self.output.is_none() && io::stdout().is_terminal() && no_color_unset()
+            }
         };
         let format = match self.format {
             FormatArg::Human => Format::Human,
@@ -1117,7 +1213,35 @@ impl OutputArgs {
             Style {
                 color,
                 width: terminal_width(),
+                quiet: self.quiet,
             },
+            self.output,
         )
+    }
+}
+
+/// Runs a command whose report goes to `--output FILE` when given (written
+/// once the report is whole), else to `out`.
+fn to_output(
+    path: Option<PathBuf>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    command: impl FnOnce(&mut dyn Write, &mut dyn Write) -> io::Result<u8>,
+) -> io::Result<u8> {
+    let Some(path) = path else {
+        return command(out, err);
+    };
+    let mut report = Vec::new();
+    let status = command(&mut report, err)?;
+    match std::fs::write(&path, report) {
+        Ok(()) => Ok(status),
+        Err(e) => {
+            writeln!(
+                err,
+                "error: cannot write the report to `{}`: {e}",
+                awscluster_lint::diagnostic::escape::escape(&path.display().to_string())
+            )?;
+            Ok(EXIT_FAILURE)
+        }
     }
 }

@@ -233,6 +233,7 @@ fn style() -> Style {
     Style {
         color: false,
         width: 100,
+        quiet: false,
     }
 }
 

@@ -34,19 +34,29 @@ fn git(dir: &Path, args: &[&str]) {
     assert!(status.success(), "git {args:?}");
 }
 
-fn try_repo(dir: &Path, file: &str) -> Output {
+fn try_repo(dir: &Path, hook: &str, file: &str) -> Output {
     // pre-commit builds the hook with `cargo install`; a shared target
     // directory under target/ keeps the second build incremental.
     let target = root().join("target/pre-commit");
+    // The system hook finds the binary under test on PATH.
+    let bin = Path::new(env!("CARGO_BIN_EXE_awscluster"))
+        .parent()
+        .expect("the binary's directory")
+        .to_path_buf();
+    let path = std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )))
+    .expect("PATH");
     Command::new(pre_commit())
         .args([
             "try-repo",
             root().to_str().unwrap(),
-            "awscluster-lint",
+            hook,
             "--verbose",
             "--files",
             file,
         ])
+        .env("PATH", path)
         .current_dir(dir)
         .env("PRE_COMMIT_HOME", root().join("target/pre-commit-home"))
         .env("CARGO_TARGET_DIR", target)
@@ -56,8 +66,8 @@ fn try_repo(dir: &Path, file: &str) -> Output {
         .unwrap()
 }
 
-#[test]
-fn the_hook_passes_good_specs_and_fails_bad_ones() {
+/// A scratch repository with a good and a bad spec, added.
+fn scratch() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let fixtures = root().join("fixtures/clusters");
     std::fs::copy(
@@ -72,8 +82,23 @@ fn the_hook_passes_good_specs_and_fails_bad_ones() {
     .unwrap();
     git(dir.path(), &["init", "-q"]);
     git(dir.path(), &["add", "."]);
+    dir
+}
 
-    let good = try_repo(dir.path(), "good.cluster.json");
+#[test]
+fn the_hook_passes_good_specs_and_fails_bad_ones() {
+    passes_good_and_fails_bad("awscluster-lint");
+}
+
+/// The hook that uses the installed awscluster builds nothing.
+#[test]
+fn the_system_hook_passes_good_specs_and_fails_bad_ones() {
+    passes_good_and_fails_bad("awscluster-lint-system");
+}
+
+fn passes_good_and_fails_bad(hook: &str) {
+    let dir = scratch();
+    let good = try_repo(dir.path(), hook, "good.cluster.json");
     let text =
         String::from_utf8_lossy(&good.stdout).into_owned() + &String::from_utf8_lossy(&good.stderr);
     assert!(good.status.success(), "{text}");
@@ -82,7 +107,7 @@ fn the_hook_passes_good_specs_and_fails_bad_ones() {
         "{text}"
     );
 
-    let bad = try_repo(dir.path(), "bad.cluster.json");
+    let bad = try_repo(dir.path(), hook, "bad.cluster.json");
     let text =
         String::from_utf8_lossy(&bad.stdout).into_owned() + &String::from_utf8_lossy(&bad.stderr);
     assert_eq!(bad.status.code(), Some(1), "{text}");

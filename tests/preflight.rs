@@ -526,7 +526,10 @@ fn a_role_with_only_the_seeds_policies_is_told_what_it_could_not_check() {
     let keys = aws(&moto, &["deployer-enforced"]);
     let run = |extra: &[&str]| {
         let out = awscluster(&moto.url())
-            .env("AWS_ACCESS_KEY_ID", keys["access_key_id"].as_str().unwrap_or_default())
+            .env(
+                "AWS_ACCESS_KEY_ID",
+                keys["access_key_id"].as_str().unwrap_or_default(),
+            )
             .env(
                 "AWS_SECRET_ACCESS_KEY",
                 keys["secret_access_key"].as_str().unwrap_or_default(),

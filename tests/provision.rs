@@ -1228,3 +1228,34 @@ fn destroy_needs_only_what_names_the_cluster() {
         "Cluster prod-east owns nothing in us-east-1: nothing to destroy.\n"
     );
 }
+
+/// `-D/-W/-A` reach the lint that gates provisioning: a note made an
+/// error stops `plan` before any call, and an error turned off lets it
+/// through to AWS.
+#[test]
+fn severity_flags_reach_the_gate() {
+    let (_dir, one_master) = spec_with(|s| s["nodePools"][0]["size"] = json!(1));
+    let denied = awscluster("http://127.0.0.1:9")
+        .args(["plan", &one_master, "-D", "pools/single-master"])
+        .args(FAST)
+        .output()
+        .expect("runs");
+    assert_eq!(denied.status.code(), Some(1));
+    assert!(
+        text(&denied.stderr).contains("error-level findings"),
+        "{}",
+        text(&denied.stderr)
+    );
+    let (_dir, two_masters) = spec_with(|s| s["nodePools"][0]["size"] = json!(2));
+    let allowed = awscluster("http://127.0.0.1:9")
+        .args(["plan", &two_masters, "-A", "pools/master-size"])
+        .args(FAST)
+        .output()
+        .expect("runs");
+    let stderr = text(&allowed.stderr);
+    assert!(!stderr.contains("error-level findings"), "{stderr}");
+    assert!(
+        stderr.contains("Connection refused"),
+        "it went on to AWS: {stderr}"
+    );
+}

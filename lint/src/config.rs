@@ -32,7 +32,13 @@ pub const DEFAULT_INCLUDE: &[&str] = &["*.cluster.json", "*.cluster.yaml", "*.cl
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
-#[cfg_attr(test, schemars(title = "awscluster.toml"))]
+#[cfg_attr(
+    test,
+    schemars(
+        title = "awscluster.toml",
+        extend("$id" = "https://raw.githubusercontent.com/awscluster/awscluster/main/schemas/config.schema.json")
+    )
+)]
 struct RawConfig {
     /// Exit with status 1 when there are warnings, not only errors.
     deny_warnings: Option<bool>,

@@ -76,6 +76,23 @@ pub fn read(path: &Path, named: bool, limits: Limits) -> Result<SourceFile, Erro
     Ok(SourceFile::from_bytes(path, bytes))
 }
 
+/// Reads stdin (`-` as a path) to the limit, naming the text `name`.
+pub fn read_stdin(name: &Path, limits: Limits) -> Result<SourceFile, Error> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(limits.max_file_size.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|source| Error::Read {
+            path: name.to_path_buf(),
+            source,
+        })?;
+    if bytes.len() as u64 > limits.max_file_size {
+        return Err(too_large(name, limits));
+    }
+    Ok(SourceFile::from_bytes(name, bytes))
+}
+
 /// Opens without blocking: opening a pipe waits for its writer, and the
 /// type is only known once it is open.
 #[cfg(unix)]

@@ -151,6 +151,7 @@ pub struct Unchecked {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
+#[cfg_attr(test, schemars(extend("$id" = "https://raw.githubusercontent.com/awscluster/awscluster/main/schemas/quotas.schema.json")))]
 pub struct Snapshot {
     /// When it was taken, RFC 3339 in UTC.
     pub taken_at: String,

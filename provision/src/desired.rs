@@ -803,6 +803,7 @@ mod tests {
         let validated = awscluster_lint::run::validate(
             &path,
             Some(Path::new("../fixtures/provision/awscluster.toml")),
+            &[],
             Path::new("."),
             Some(awscluster_lint::run::Provisioning {
                 on_demand_prices: Some(prices.clone()),

@@ -484,6 +484,7 @@ mod tests {
         let validated = validate(
             Path::new("../fixtures/provision/demo.cluster.json"),
             Some(Path::new("../fixtures/provision/awscluster.toml")),
+            &[],
             Path::new("."),
             Some(awscluster_lint::run::Provisioning::default()),
         )

@@ -143,12 +143,14 @@ pub fn rules(format: RulesFormat, out: &mut dyn Write) -> io::Result<()> {
     }
 }
 
-/// The README's rule table, generated from the registry.
+/// The README's rule table, generated from the registry; each row has an
+/// anchor for links to it.
 pub fn rule_table() -> String {
     let mut table = String::from("| Code | Default | What it checks |\n|---|---|---|\n");
     for rule in rules::all() {
         table.push_str(&format!(
-            "| `{}` | {} | {} |\n",
+            "| <a id=\"{}\"></a>`{}` | {} | {} |\n",
+            rule.anchor(),
             rule.code,
             rule.default_level(),
             rule.summary().replace('|', "\\|")
@@ -157,15 +159,33 @@ pub fn rule_table() -> String {
     table
 }
 
-/// `awscluster explain CODE`: one rule's documentation.
+/// `awscluster explain CODE`: one rule's documentation; `explain GROUP`:
+/// the group's rules, one line each.
 pub fn explain(code: &str, out: &mut dyn Write) -> Result<(), ExplainError> {
+    let group = code.trim_end_matches('/');
+    if rules::groups().contains(&group) {
+        writeln!(out, "{group}").map_err(ExplainError::Io)?;
+        for rule in rules::all().iter().filter(|r| r.group() == group) {
+            writeln!(
+                out,
+                "  {:<40} {:<8} {}",
+                rule.code,
+                rule.default_level(),
+                rule.summary()
+            )
+            .map_err(ExplainError::Io)?;
+        }
+        return writeln!(out, "\n`awscluster explain CODE` tells more about one.")
+            .map_err(ExplainError::Io);
+    }
     let Some(rule) = rules::find(code) else {
-        let hint = suggest::closest(code, rules::all().iter().map(|r| r.code)).map_or_else(
+        let known = rules::all().iter().map(|r| r.code).chain(rules::groups());
+        let hint = suggest::closest(code, known).map_or_else(
             || "; `awscluster rules` lists them".to_string(),
             |b| format!("; did you mean `{b}`?"),
         );
         return Err(ExplainError::Unknown(format!(
-            "unknown rule `{code}`{hint}"
+            "unknown rule or group `{code}`{hint}"
         )));
     };
     writeln!(

@@ -4,6 +4,9 @@
 
 use super::Severity;
 
+/// The README as the project publishes it.
+const README_URL: &str = "https://github.com/awscluster/awscluster/blob/main/README.md";
+
 /// One rule: a stable code, a default severity and its documentation.
 pub struct Rule {
     /// `<group>/<kebab-name>`; never reused once published.
@@ -48,6 +51,17 @@ impl Rule {
         } else {
             "off"
         }
+    }
+
+    /// `rule-pools-master-size`: the anchor of the rule's row in the
+    /// README's table.
+    pub fn anchor(&self) -> String {
+        format!("rule-{}", self.code.replace('/', "-"))
+    }
+
+    /// Where the rule is documented for a browser (SARIF's `helpUri`).
+    pub fn help_uri(&self) -> String {
+        format!("{README_URL}#{}", self.anchor())
     }
 
     pub fn group(&self) -> &'static str {

@@ -27,6 +27,9 @@ pub enum Format {
 pub struct Style {
     pub color: bool,
     pub width: usize,
+    /// `--quiet`: the human format prints only its summary line, and
+    /// nothing when there is no finding.
+    pub quiet: bool,
 }
 
 impl Default for Style {
@@ -34,6 +37,7 @@ impl Default for Style {
         Style {
             color: false,
             width: 100,
+            quiet: false,
         }
     }
 }

@@ -58,14 +58,24 @@ fn descriptor(rule: &Rule) -> Value {
     if !rule.on_by_default {
         configuration["enabled"] = json!(false);
     }
+    // GitHub code scanning ranks security findings by this, and lists a
+    // rule as security only with the tag.
+    let properties = match crate::rules::security::security_severity(rule) {
+        Some(weight) => json!({
+            "tags": [rule.group(), "security"],
+            "security-severity": format!("{weight:.1}"),
+        }),
+        None => json!({"tags": [rule.group()]}),
+    };
     json!({
         "id": rule.code,
         "name": pascal_name(rule),
         "shortDescription": {"text": summary},
         "fullDescription": {"text": docs},
         "help": {"text": docs, "markdown": format!("**{summary}**\n\n{docs}")},
+        "helpUri": rule.help_uri(),
         "defaultConfiguration": configuration,
-        "properties": {"tags": [rule.group()]}
+        "properties": properties
     })
 }
 

@@ -54,14 +54,19 @@ type PolicyFiles = (
 /// The files `iam lint` lints: named ones whatever they are; in
 /// directories, the JSON files the configuration's `[files] policies`
 /// patterns pick, or else the JSON files that are policies.
-fn policy_files(prepared: &super::Prepared, roots: &[PathBuf]) -> PolicyFiles {
+fn policy_files(
+    prepared: &super::Prepared,
+    roots: &[PathBuf],
+    stdin_filename: Option<&Path>,
+) -> PolicyFiles {
     let config = &prepared.config;
-    let walked = walk(roots, &|path| {
+    let mut walked = walk(roots, &|path| {
         is_policy_file(path) && config.picks_policy(path).unwrap_or(true)
     });
+    walked.name_stdin(stdin_filename);
     let limits = prepared.limits;
     let read: Vec<Result<Arc<SourceFile>, Error>> = pool::map(&walked.files, |found| {
-        read_file(&found.path, found.named, limits)
+        super::walk::read_found(found, limits).map(Arc::new)
     });
     let mut skipped = 0;
     let mut files = Vec::new();
@@ -81,7 +86,11 @@ fn policy_files(prepared: &super::Prepared, roots: &[PathBuf]) -> PolicyFiles {
 /// together (inline quotas, policies attached to one role).
 pub fn lint(request: &Request, usage: Usage, together: bool, cwd: &Path) -> Result<Outcome, Error> {
     let prepared = prepare(request, cwd)?;
-    let (found, mut failures, skipped) = policy_files(&prepared, &roots(request));
+    let (found, mut failures, skipped) = policy_files(
+        &prepared,
+        &roots(request),
+        request.stdin_filename.as_deref(),
+    );
     let settings = &prepared.settings;
     let checked: Vec<Option<Checked>> = pool::map(&found, |(_, result)| {
         result

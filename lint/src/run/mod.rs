@@ -38,6 +38,9 @@ pub struct Request {
     pub live: Vec<LiveGroup>,
     /// `--quotas FILE`: a quota snapshot, when there is no live account.
     pub quota_snapshot: Option<PathBuf>,
+    /// `--stdin-filename`: the name stdin's text (`-` as a path) is
+    /// reported under, which also decides its format.
+    pub stdin_filename: Option<PathBuf>,
 }
 
 /// Specs and the live facts they are checked against.
@@ -286,12 +289,13 @@ fn drop_copies(sorted: &mut Vec<Diagnostic>) {
 /// Runs the linter on specs as `request` says, from `cwd`.
 pub fn lint(request: &Request, cwd: &Path) -> Result<Outcome, Error> {
     let prepared = prepare(request, cwd)?;
-    let walked = walk::walk(&roots(request), &|path| prepared.config.includes(path));
+    let mut walked = walk::walk(&roots(request), &|path| prepared.config.includes(path));
+    walked.name_stdin(request.stdin_filename.as_deref());
     let mut failures = walked.failures;
     let mut files = Vec::new();
     let sets = iam::PolicySets::default();
     let results = pool::map(&walked.files, |found| {
-        read::read(&found.path, found.named, prepared.limits).map(|file| {
+        walk::read_found(found, prepared.limits).map(|file| {
             let file = std::sync::Arc::new(file);
             let settings = prepared.settings_for(&found.path);
             let (found, needs) = spec::check_spec_with_needs(&file, settings, &sets);
@@ -320,11 +324,16 @@ type Checked = (
 
 /// Specs that share a Region and an account share its quotas: each such
 /// spec's quota findings are made again with the others' needs counted as
-/// usage (its other findings stand).
+/// usage (its other findings stand). Only specs judged against a known
+/// account (preflight's facts, or a snapshot of their Region) are summed:
+/// offline, specs side by side may well be deployed to different accounts.
 fn as_fleets(prepared: &Prepared, checked: Vec<Checked>) -> Vec<Diagnostic> {
     let mut fleet = crate::fleet::Fleet::default();
     for (file, _, needs) in &checked {
-        if let Some((group, needs)) = needs {
+        let live = prepared.settings_for(&file.path).live.as_ref();
+        if let Some((group, needs)) = needs
+            && live.is_some_and(|l| l.region.as_deref().is_none_or(|r| r == group.region))
+        {
             fleet.add(group.clone(), &file.path, needs);
         }
     }
@@ -393,12 +402,14 @@ pub enum Validated {
 pub fn validate(
     path: &Path,
     config: Option<&Path>,
+    overrides: &[(String, Option<Severity>)],
     cwd: &Path,
     provisioning: Option<Provisioning>,
 ) -> Result<Validated, Error> {
     let request = Request {
         paths: vec![path.to_path_buf()],
         config: config.map(Path::to_path_buf),
+        overrides: overrides.to_vec(),
         provisioning,
         ..Request::default()
     };
@@ -447,14 +458,23 @@ mod tests {
         write("a", "us-west-2");
         write("b", "us-west-2");
         write("c", "eu-west-1");
-        // Room for one new VPC per Region.
+        // The account has room for one new VPC in us-west-2, and the
+        // snapshot says nothing of eu-west-1.
+        let snapshot = dir.path().join("quotas.json");
         std::fs::write(
-            dir.path().join("awscluster.toml"),
-            "[quotas]\n\"L-F678F1CE\" = 1\n",
+            &snapshot,
+            serde_json::json!({
+                "takenAt": "2026-12-01T00:00:00Z",
+                "account": "123456789012",
+                "region": "us-west-2",
+                "quotas": {"L-F678F1CE": {"value": 2, "origin": "applied value in Service Quotas", "usage": 1}}
+            })
+            .to_string(),
         )
         .expect("write");
         let request = Request {
             paths: vec![dir.path().to_path_buf()],
+            quota_snapshot: Some(snapshot),
             ..Request::default()
         };
         let outcome = lint(&request, dir.path()).expect("runs");
@@ -475,7 +495,7 @@ mod tests {
                 (
                     "a.cluster.json".to_string(),
                     format!(
-                        "the cluster needs 1 VPCs and the run's 1 other spec in us-west-2 ({}) need 1: 2 of a quota of 1",
+                        "the cluster needs 1 VPCs, the run's 1 other spec in us-west-2 ({}) need 1 and the account already uses 1: 3 of a quota of 2 (applied value in Service Quotas)",
                         b.display()
                     )
                     .as_str()
@@ -483,7 +503,7 @@ mod tests {
                 (
                     "b.cluster.json".to_string(),
                     format!(
-                        "the cluster needs 1 VPCs and the run's 1 other spec in us-west-2 ({}) need 1: 2 of a quota of 1",
+                        "the cluster needs 1 VPCs, the run's 1 other spec in us-west-2 ({}) need 1 and the account already uses 1: 3 of a quota of 2 (applied value in Service Quotas)",
                         a.display()
                     )
                     .as_str()
@@ -492,6 +512,21 @@ mod tests {
             "c, alone in eu-west-1, fits"
         );
         // The rest of each spec's findings are not repeated.
+        let again = lint(
+            &Request {
+                quota_snapshot: None,
+                ..request
+            },
+            dir.path(),
+        )
+        .expect("runs");
+        assert!(
+            again
+                .diagnostics
+                .iter()
+                .all(|d| !d.message.contains("other spec")),
+            "offline, without an account, each spec stands alone"
+        );
         let per_file = |name: &str| {
             outcome
                 .diagnostics

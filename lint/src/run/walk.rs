@@ -16,7 +16,14 @@ use crate::error::Error;
 pub struct Found {
     pub path: PathBuf,
     pub named: bool,
+    /// Given as `-`: the text is stdin's, and `path` the name it is
+    /// reported under.
+    pub stdin: bool,
 }
+
+/// The name stdin's text is reported under without `--stdin-filename`: its
+/// format is then JSON's.
+pub const STDIN: &str = "-";
 
 /// What a walk found, and what it could not walk.
 #[derive(Debug, Default)]
@@ -25,9 +32,41 @@ pub struct Walked {
     pub failures: Vec<Error>,
 }
 
+impl Walked {
+    /// Names stdin's text `name` (`--stdin-filename`), which also decides
+    /// its format and the configuration's ignores that apply to it.
+    pub fn name_stdin(&mut self, name: Option<&Path>) {
+        if let Some(name) = name {
+            for found in self.files.iter_mut().filter(|f| f.stdin) {
+                found.path = name.to_path_buf();
+            }
+        }
+    }
+}
+
+/// Reads what the walk found: a file, or stdin's text.
+pub fn read_found(
+    found: &Found,
+    limits: crate::input::Limits,
+) -> Result<crate::source::SourceFile, Error> {
+    if found.stdin {
+        crate::input::read_stdin(&found.path, limits)
+    } else {
+        crate::input::read(&found.path, found.named, limits)
+    }
+}
+
 pub fn walk(roots: &[PathBuf], wanted: &dyn Fn(&Path) -> bool) -> Walked {
     let mut out = Walked::default();
     for root in roots {
+        if root.as_os_str() == STDIN {
+            out.files.push(Found {
+                path: root.clone(),
+                named: true,
+                stdin: true,
+            });
+            continue;
+        }
         let meta = match std::fs::metadata(root) {
             Ok(meta) => meta,
             Err(e) => {
@@ -45,6 +84,7 @@ pub fn walk(roots: &[PathBuf], wanted: &dyn Fn(&Path) -> bool) -> Walked {
             out.files.push(Found {
                 path: root.clone(),
                 named: true,
+                stdin: false,
             });
             continue;
         }
@@ -64,6 +104,7 @@ pub fn walk(roots: &[PathBuf], wanted: &dyn Fn(&Path) -> bool) -> Walked {
                         out.files.push(Found {
                             path: entry.path().to_path_buf(),
                             named: false,
+                            stdin: false,
                         });
                     }
                 }

@@ -46,7 +46,13 @@ pub mod limits {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
-#[cfg_attr(test, schemars(title = "awscluster cluster spec"))]
+#[cfg_attr(
+    test,
+    schemars(
+        title = "awscluster cluster spec",
+        extend("$id" = "https://raw.githubusercontent.com/awscluster/awscluster/main/schemas/cluster.schema.json")
+    )
+)]
 pub struct ClusterSpec {
     /// The JSON Schema this file follows, for editors; ignored by awscluster.
     #[serde(rename = "$schema")]

@@ -15,6 +15,8 @@ use crate::aws::permissions::{CallLog, Guard, Job};
 #[derive(Debug, Clone)]
 pub struct Target {
     pub region: String,
+    /// `--profile`; otherwise the SDK reads `AWS_PROFILE`.
+    pub profile: Option<String>,
     /// `--endpoint-url`; `AWS_ENDPOINT_URL` is read by the SDK itself.
     pub endpoint_url: Option<String>,
     pub assume_role: Option<AssumeRole>,
@@ -62,6 +64,9 @@ impl Clients {
             .retry_config(RetryConfig::standard().with_max_attempts(target.max_attempts.max(1)));
         if let Some(url) = &target.endpoint_url {
             loader = loader.endpoint_url(url);
+        }
+        if let Some(profile) = &target.profile {
+            loader = loader.profile_name(profile);
         }
         let base = loader.load().await;
         let config = match &target.assume_role {
@@ -170,6 +175,7 @@ mod tests {
             std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
         }
         let clients = Clients::connect(&Target {
+            profile: None,
             region: "us-east-1".into(),
             endpoint_url: Some("http://127.0.0.1:9".into()),
             assume_role: None,

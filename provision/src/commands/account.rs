@@ -51,6 +51,7 @@ impl AccountRequest {
 
     async fn connect(&self) -> Clients {
         Clients::connect(&ClientTarget {
+            profile: None,
             region: self.region.clone(),
             endpoint_url: self.endpoint_url.clone(),
             assume_role: None,

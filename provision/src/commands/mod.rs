@@ -46,6 +46,10 @@ pub enum Target {
 #[derive(Debug, Clone)]
 pub struct Request {
     pub target: Target,
+    /// `--profile`: the AWS config's named profile.
+    pub profile: Option<String>,
+    /// `-D/-W/-A` for the lint that gates the spec.
+    pub overrides: Vec<(String, Option<awscluster_lint::Severity>)>,
     /// `--config` for the lint that gates the spec.
     pub config: Option<PathBuf>,
     pub endpoint_url: Option<String>,
@@ -110,7 +114,13 @@ fn load(
     let provisioning = (purpose == Purpose::Provision).then(|| Provisioning {
         on_demand_prices: prices.clone(),
     });
-    let validated = validate(path, request.config.as_deref(), &cwd, provisioning)?;
+    let validated = validate(
+        path,
+        request.config.as_deref(),
+        &request.overrides,
+        &cwd,
+        provisioning,
+    )?;
     let (spec, layout, outcome) = match validated {
         Validated::Refused(outcome) => {
             report::emitter(LintFormat::Human, request.style).emit(&outcome, err)?;
@@ -163,6 +173,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
 async fn connect(request: &Request, loaded: &Loaded) -> Clients {
     Clients::connect(&ClientTarget {
         region: loaded.region.clone(),
+        profile: request.profile.clone(),
         endpoint_url: request.endpoint_url.clone(),
         assume_role: loaded.assume_role.clone(),
         max_attempts: request.max_attempts,
@@ -590,6 +601,7 @@ fn preflight_gate(
             &awscluster_lint::run::Request {
                 paths: vec![path.clone()],
                 config: request.config.clone(),
+                overrides: request.overrides.clone(),
                 live,
                 ..awscluster_lint::run::Request::default()
             },

@@ -31,6 +31,14 @@ pub fn preflight_command(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<u8> {
+    // Each spec is read again to be looked up: stdin's text could not be.
+    if request.lint.paths.iter().any(|p| p.as_os_str() == "-") {
+        writeln!(
+            err,
+            "error: preflight reads spec files, not stdin: save the spec to a file first"
+        )?;
+        return Ok(super::EXIT_USAGE);
+    }
     // The offline rules first: a spec with errors is not worth an AWS call.
     let offline = run::lint(&request.lint, cwd);
     let refused = match &offline {
@@ -57,7 +65,12 @@ pub fn preflight_command(
         Ok(outcome) => outcome.files,
         Err(_) => Vec::new(),
     };
-    let groups = match fleets(&files, request.lint.config.as_deref(), cwd) {
+    let groups = match fleets(
+        &files,
+        request.lint.config.as_deref(),
+        &request.lint.overrides,
+        cwd,
+    ) {
         Ok(Ok(groups)) => groups,
         // The lint above passed: only a file changed meanwhile gets here.
         Ok(Err(outcome)) => {
@@ -99,6 +112,7 @@ pub fn preflight_command(
             wanted.quotas.clear();
         }
         let target = ClientTarget {
+            profile: None,
             region: wanted.region.clone(),
             endpoint_url: request.endpoint_url.clone(),
             assume_role: group.role.clone(),
@@ -155,6 +169,7 @@ pub fn preflight_command(
         catalog: request.lint.catalog.clone(),
         live,
         quota_snapshot: None,
+        stdin_filename: None,
     };
     report_outcome(
         run::lint(&online, cwd),
@@ -177,11 +192,12 @@ struct Fleet {
 fn fleets(
     files: &[PathBuf],
     config: Option<&Path>,
+    overrides: &[(String, Option<awscluster_lint::Severity>)],
     cwd: &Path,
 ) -> Result<Result<Vec<Fleet>, run::Outcome>, awscluster_lint::error::Error> {
     let mut groups: Vec<Fleet> = Vec::new();
     for path in files {
-        let spec = match run::validate(path, config, cwd, None)? {
+        let spec = match run::validate(path, config, overrides, cwd, None)? {
             Validated::Ready { spec, .. } => spec,
             Validated::Refused(outcome) => return Ok(Err(outcome)),
         };

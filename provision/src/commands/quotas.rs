@@ -34,6 +34,7 @@ pub fn snapshot_command(
         Err(e) => return fail(&e, err),
     };
     let target = ClientTarget {
+        profile: None,
         region: request.region.clone(),
         endpoint_url: request.endpoint_url.clone(),
         assume_role: None,

@@ -39,6 +39,12 @@ pub struct Human {
 
 impl Emitter for Human {
     fn emit(&self, outcome: &Outcome, out: &mut dyn io::Write) -> io::Result<()> {
+        if self.style.quiet {
+            if outcome.diagnostics.is_empty() && outcome.failures.is_empty() {
+                return Ok(());
+            }
+            return writeln!(out, "{}", summary(outcome));
+        }
         // Rendered on every core a window at a time, as the JSON report is.
         crate::run::pool::windows(
             &outcome.diagnostics,
@@ -220,6 +226,7 @@ mod tests {
             style: Style {
                 color: false,
                 width,
+                quiet: false,
             },
         }
         .emit(outcome, &mut out)

@@ -1,0 +1,178 @@
+//! The command line at the prompt: completions and the man page made from
+//! the argument definitions, stdin as a file, the report written to a file,
+//! quiet runs and a group's rules.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use common::{root, run};
+
+/// Each shell's completions name the subcommands and their flags; bash's
+/// script is one bash accepts.
+#[test]
+fn completions_are_made_for_each_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let result = run(&["completions", shell]);
+        assert_eq!(result.code, 0, "{shell}: {}", result.stderr);
+        for word in ["preflight", "lint", "stdin-filename"] {
+            assert!(result.stdout.contains(word), "{shell} lacks {word}");
+        }
+    }
+    let script = run(&["completions", "bash"]).stdout;
+    let checked = Command::new("bash")
+        .args(["-n", "/dev/stdin"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(script.as_bytes())?;
+            child.wait()
+        });
+    if let Ok(status) = checked {
+        assert!(status.success(), "bash -n refuses the script");
+    }
+    assert_eq!(run(&["completions", "tcsh"]).code, 2, "an unknown shell");
+}
+
+#[test]
+fn the_man_page_is_roff_with_every_command() {
+    let result = run(&["man"]);
+    assert_eq!(result.code, 0, "{}", result.stderr);
+    assert!(
+        result.stdout.contains(".TH awscluster 1"),
+        "{}",
+        result.stdout
+    );
+    for command in ["lint", "explain", "completions"] {
+        assert!(result.stdout.contains(command), "no {command}");
+    }
+}
+
+/// Runs `awscluster args` in the repository with `input` on stdin.
+fn with_stdin(args: &[&str], input: &[u8]) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_awscluster"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("written");
+    let out = child.wait_with_output().expect("runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `-` reads stdin; `--stdin-filename` names it: its format (YAML here),
+/// where the policies it names are found, and the report's locations are
+/// the file's, exactly as linting the file itself.
+#[test]
+fn stdin_is_linted_under_the_name_given() {
+    let path = "fixtures/clusters/static.cluster.yaml";
+    let text = std::fs::read(root().join(path)).expect("fixture");
+    let from_file = run(&["lint", path, "--format", "json"]);
+    let (code, stdout, stderr) = with_stdin(
+        &["lint", "-", "--stdin-filename", path, "--format", "json"],
+        &text,
+    );
+    assert_eq!(
+        (code, stdout),
+        (from_file.code, from_file.stdout),
+        "{stderr}"
+    );
+    // Without a name: `-`, read as JSON.
+    let (code, stdout, _) = with_stdin(&["lint", "-"], b"{\"name\": ");
+    assert_eq!(code, 1);
+    assert!(
+        stdout.contains("spec/syntax") && stdout.contains("[-:1:"),
+        "{stdout}"
+    );
+    // Policies too.
+    let (code, stdout, _) = with_stdin(
+        &["iam", "lint", "-", "--stdin-filename", "p.json"],
+        br#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["ec2:DescribeVpcs", "ec2:DescribeVpcs"], "Resource": "*"}]}"#,
+    );
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains("iam/duplicate-action") && stdout.contains("p.json:1:"),
+        "{stdout}"
+    );
+}
+
+/// `--output FILE` gets the whole report, stdout nothing, the status is
+/// the findings'; an unwritable file is the tool's failure.
+#[test]
+fn the_report_goes_to_the_file_given() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("report.sarif");
+    let file = file.to_str().expect("utf-8");
+    let direct = run(&["lint", "fixtures/clusters", "--format", "sarif"]);
+    let result = run(&["lint", "fixtures/clusters", "--format", "sarif", "-o", file]);
+    assert_eq!(result.code, direct.code);
+    assert_eq!(result.stdout, "");
+    assert_eq!(
+        std::fs::read_to_string(file).expect("written"),
+        direct.stdout
+    );
+    let unwritable = run(&[
+        "lint",
+        "fixtures/clusters",
+        "--output",
+        "/nonexistent/dir/report.json",
+    ]);
+    assert_eq!(unwritable.code, 2);
+    assert!(
+        unwritable.stderr.contains("cannot write the report"),
+        "{}",
+        unwritable.stderr
+    );
+}
+
+/// `--quiet`: the summary alone, and nothing at all for a clean run.
+#[test]
+fn quiet_says_only_the_summary_or_nothing() {
+    let found = run(&["lint", "fixtures/clusters", "-q"]);
+    assert_eq!(found.code, 1);
+    assert_eq!(found.stdout.lines().count(), 1, "{}", found.stdout);
+    assert!(found.stdout.starts_with("Checked "), "{}", found.stdout);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clean = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ec2:DescribeVpcs", "Resource": "*"}]}"#;
+    std::fs::write(dir.path().join("p.json"), clean).expect("write");
+    let quiet = common::run_in(dir.path(), &["iam", "lint", "p.json", "--quiet"]);
+    assert_eq!(
+        (quiet.code, quiet.stdout.as_str()),
+        (0, ""),
+        "{}",
+        quiet.stderr
+    );
+}
+
+#[test]
+fn explain_lists_a_groups_rules() {
+    let result = run(&["explain", "quota"]);
+    assert_eq!(result.code, 0);
+    assert!(result.stdout.contains("quota/vpcs") && result.stdout.contains("quota/near-limit"));
+    assert!(!result.stdout.contains("pools/"));
+    let typo = run(&["explain", "quot"]);
+    assert_eq!(typo.code, 2);
+    assert!(
+        typo.stderr.contains("did you mean `quota`?"),
+        "{}",
+        typo.stderr
+    );
+}
