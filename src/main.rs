@@ -50,6 +50,10 @@ enum Command {
         /// `quota`.
         code: String,
     },
+    /// Write a new spec that lints clean: asked for on a terminal, taken
+    /// from the flags (and defaults) otherwise. Never overwrites a file
+    /// without --force.
+    Init(InitArgs),
     /// Print the completions of these commands for a shell (see the README's
     /// Install section for where to put them).
     Completions {
@@ -446,6 +450,55 @@ struct OutputArgs {
     quiet: bool,
 }
 
+/// `awscluster init`'s answers, any of which may be given as flags.
+#[derive(Args)]
+struct InitArgs {
+    /// Where to write it; `.json` for JSON, else YAML [default:
+    /// NAME.cluster.yaml].
+    path: Option<PathBuf>,
+    /// The cluster's name [default: my-cluster].
+    #[arg(long)]
+    name: Option<String>,
+    /// [default: us-east-1]
+    #[arg(long)]
+    region: Option<String>,
+    /// Availability Zones, comma-separated [default: the Region's first
+    /// three].
+    #[arg(long, value_delimiter = ',')]
+    zones: Vec<String>,
+    /// Master nodes: 1, 3 or 5 [default: 3].
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(["1", "3", "5"]))]
+    masters: Option<String>,
+    /// [default: m7i.large]
+    #[arg(long, value_name = "TYPE")]
+    master_type: Option<String>,
+    /// Worker nodes; 0 lets the masters run workloads [default: 3].
+    #[arg(long)]
+    workers: Option<u32>,
+    /// [default: m7i.large]
+    #[arg(long, value_name = "TYPE")]
+    worker_type: Option<String>,
+    /// Run the workers on spot capacity.
+    #[arg(long)]
+    spot: bool,
+    /// Add a bastion, reachable over SSH from these blocks
+    /// (comma-separated).
+    #[arg(long, value_name = "CIDR", value_delimiter = ',')]
+    bastion_cidr: Vec<String>,
+    /// The EC2 key pair the nodes accept [default: the cluster's name].
+    #[arg(long, value_name = "NAME")]
+    ssh_key_name: Option<String>,
+    /// Replace the file if it exists.
+    #[arg(long)]
+    force: bool,
+    /// Ask even when stdin is not a terminal (answers read line by line).
+    #[arg(long, conflicts_with = "no_input")]
+    interactive: bool,
+    /// Never ask, even on a terminal.
+    #[arg(long)]
+    no_input: bool,
+}
+
 /// `-D/-W/-A`: rule severities over the configuration's.
 #[derive(Args)]
 struct SeverityArgs {
@@ -713,6 +766,28 @@ fn run(
             }
             Err(ExplainError::Io(e)) => Err(e),
         },
+        Command::Init(args) => {
+            let interactive = args.interactive || (!args.no_input && io::stdin().is_terminal());
+            let request = commands::init::InitRequest {
+                path: args.path,
+                answers: commands::init::Answers {
+                    name: args.name,
+                    region: args.region,
+                    zones: args.zones,
+                    masters: args.masters.and_then(|m| m.parse().ok()),
+                    master_type: args.master_type,
+                    workers: args.workers,
+                    worker_type: args.worker_type,
+                    spot_workers: args.spot,
+                    bastion_cidrs: args.bastion_cidr,
+                    ssh_key_name: args.ssh_key_name,
+                },
+                interactive,
+                force: args.force,
+            };
+            let mut stdin = io::stdin().lock();
+            commands::init::init(request, Some(&mut stdin), &cwd, out, err)
+        }
         Command::Completions { shell } => {
             let shell = match shell {
                 ShellArg::Bash => clap_complete::Shell::Bash,

@@ -176,3 +176,93 @@ fn explain_lists_a_groups_rules() {
         typo.stderr
     );
 }
+
+/// `init` writes a spec that lints without error or warning, from flags
+/// or from answers, and never overwrites a file unless forced.
+#[test]
+fn init_writes_a_clean_spec_and_keeps_what_exists() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let at = |args: &[&str]| common::run_in(dir.path(), args);
+    let first = at(&[
+        "init",
+        "prod.cluster.json",
+        "--name",
+        "prod",
+        "--region",
+        "eu-west-1",
+        "--masters",
+        "5",
+        "--spot",
+        "--bastion-cidr",
+        "203.0.113.0/24",
+        "--no-input",
+    ]);
+    assert_eq!(first.code, 0, "{}", first.transcript());
+    let lint = at(&[
+        "lint",
+        "prod.cluster.json",
+        "--deny-warnings",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(lint.code, 0, "{}", lint.stdout);
+    let written = std::fs::read_to_string(dir.path().join("prod.cluster.json")).expect("written");
+    assert!(
+        written.contains("\"eu-west-1a\"") && written.contains("\"spot\""),
+        "{written}"
+    );
+    let again = at(&["init", "prod.cluster.json", "--no-input"]);
+    assert_eq!(again.code, 2);
+    assert!(again.stderr.contains("--force"), "{}", again.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("prod.cluster.json")).expect("kept"),
+        written
+    );
+    let forced = at(&["init", "prod.cluster.json", "--force", "--no-input"]);
+    assert_eq!(forced.code, 0);
+    assert_ne!(
+        std::fs::read_to_string(dir.path().join("prod.cluster.json")).expect("replaced"),
+        written
+    );
+    let bad = at(&[
+        "init",
+        "x.cluster.yaml",
+        "--master-type",
+        "m7i.larg",
+        "--no-input",
+    ]);
+    assert_eq!(bad.code, 2);
+    assert!(
+        bad.stderr.contains("did you mean m7i.large"),
+        "{}",
+        bad.stderr
+    );
+    assert!(!dir.path().join("x.cluster.yaml").exists());
+    // Answers on stdin, as a terminal would give them.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_awscluster"))
+        .args(["init", "--interactive"])
+        .current_dir(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"asked\nus-west-2\nus-west-2a,us-west-2b\n1\n\n0\n\n\n")
+        .expect("answers");
+    let out = child.wait_with_output().expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let asked = std::fs::read_to_string(dir.path().join("asked.cluster.yaml")).expect("written");
+    assert!(
+        asked.starts_with("name: \"asked\"\nregion: \"us-west-2\""),
+        "{asked}"
+    );
+    assert!(asked.contains("allowWorkerCapability: true"), "{asked}");
+}

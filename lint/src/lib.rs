@@ -9,6 +9,7 @@ pub mod commands;
 pub mod config;
 pub mod diagnostic;
 pub mod error;
+pub mod fix;
 pub mod fleet;
 pub mod iam;
 pub mod input;

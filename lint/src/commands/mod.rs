@@ -10,6 +10,7 @@ use crate::run::{self, Request};
 use crate::suggest;
 
 pub mod iam;
+pub mod init;
 
 /// Exit status when the tool could not do its job.
 pub const EXIT_FAILURE: u8 = 2;

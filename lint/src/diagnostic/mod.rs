@@ -73,6 +73,9 @@ pub struct Diagnostic {
     /// The first label is the primary location; the others add context.
     pub labels: Vec<Label>,
     pub help: Option<String>,
+    /// An edit of the finding's file that resolves it (`--fix`, an
+    /// editor's code action).
+    pub fix: Option<crate::fix::Fix>,
 }
 
 impl Diagnostic {
@@ -92,6 +95,7 @@ impl Diagnostic {
                 message: None,
             }],
             help: None,
+            fix: None,
         }
     }
 
@@ -131,6 +135,11 @@ impl Diagnostic {
             file,
             message: Some(message.into()),
         });
+        self
+    }
+
+    pub fn with_fix(&mut self, fix: crate::fix::Fix) -> &mut Self {
+        self.fix = Some(fix);
         self
     }
 

@@ -11,6 +11,7 @@ use std::io;
 
 use crate::run::Outcome;
 
+pub use human::summary;
 pub use json::REPORT_SCHEMA;
 
 /// The output formats `--format` accepts.

@@ -61,10 +61,13 @@ fn descriptor(rule: &Rule) -> Value {
     // GitHub code scanning ranks security findings by this, and lists a
     // rule as security only with the tag.
     let properties = match crate::rules::security::security_severity(rule) {
-        Some(weight) => json!({
-            "tags": [rule.group(), "security"],
-            "security-severity": format!("{weight:.1}"),
-        }),
+        Some(weight) => {
+            let mut tags = vec![rule.group()];
+            if rule.group() != "security" {
+                tags.push("security");
+            }
+            json!({"tags": tags, "security-severity": format!("{weight:.1}")})
+        }
         None => json!({"tags": [rule.group()]}),
     };
     json!({
