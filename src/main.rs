@@ -29,6 +29,8 @@ enum Command {
         paths: Vec<PathBuf>,
         #[command(flatten)]
         output: OutputArgs,
+        #[command(flatten)]
+        fix: FixArgs,
         /// A quota snapshot (`awscluster quotas snapshot`): the account's
         /// quota values and usage, for the specs in its Region.
         #[arg(long, value_name = "FILE")]
@@ -336,6 +338,8 @@ enum IamCommand {
         together: bool,
         #[command(flatten)]
         output: OutputArgs,
+        #[command(flatten)]
+        fix: FixArgs,
     },
     /// Check that the granted policies allow everything the required ones
     /// do (by default what the provisioner calls).
@@ -497,6 +501,32 @@ struct InitArgs {
     /// Never ask, even on a terminal.
     #[arg(long)]
     no_input: bool,
+}
+
+/// `--fix` and its companions, for `lint` and `iam lint`.
+#[derive(Args)]
+struct FixArgs {
+    /// Apply the fixes that cannot change what a file means, in place
+    /// (formatting and comments kept), then report what is left.
+    #[arg(long)]
+    fix: bool,
+    /// With --fix or --diff: also the fixes that might (a guessed typo, a
+    /// value the spec only mirrors).
+    #[arg(long)]
+    unsafe_fixes: bool,
+    /// Print the changes --fix would make as a unified diff; write
+    /// nothing (exit 1 when there are some).
+    #[arg(long)]
+    diff: bool,
+}
+
+impl FixArgs {
+    fn request(&self) -> Option<commands::fix::FixRequest> {
+        (self.fix || self.diff).then_some(commands::fix::FixRequest {
+            unsafe_fixes: self.unsafe_fixes,
+            diff: self.diff,
+        })
+    }
 }
 
 /// `-D/-W/-A`: rule severities over the configuration's.
@@ -689,12 +719,14 @@ fn run(
         Command::Lint {
             paths,
             output,
+            fix,
             quotas,
         } => {
             let (mut request, format, style, file) = output.into_request(paths, sub(&["lint"]));
             request.quota_snapshot = quotas;
-            to_output(file, out, err, |out, err| {
-                commands::lint(&request, &cwd, format, style, out, err)
+            to_output(file, out, err, |out, err| match fix.request() {
+                Some(fix) => commands::fix::lint_fix(&request, fix, &cwd, format, style, out, err),
+                None => commands::lint(&request, &cwd, format, style, out, err),
             })
         }
         Command::Iam(IamCommand::Lint {
@@ -702,6 +734,7 @@ fn run(
             usage,
             together,
             output,
+            fix,
         }) => {
             let (request, format, style, file) = output.into_request(paths, sub(&["iam", "lint"]));
             let usage = match usage {
@@ -710,8 +743,11 @@ fn run(
                 UsageArg::InlineGroup => Usage::InlineGroup,
                 UsageArg::InlineRole => Usage::InlineRole,
             };
-            to_output(file, out, err, |out, err| {
-                iam::lint(&request, usage, together, &cwd, format, style, out, err)
+            to_output(file, out, err, |out, err| match fix.request() {
+                Some(fix) => commands::fix::iam_lint_fix(
+                    &request, usage, together, fix, &cwd, format, style, out, err,
+                ),
+                None => iam::lint(&request, usage, together, &cwd, format, style, out, err),
             })
         }
         Command::Iam(IamCommand::Check {

@@ -266,3 +266,73 @@ fn init_writes_a_clean_spec_and_keeps_what_exists() {
     );
     assert!(asked.contains("allowWorkerCapability: true"), "{asked}");
 }
+
+/// `--fix` edits in place what is safe and reports what is left, saying
+/// how many unsafe fixes wait; `--diff` shows them and writes nothing;
+/// `--unsafe-fixes` applies them. `iam lint --fix` fixes policies.
+#[test]
+fn fix_applies_safe_fixes_in_place_and_unsafe_ones_on_request() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spec = "# a comment that stays\nname: demo\nregion: us-east-1\nsshKeyName: ops\nplacement:\n  dynamic:\n    vpcCidr: 10.0.7.0/16   # host bits\n    availabilityZones: [us-east-1a, us-east-1b, us-east-1c]\nnodePools:\n  - name: cp\n    role: master\n    size: 4\n    allowWorkerCapability: true\n    instanceType: m7i.large\n";
+    let path = dir.path().join("demo.cluster.yaml");
+    std::fs::write(&path, spec).expect("write");
+    let at = |args: &[&str]| common::run_in(dir.path(), args);
+    let diff = at(&["lint", "demo.cluster.yaml", "--diff"]);
+    assert_eq!(diff.code, 1, "{}", diff.transcript());
+    assert!(
+        diff.stdout.contains(
+            "-    vpcCidr: 10.0.7.0/16   # host bits\n+    vpcCidr: 10.0.0.0/16   # host bits\n"
+        ),
+        "{}",
+        diff.stdout
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).expect("read"),
+        spec,
+        "--diff writes nothing"
+    );
+    let fixed = at(&["lint", "demo.cluster.yaml", "--fix"]);
+    assert_eq!(
+        fixed.code,
+        1,
+        "the master size is left: {}",
+        fixed.transcript()
+    );
+    assert!(
+        fixed.stderr.contains("Fixed 1 finding in 1 file."),
+        "{}",
+        fixed.stderr
+    );
+    assert!(
+        fixed
+            .stderr
+            .contains("1 finding more can be fixed with --unsafe-fixes"),
+        "{}",
+        fixed.stderr
+    );
+    assert!(
+        fixed.stdout.contains("pools/master-size")
+            && !fixed.stdout.contains("network/cidr-host-bits"),
+        "{}",
+        fixed.stdout
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).expect("read"),
+        spec.replace("10.0.7.0/16", "10.0.0.0/16")
+    );
+    let all = at(&["lint", "demo.cluster.yaml", "--fix", "--unsafe-fixes"]);
+    assert_eq!(all.code, 0, "{}", all.transcript());
+    assert_eq!(
+        std::fs::read_to_string(&path).expect("read"),
+        spec.replace("10.0.7.0/16", "10.0.0.0/16")
+            .replace("size: 4", "size: 3")
+    );
+    let policy = dir.path().join("p.json");
+    std::fs::write(&policy, r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["ec2:DescribeVpcs", "ec2:DescribeVpcs"], "Resource": "*"}]}"#).expect("write");
+    let iam = at(&["iam", "lint", "p.json", "--fix"]);
+    assert_eq!(iam.code, 0, "{}", iam.transcript());
+    assert_eq!(
+        std::fs::read_to_string(&policy).expect("read"),
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["ec2:DescribeVpcs"], "Resource": "*"}]}"#
+    );
+}

@@ -66,6 +66,31 @@ impl Fix {
     }
 }
 
+/// Replaces the string value at `span` of `text` with `value`, inside its
+/// quotes when it has them (JSON's, YAML's quoted forms), so that the file
+/// keeps its style. `value` is plain: letters, digits and punctuation that
+/// need no escape in either format.
+pub fn replace_string(text: &str, span: Span, value: &str, applicability: Applicability) -> Fix {
+    let (start, end) = (span.start as usize, span.end as usize);
+    let written = text.get(start..end).unwrap_or_default();
+    let quoted = written.len() >= 2
+        && ((written.starts_with('"') && written.ends_with('"'))
+            || (written.starts_with('\'') && written.ends_with('\'')));
+    let span = if quoted {
+        Span::new(start + 1, end - 1)
+    } else {
+        span
+    };
+    Fix {
+        title: format!("replace with `{value}`"),
+        applicability,
+        edits: vec![Edit {
+            span,
+            replacement: value.to_string(),
+        }],
+    }
+}
+
 /// `text` with the fixes applied, in order of position; a fix that
 /// overlaps one already taken waits for the next pass. Returns the new
 /// text and how many fixes were applied.
@@ -165,6 +190,44 @@ pub fn diff(path: &Path, before: &str, after: &str) -> String {
         .to_string()
 }
 
+/// For the rules' tests: `text` (of a file named `name`) fixed by `rule`'s
+/// fixes of at most `allowed` applicability, as `--fix` does (linted again
+/// after each pass). Panics when the rule offers no fix, or still fires.
+#[cfg(test)]
+pub(crate) fn fixed_by(
+    rule: &crate::diagnostic::Rule,
+    name: &str,
+    text: &str,
+    allowed: Applicability,
+    lint: &dyn Fn(&str, &str) -> Vec<Diagnostic>,
+) -> String {
+    let path = Path::new(name);
+    let only_rule = |file: &Arc<SourceFile>| -> Vec<Diagnostic> {
+        lint(name, &file.text)
+            .into_iter()
+            .filter(|d| d.rule.code == rule.code)
+            .collect()
+    };
+    let first = only_rule(&Arc::new(SourceFile::from_bytes(
+        path,
+        text.as_bytes().to_vec(),
+    )));
+    assert!(
+        fixable(&first, path, allowed).next().is_some(),
+        "{} offers no fix: {first:?}",
+        rule.code
+    );
+    let fixed = fix_text(path, text.to_string(), allowed, &only_rule);
+    let left = lint(name, &fixed.text);
+    assert!(
+        left.iter().all(|d| d.rule.code != rule.code),
+        "{} still fires after its fix:\n{}",
+        rule.code,
+        fixed.text
+    );
+    fixed.text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,9 +239,21 @@ mod tests {
     #[test]
     fn edits_apply_by_position_and_keep_the_rest() {
         let text = "{\"a\": 1, // note\n \"b\": 2}";
-        let (out, n) = apply(text, &[&at(20, 23, "\"c\""), &at(1, 4, "\"x\"")]);
+        let (out, n) = apply(text, &[&at(18, 21, "\"c\""), &at(1, 4, "\"x\"")]);
         assert_eq!(out, "{\"x\": 1, // note\n \"c\": 2}");
         assert_eq!(n, 2);
+    }
+
+    #[test]
+    fn a_string_keeps_its_quotes_or_their_absence() {
+        for (text, span, out) in [
+            ("a: \"x1\"", Span::new(3, 7), "a: \"yy\""),
+            ("a: 'x1'", Span::new(3, 7), "a: 'yy'"),
+            ("a: x1", Span::new(3, 5), "a: yy"),
+        ] {
+            let fix = replace_string(text, span, "yy", Applicability::Safe);
+            assert_eq!(apply(text, &[&fix]).0, out);
+        }
     }
 
     #[test]

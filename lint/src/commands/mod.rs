@@ -9,6 +9,7 @@ use crate::rules;
 use crate::run::{self, Request};
 use crate::suggest;
 
+pub mod fix;
 pub mod iam;
 pub mod init;
 

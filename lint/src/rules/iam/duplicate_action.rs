@@ -30,13 +30,32 @@ pub(crate) fn check(cx: &mut PolicyContext) {
             continue;
         };
         let (again, before) = (&actions.items[item], &actions.items[first]);
-        cx.emit(
-            &DUPLICATE_ACTION,
-            again.span,
-            format!("`{}` is listed twice", again.as_str()),
-        )
-        .with_label(before.span, "first listed here")
-        .with_help("remove the second one");
+        // Safe: the list grants the same without it. The separator before
+        // it goes with it (it is never the first of the list).
+        let previous = item.checked_sub(1).map(|i| actions.items[i].span.end);
+        let fix = previous.map(|start| {
+            crate::fix::Fix::safe(
+                format!("remove the second `{}`", again.as_str()),
+                vec![crate::fix::Edit {
+                    span: crate::source::Span {
+                        start,
+                        end: again.span.end,
+                    },
+                    replacement: String::new(),
+                }],
+            )
+        });
+        let d = cx
+            .emit(
+                &DUPLICATE_ACTION,
+                again.span,
+                format!("`{}` is listed twice", again.as_str()),
+            )
+            .with_label(before.span, "first listed here")
+            .with_help("remove the second one");
+        if let Some(fix) = fix {
+            d.with_fix(fix);
+        }
     }
 }
 
@@ -46,6 +65,32 @@ mod tests {
 
     use super::*;
     use crate::rules::iam::testing::{allow, fires, quiet, seed};
+
+    fn fixed(rule: &crate::diagnostic::Rule, text: &str) -> String {
+        crate::fix::fixed_by(
+            rule,
+            "policy.json",
+            text,
+            crate::fix::Applicability::Safe,
+            &|_, text| crate::rules::iam::testing::lint_text(text),
+        )
+    }
+
+    /// Safe: each copy goes with the separator before it; the rest of the
+    /// document is as it was.
+    #[test]
+    fn the_fix_removes_each_copy() {
+        let text = r#"{"Version": "2012-10-17", "Statement": [
+  {"Effect": "Allow",
+   "Action": ["ec2:DescribeVpcs", "ec2:DescribeSubnets", "ec2:DescribeVpcs",
+              "ec2:DescribeSubnets"],
+   "Resource": "*"}]}"#;
+        let want = r#"{"Version": "2012-10-17", "Statement": [
+  {"Effect": "Allow",
+   "Action": ["ec2:DescribeVpcs", "ec2:DescribeSubnets"],
+   "Resource": "*"}]}"#;
+        assert_eq!(fixed(&DUPLICATE_ACTION, text), want);
+    }
 
     #[test]
     fn fires_on_the_seeds_repeated_add_tags() {

@@ -39,14 +39,25 @@ pub(crate) fn check(cx: &mut PolicyContext) {
         .filter(|i| i.starts_with("arn:aws:"))
         .map(|i| (i.span, i.to_string()))
         .collect();
+    let source = std::sync::Arc::clone(cx.sink.file());
     for (span, text) in fixed {
+        let portable_arn = format!("arn:*:{}", &text["arn:aws:".len()..]);
+        // Safe: a policy applies only in its own partition, where `arn:*:`
+        // matches exactly what `arn:aws:` does; elsewhere it works at all.
+        let fix = crate::fix::replace_string(
+            &source.text,
+            span,
+            &portable_arn,
+            crate::fix::Applicability::Safe,
+        );
         cx.emit(
             &HARDCODED_PARTITION,
             span,
             format!("`{text}` works only in the `aws` partition"),
         )
         .with_label(portable, "other resources use any partition")
-        .with_help(format!("write `arn:*:{}`", &text["arn:aws:".len()..]));
+        .with_help(format!("write `{portable_arn}`"))
+        .with_fix(fix);
     }
 }
 
@@ -56,6 +67,28 @@ mod tests {
 
     use super::*;
     use crate::rules::iam::testing::{allow, fires, quiet, seed};
+
+    fn fixed(rule: &crate::diagnostic::Rule, text: &str) -> String {
+        crate::fix::fixed_by(
+            rule,
+            "policy.json",
+            text,
+            crate::fix::Applicability::Safe,
+            &|_, text| crate::rules::iam::testing::lint_text(text),
+        )
+    }
+
+    /// Safe: in the partition a policy lives in, `arn:*:` matches what
+    /// `arn:aws:` did.
+    #[test]
+    fn the_fix_makes_the_partition_any() {
+        let text = r#"{"Version": "2012-10-17", "Statement": [
+  {"Effect": "Allow", "Action": "s3:GetObject", "Resource": ["arn:*:s3:::a/*", "arn:aws:s3:::b/*"]}]}"#;
+        assert_eq!(
+            fixed(&HARDCODED_PARTITION, text),
+            text.replace("arn:aws:s3:::b/*", "arn:*:s3:::b/*")
+        );
+    }
 
     #[test]
     fn fires_beside_portable_arns() {

@@ -32,6 +32,8 @@ pub(crate) const READS: &[Section] = &[Section::NodePools, Section::Bastion, Sec
 
 pub(crate) fn check(cx: &mut Context) {
     let catalog = catalog::instances();
+    let cx_text = std::sync::Arc::clone(cx.sink.file());
+    let cx_text = &cx_text.text;
     for u in uses(cx) {
         let name = *u.instance_type;
         if catalog.get(name).is_some() {
@@ -45,6 +47,13 @@ pub(crate) fn check(cx: &mut Context) {
         d.with_primary_label("not in the instance-type catalog");
         if let Some(best) = suggest::closest(name, catalog.names()) {
             d.with_help(format!("did you mean `{best}`?"));
+            // Unsafe: a guess at what was meant.
+            d.with_fix(crate::fix::replace_string(
+                cx_text,
+                u.instance_type.span,
+                best,
+                crate::fix::Applicability::Unsafe,
+            ));
         } else {
             d.with_help("the type may be retired or misspelled; `aws ec2 describe-instance-types` lists the current ones");
         }
@@ -57,6 +66,30 @@ mod tests {
 
     use super::*;
     use crate::rules::testing::{at, base, fires, quiet, with};
+
+    fn spec_text(spec: &serde_json::Value) -> String {
+        serde_json::to_string_pretty(spec).expect("json")
+    }
+
+    fn fixed(rule: &crate::diagnostic::Rule, name: &str, text: &str, unsafe_too: bool) -> String {
+        let allowed = if unsafe_too {
+            crate::fix::Applicability::Unsafe
+        } else {
+            crate::fix::Applicability::Safe
+        };
+        crate::fix::fixed_by(rule, name, text, allowed, &crate::rules::testing::lint_text)
+    }
+
+    #[test]
+    fn the_fix_takes_the_closest_type_when_unsafe_fixes_are_allowed() {
+        let text = spec_text(&with(|s| {
+            s["nodePools"][1]["instanceType"] = json!("m7i.larg")
+        }));
+        assert_eq!(
+            fixed(&UNKNOWN_TYPE, "s.json", &text, true),
+            text.replacen("\"m7i.larg\"", "\"m7i.large\"", 1)
+        );
+    }
 
     #[test]
     fn fires_on_typos_and_retired_types_with_suggestions() {

@@ -67,6 +67,7 @@ pub(crate) fn check(cx: &mut Context) {
         return;
     }
     let known = catalog.zones(region);
+    let file = std::sync::Arc::clone(cx.sink.file());
     for zone in zones {
         if known.contains(&zone.as_str()) {
             continue;
@@ -88,7 +89,16 @@ pub(crate) fn check(cx: &mut Context) {
                 zone.as_str(),
                 suggest::list(known.iter().copied())
             )),
-            (None, Some(best)) => d.with_help(format!("did you mean `{best}`?")),
+            // Unsafe: a guess at what was meant.
+            (None, Some(best)) => {
+                d.with_help(format!("did you mean `{best}`?"))
+                    .with_fix(crate::fix::replace_string(
+                        &file.text,
+                        zone.span,
+                        best,
+                        crate::fix::Applicability::Unsafe,
+                    ))
+            }
             (None, None) => d.with_help(format!(
                 "the zones of {region} are {}",
                 suggest::list(known.iter().copied())
@@ -103,6 +113,30 @@ mod tests {
 
     use super::*;
     use crate::rules::testing::{at, base, base_static, fires, quiet, with};
+
+    fn spec_text(spec: &serde_json::Value) -> String {
+        serde_json::to_string_pretty(spec).expect("json")
+    }
+
+    fn fixed(rule: &crate::diagnostic::Rule, name: &str, text: &str, unsafe_too: bool) -> String {
+        let allowed = if unsafe_too {
+            crate::fix::Applicability::Unsafe
+        } else {
+            crate::fix::Applicability::Safe
+        };
+        crate::fix::fixed_by(rule, name, text, allowed, &crate::rules::testing::lint_text)
+    }
+
+    #[test]
+    fn the_fix_takes_the_closest_zone_when_unsafe_fixes_are_allowed() {
+        let text = spec_text(&with(|s| {
+            s["placement"]["dynamic"]["availabilityZones"] = json!(["us-east-1a", "us-east-1bb"])
+        }));
+        assert_eq!(
+            fixed(&UNKNOWN_AZ, "s.json", &text, true),
+            text.replace("us-east-1bb", "us-east-1b")
+        );
+    }
 
     #[test]
     fn live_zones_win_and_must_be_available() {

@@ -36,13 +36,27 @@ pub(crate) fn check(cx: &mut Context) {
                 4 => "3 or 5; 4 tolerates no more failures than 3",
                 _ => "5, the most etcd handles well",
             };
-            cx.emit(
+            let d = cx.emit(
                 &MASTER_SIZE,
                 pool.size.span,
                 format!("a master pool of {size} nodes"),
-            )
-            .with_primary_label("must be 1, 3 or 5")
-            .with_help(format!("use {suggestion}"));
+            );
+            d.with_primary_label("must be 1, 3 or 5")
+                .with_help(format!("use {suggestion}"));
+            // Unsafe: it adds or removes a machine, and 4 could as well
+            // have been meant as 5.
+            let to = match size {
+                2 | 4 => Some(3),
+                6.. => Some(5),
+                _ => None,
+            };
+            if let Some(to) = to {
+                d.with_fix(crate::fix::Fix::replace(
+                    crate::fix::Applicability::Unsafe,
+                    pool.size.span,
+                    to.to_string(),
+                ));
+            }
         }
     }
 }
@@ -53,6 +67,37 @@ mod tests {
 
     use super::*;
     use crate::rules::testing::{at, fires, quiet, with};
+
+    fn spec_text(spec: &serde_json::Value) -> String {
+        serde_json::to_string_pretty(spec).expect("json")
+    }
+
+    fn fixed(rule: &crate::diagnostic::Rule, name: &str, text: &str, unsafe_too: bool) -> String {
+        let allowed = if unsafe_too {
+            crate::fix::Applicability::Unsafe
+        } else {
+            crate::fix::Applicability::Safe
+        };
+        crate::fix::fixed_by(rule, name, text, allowed, &crate::rules::testing::lint_text)
+    }
+
+    /// Unsafe (a machine more or less): 2 and 4 become 3, with
+    /// `--unsafe-fixes` only.
+    #[test]
+    fn the_fix_makes_it_three_when_unsafe_fixes_are_allowed() {
+        for size in [2, 4] {
+            let text = spec_text(&with(|s| s["nodePools"][0]["size"] = json!(size)));
+            let before = text.replace(&format!("\"size\": {size}"), "\"size\": 3");
+            assert_eq!(fixed(&MASTER_SIZE, "s.json", &text, true), before);
+            let safe = crate::fix::fix_text(
+                std::path::Path::new("s.json"),
+                text.clone(),
+                crate::fix::Applicability::Safe,
+                &|f| crate::rules::testing::lint_text("s.json", &f.text),
+            );
+            assert_eq!(safe.applied, 0, "not a safe fix");
+        }
+    }
 
     #[test]
     fn fires_on_even_and_oversized_pools() {

@@ -208,6 +208,7 @@ fn report(
                     problems.push(problem(ProblemKind::MergeKey));
                     continue;
                 }
+                let file = std::sync::Arc::clone(sink.file());
                 let d = sink.emit(
                     &UNKNOWN_FIELD,
                     key_span,
@@ -216,7 +217,15 @@ fn report(
                 d.with_primary_label("not a field here");
                 let suggestion = suggest::closest(name, known.iter().map(String::as_str));
                 match suggestion {
-                    Some(best) => d.with_help(format!("did you mean `{best}`?")),
+                    // Unsafe: a guess, and the field then means something.
+                    Some(best) => d.with_help(format!("did you mean `{best}`?")).with_fix(
+                        crate::fix::replace_string(
+                            &file.text,
+                            key_span,
+                            best,
+                            crate::fix::Applicability::Unsafe,
+                        ),
+                    ),
                     None if !known.is_empty() => d.with_help(format!(
                         "the fields here are {}",
                         suggest::list(known.iter().map(String::as_str))
@@ -465,6 +474,30 @@ mod tests {
 
     use crate::rules::spec::{invalid_value::INVALID_VALUE, unknown_field::UNKNOWN_FIELD};
     use crate::rules::testing::{at, base, fires, with};
+
+    /// Unsafe (the field then means something): the closest known name,
+    /// in the key alone.
+    #[test]
+    fn the_fix_renames_a_misspelt_field_when_unsafe_fixes_are_allowed() {
+        let spec = with(|s| {
+            let t = s["nodePools"][1]
+                .as_object_mut()
+                .and_then(|p| p.remove("instanceType"))
+                .expect("a type");
+            s["nodePools"][1]["instanceTyp"] = t;
+        });
+        let text = serde_json::to_string_pretty(&spec).expect("json");
+        assert_eq!(
+            crate::fix::fixed_by(
+                &UNKNOWN_FIELD,
+                "s.json",
+                &text,
+                crate::fix::Applicability::Unsafe,
+                &crate::rules::testing::lint_text
+            ),
+            text.replace("\"instanceTyp\"", "\"instanceType\"")
+        );
+    }
 
     #[test]
     fn unknown_fields_point_at_the_key_and_suggest_the_closest() {
