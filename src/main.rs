@@ -56,6 +56,10 @@ enum Command {
     /// from the flags (and defaults) otherwise. Never overwrites a file
     /// without --force.
     Init(InitArgs),
+    /// Serve the Language Server Protocol on stdio: findings as you type,
+    /// rule docs on hover, fixes as code actions, completion of Regions,
+    /// zones and instance types.
+    Lsp,
     /// Print the completions of these commands for a shell (see the README's
     /// Install section for where to put them).
     Completions {
@@ -679,6 +683,17 @@ fn real_main() -> ExitCode {
             return ExitCode::from(EXIT_FAILURE);
         }
     };
+    // The language server writes stdout from a thread of its own: it must
+    // not be held locked here.
+    if let Command::Lsp = cli.command {
+        return match commands::lsp() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                let _ = writeln!(io::stderr(), "error: the language server stopped: {e}");
+                ExitCode::from(EXIT_FAILURE)
+            }
+        };
+    }
     let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     // Not locked for the whole run: the provisioner's progress is written
     // from its runtime's threads too.
@@ -824,6 +839,8 @@ fn run(
             let mut stdin = io::stdin().lock();
             commands::init::init(request, Some(&mut stdin), &cwd, out, err)
         }
+        // Served before stdout is locked (see real_main).
+        Command::Lsp => Ok(EXIT_FAILURE),
         Command::Completions { shell } => {
             let shell = match shell {
                 ShellArg::Bash => clap_complete::Shell::Bash,

@@ -15,6 +15,7 @@ pub mod iam;
 pub mod input;
 pub mod layout;
 pub mod live;
+pub mod lsp;
 pub mod naming;
 pub mod report;
 pub mod rules;

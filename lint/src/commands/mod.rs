@@ -28,6 +28,11 @@ pub fn lint(
     report_outcome(run::lint(request, cwd), format, style, out, err)
 }
 
+/// `awscluster lsp`: serves until the client says exit.
+pub fn lsp() -> Result<(), String> {
+    crate::lsp::serve()
+}
+
 /// Writes a run's findings (or why it could not run) and returns its exit
 /// status.
 pub fn report_outcome(
