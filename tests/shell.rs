@@ -55,9 +55,15 @@ fn the_man_page_is_roff_with_every_command() {
 
 /// Runs `awscluster args` in the repository with `input` on stdin.
 fn with_stdin(args: &[&str], input: &[u8]) -> (i32, String, String) {
+    with_stdin_in(&root(), args, input)
+}
+
+/// Runs `awscluster args` in `dir` with `input` on stdin: the status and
+/// both streams.
+fn with_stdin_in(dir: &std::path::Path, args: &[&str], input: &[u8]) -> (i32, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_awscluster"))
         .args(args)
-        .current_dir(root())
+        .current_dir(dir)
         .env("NO_COLOR", "1")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -239,26 +245,12 @@ fn init_writes_a_clean_spec_and_keeps_what_exists() {
     );
     assert!(!dir.path().join("x.cluster.yaml").exists());
     // Answers on stdin, as a terminal would give them.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_awscluster"))
-        .args(["init", "--interactive"])
-        .current_dir(dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(b"asked\nus-west-2\nus-west-2a,us-west-2b\n1\n\n0\n\n\n")
-        .expect("answers");
-    let out = child.wait_with_output().expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let (code, _, stderr) = with_stdin_in(
+        dir.path(),
+        &["init", "--interactive"],
+        b"asked\nus-west-2\nus-west-2a,us-west-2b\n1\n\n0\n\n\n",
     );
+    assert_eq!(code, 0, "{stderr}");
     let asked = std::fs::read_to_string(dir.path().join("asked.cluster.yaml")).expect("written");
     assert!(
         asked.starts_with("name: \"asked\"\nregion: \"us-west-2\""),

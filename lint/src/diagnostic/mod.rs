@@ -7,6 +7,7 @@
 //! (readers, rules, runs, reports) can use it.
 
 pub mod escape;
+pub mod fix;
 mod rule;
 mod sink;
 mod text;
@@ -75,7 +76,7 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// An edit of the finding's file that resolves it (`--fix`, an
     /// editor's code action).
-    pub fix: Option<crate::fix::Fix>,
+    pub fix: Option<fix::Fix>,
 }
 
 impl Diagnostic {
@@ -138,7 +139,7 @@ impl Diagnostic {
         self
     }
 
-    pub fn with_fix(&mut self, fix: crate::fix::Fix) -> &mut Self {
+    pub fn with_fix(&mut self, fix: fix::Fix) -> &mut Self {
         self.fix = Some(fix);
         self
     }

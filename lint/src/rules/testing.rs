@@ -158,3 +158,19 @@ fn the_bases_are_clean_apart_from_notes_for_provisioning() {
         assert!(found.is_empty(), "{:#?}", summarize(&found));
     }
 }
+
+/// A spec as the tests write it: pretty JSON.
+pub fn spec_text(spec: &Value) -> String {
+    serde_json::to_string_pretty(spec).expect("json")
+}
+
+/// `text` (of a spec file named `name`) fixed by `rule`'s fixes, the
+/// unsafe ones too when `unsafe_too`; see [`crate::fix::fixed_by`].
+pub fn fixed(rule: &Rule, name: &str, text: &str, unsafe_too: bool) -> String {
+    let allowed = if unsafe_too {
+        crate::fix::Applicability::Unsafe
+    } else {
+        crate::fix::Applicability::Safe
+    };
+    crate::fix::fixed_by(rule, name, text, allowed, &lint_text)
+}

@@ -66,16 +66,6 @@ mod tests {
     use super::*;
     use crate::rules::iam::testing::{allow, fires, quiet, seed};
 
-    fn fixed(rule: &crate::diagnostic::Rule, text: &str) -> String {
-        crate::fix::fixed_by(
-            rule,
-            "policy.json",
-            text,
-            crate::fix::Applicability::Safe,
-            &|_, text| crate::rules::iam::testing::lint_text(text),
-        )
-    }
-
     /// Safe: each copy goes with the separator before it; the rest of the
     /// document is as it was.
     #[test]
@@ -89,7 +79,10 @@ mod tests {
   {"Effect": "Allow",
    "Action": ["ec2:DescribeVpcs", "ec2:DescribeSubnets"],
    "Resource": "*"}]}"#;
-        assert_eq!(fixed(&DUPLICATE_ACTION, text), want);
+        assert_eq!(
+            crate::rules::iam::testing::fixed(&DUPLICATE_ACTION, text),
+            want
+        );
     }
 
     #[test]

@@ -68,16 +68,6 @@ mod tests {
     use super::*;
     use crate::rules::iam::testing::{allow, fires, quiet, seed};
 
-    fn fixed(rule: &crate::diagnostic::Rule, text: &str) -> String {
-        crate::fix::fixed_by(
-            rule,
-            "policy.json",
-            text,
-            crate::fix::Applicability::Safe,
-            &|_, text| crate::rules::iam::testing::lint_text(text),
-        )
-    }
-
     /// Safe: in the partition a policy lives in, `arn:*:` matches what
     /// `arn:aws:` did.
     #[test]
@@ -85,7 +75,7 @@ mod tests {
         let text = r#"{"Version": "2012-10-17", "Statement": [
   {"Effect": "Allow", "Action": "s3:GetObject", "Resource": ["arn:*:s3:::a/*", "arn:aws:s3:::b/*"]}]}"#;
         assert_eq!(
-            fixed(&HARDCODED_PARTITION, text),
+            crate::rules::iam::testing::fixed(&HARDCODED_PARTITION, text),
             text.replace("arn:aws:s3:::b/*", "arn:*:s3:::b/*")
         );
     }

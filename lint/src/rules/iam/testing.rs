@@ -106,3 +106,15 @@ pub fn coverage_codes(required: &Value, granted: &[Value]) -> Vec<&'static str> 
         .map(|d| d.rule.code)
         .collect()
 }
+
+/// A policy's text fixed by `rule`'s safe fixes; see
+/// [`crate::fix::fixed_by`].
+pub fn fixed(rule: &Rule, text: &str) -> String {
+    crate::fix::fixed_by(
+        rule,
+        "policy.json",
+        text,
+        crate::fix::Applicability::Safe,
+        &|_, text| lint_text(text),
+    )
+}

@@ -67,26 +67,13 @@ mod tests {
     use super::*;
     use crate::rules::testing::{at, base, fires, quiet, with};
 
-    fn spec_text(spec: &serde_json::Value) -> String {
-        serde_json::to_string_pretty(spec).expect("json")
-    }
-
-    fn fixed(rule: &crate::diagnostic::Rule, name: &str, text: &str, unsafe_too: bool) -> String {
-        let allowed = if unsafe_too {
-            crate::fix::Applicability::Unsafe
-        } else {
-            crate::fix::Applicability::Safe
-        };
-        crate::fix::fixed_by(rule, name, text, allowed, &crate::rules::testing::lint_text)
-    }
-
     #[test]
     fn the_fix_takes_the_closest_type_when_unsafe_fixes_are_allowed() {
-        let text = spec_text(&with(|s| {
+        let text = crate::rules::testing::spec_text(&with(|s| {
             s["nodePools"][1]["instanceType"] = json!("m7i.larg")
         }));
         assert_eq!(
-            fixed(&UNKNOWN_TYPE, "s.json", &text, true),
+            crate::rules::testing::fixed(&UNKNOWN_TYPE, "s.json", &text, true),
             text.replacen("\"m7i.larg\"", "\"m7i.large\"", 1)
         );
     }

@@ -70,33 +70,20 @@ mod tests {
     use super::*;
     use crate::rules::testing::{base, fires, quiet, with};
 
-    fn spec_text(spec: &serde_json::Value) -> String {
-        serde_json::to_string_pretty(spec).expect("json")
-    }
-
-    fn fixed(rule: &crate::diagnostic::Rule, name: &str, text: &str, unsafe_too: bool) -> String {
-        let allowed = if unsafe_too {
-            crate::fix::Applicability::Unsafe
-        } else {
-            crate::fix::Applicability::Safe
-        };
-        crate::fix::fixed_by(rule, name, text, allowed, &crate::rules::testing::lint_text)
-    }
-
     /// Safe: the block's canonical form, and nothing else changes, in JSON
     /// and in YAML (its comment kept).
     #[test]
     fn the_fix_writes_the_canonical_block() {
-        let text = spec_text(&with(|s| {
+        let text = crate::rules::testing::spec_text(&with(|s| {
             s["placement"]["dynamic"]["vpcCidr"] = json!("10.0.7.9/16")
         }));
         assert_eq!(
-            fixed(&CIDR_HOST_BITS, "s.json", &text, false),
+            crate::rules::testing::fixed(&CIDR_HOST_BITS, "s.json", &text, false),
             text.replace("10.0.7.9/16", "10.0.0.0/16")
         );
         let yaml = "name: prod-east\nregion: us-east-1\nsshKeyName: ops\nplacement:\n  dynamic:\n    vpcCidr: 10.0.7.9/16 # the VPC\n    availabilityZones: [us-east-1a, us-east-1b]\nnodePools:\n  - {name: cp, role: master, size: 3, instanceType: m7i.large}\n";
         assert_eq!(
-            fixed(&CIDR_HOST_BITS, "s.yaml", yaml, false),
+            crate::rules::testing::fixed(&CIDR_HOST_BITS, "s.yaml", yaml, false),
             yaml.replace("10.0.7.9/16", "10.0.0.0/16")
         );
     }

@@ -114,26 +114,13 @@ mod tests {
     use super::*;
     use crate::rules::testing::{at, base, base_static, fires, quiet, with};
 
-    fn spec_text(spec: &serde_json::Value) -> String {
-        serde_json::to_string_pretty(spec).expect("json")
-    }
-
-    fn fixed(rule: &crate::diagnostic::Rule, name: &str, text: &str, unsafe_too: bool) -> String {
-        let allowed = if unsafe_too {
-            crate::fix::Applicability::Unsafe
-        } else {
-            crate::fix::Applicability::Safe
-        };
-        crate::fix::fixed_by(rule, name, text, allowed, &crate::rules::testing::lint_text)
-    }
-
     #[test]
     fn the_fix_takes_the_closest_zone_when_unsafe_fixes_are_allowed() {
-        let text = spec_text(&with(|s| {
+        let text = crate::rules::testing::spec_text(&with(|s| {
             s["placement"]["dynamic"]["availabilityZones"] = json!(["us-east-1a", "us-east-1bb"])
         }));
         assert_eq!(
-            fixed(&UNKNOWN_AZ, "s.json", &text, true),
+            crate::rules::testing::fixed(&UNKNOWN_AZ, "s.json", &text, true),
             text.replace("us-east-1bb", "us-east-1b")
         );
     }

@@ -68,27 +68,19 @@ mod tests {
     use super::*;
     use crate::rules::testing::{at, fires, quiet, with};
 
-    fn spec_text(spec: &serde_json::Value) -> String {
-        serde_json::to_string_pretty(spec).expect("json")
-    }
-
-    fn fixed(rule: &crate::diagnostic::Rule, name: &str, text: &str, unsafe_too: bool) -> String {
-        let allowed = if unsafe_too {
-            crate::fix::Applicability::Unsafe
-        } else {
-            crate::fix::Applicability::Safe
-        };
-        crate::fix::fixed_by(rule, name, text, allowed, &crate::rules::testing::lint_text)
-    }
-
     /// Unsafe (a machine more or less): 2 and 4 become 3, with
     /// `--unsafe-fixes` only.
     #[test]
     fn the_fix_makes_it_three_when_unsafe_fixes_are_allowed() {
         for size in [2, 4] {
-            let text = spec_text(&with(|s| s["nodePools"][0]["size"] = json!(size)));
+            let text = crate::rules::testing::spec_text(&with(|s| {
+                s["nodePools"][0]["size"] = json!(size)
+            }));
             let before = text.replace(&format!("\"size\": {size}"), "\"size\": 3");
-            assert_eq!(fixed(&MASTER_SIZE, "s.json", &text, true), before);
+            assert_eq!(
+                crate::rules::testing::fixed(&MASTER_SIZE, "s.json", &text, true),
+                before
+            );
             let safe = crate::fix::fix_text(
                 std::path::Path::new("s.json"),
                 text.clone(),
