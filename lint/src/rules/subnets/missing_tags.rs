@@ -117,6 +117,7 @@ pub(crate) fn check(cx: &mut Context) {
             .chain(wrong.iter().map(|(_, want)| want))
             .cloned()
             .collect();
+        let fix = tags_fix(cx, i, &required, &wrong);
         let d = cx.emit(
             &MISSING_TAGS,
             span,
@@ -134,7 +135,80 @@ pub(crate) fn check(cx: &mut Context) {
             "set these tags on the subnet: {}",
             fixes.join(", ")
         ));
+        if let Some(fix) = fix {
+            d.with_fix(fix);
+        }
     }
+}
+
+/// The edits that give the spec's subnet `i` the required tags: each wrong
+/// value replaced, the missing entries inserted before the first one, in
+/// the style of that entry (on its own line with its indentation, or
+/// inline). Unsafe: the spec only mirrors the subnet, whose tags are set in
+/// AWS. None when the subnet has no tag entry to follow.
+fn tags_fix(
+    cx: &Context,
+    i: usize,
+    required: &[tagging::RequiredTag],
+    wrong: &[(&crate::spec::Tag, String)],
+) -> Option<crate::fix::Fix> {
+    let text = &cx.sink.file().text;
+    let node = cx
+        .root
+        .pointer(&format!("/placement/static/subnets/{i}/tags"))?;
+    let crate::source::Value::Object(members) = &node.value else {
+        return None;
+    };
+    let first = members.first()?;
+    let mut edits: Vec<crate::fix::Edit> = wrong
+        .iter()
+        .map(|(found, want)| {
+            let value = want.split_once('=').map_or(want.as_str(), |(_, v)| v);
+            crate::fix::replace_string(
+                text,
+                found.value.span,
+                value,
+                crate::fix::Applicability::Unsafe,
+            )
+            .edits
+            .remove(0)
+        })
+        .collect();
+    let missing: Vec<&tagging::RequiredTag> = required
+        .iter()
+        .filter(|t| !members.iter().any(|m| m.key == t.key))
+        .collect();
+    if !missing.is_empty() {
+        let at = first.key_span.start as usize;
+        let line_start = text[..at].rfind('\n').map_or(0, |n| n + 1);
+        let indent = &text[line_start..at];
+        let json = crate::source::Format::of(cx.sink.file()) == crate::source::Format::Json;
+        let entry = |t: &tagging::RequiredTag| {
+            format!(
+                "{}: {}",
+                serde_json::Value::String(t.key.clone()),
+                serde_json::Value::String(t.values[0].to_string())
+            )
+        };
+        let inserted: String = if indent.chars().all(char::is_whitespace) {
+            // Each on its own line, indented as the first entry.
+            let comma = if json { "," } else { "" };
+            missing
+                .iter()
+                .map(|t| format!("{}{comma}\n{indent}", entry(t)))
+                .collect()
+        } else {
+            missing.iter().map(|t| format!("{}, ", entry(t))).collect()
+        };
+        edits.push(crate::fix::Edit {
+            span: crate::source::Span::new(at, at),
+            replacement: inserted,
+        });
+    }
+    Some(crate::fix::Fix::unsafe_(
+        "set the subnet's required tags",
+        edits,
+    ))
 }
 
 #[cfg(test)]
@@ -143,6 +217,49 @@ mod tests {
 
     use super::*;
     use crate::rules::testing::{base, base_static, fires, quiet};
+
+    /// Unsafe (the spec mirrors AWS): a missing tag inserted before the
+    /// first, as that one is written, a wrong value replaced; nothing else
+    /// changes.
+    #[test]
+    fn the_fix_sets_the_required_tags_when_unsafe_fixes_are_allowed() {
+        let spec = {
+            let mut s = base_static();
+            let tags = &mut s["placement"]["static"]["subnets"][0]["tags"];
+            tags.as_object_mut()
+                .map(|t| t.remove("kubernetes.io/role/elb"));
+            s
+        };
+        let text = crate::rules::testing::spec_text(&spec);
+        let first = "\"kubernetes.io/cluster/prod-east\"";
+        let at = text.find(first).expect("the first tag");
+        let indent = &text[text[..at].rfind('\n').map_or(0, |n| n + 1)..at];
+        let want = format!(
+            "{}\"kubernetes.io/role/elb\": \"1\",\n{indent}{}",
+            &text[..at],
+            &text[at..]
+        );
+        assert_eq!(
+            crate::rules::testing::fixed(&MISSING_TAGS, "s.json", &text, true),
+            want
+        );
+
+        let yaml = "name: prod-east\nregion: us-east-1\nsshKeyName: ops\nplacement:\n  static:\n    vpcId: vpc-0a1b2c3d4e5f67890\n    vpcCidr: 10.1.0.0/16\n    subnets:\n      - id: subnet-0000000000000000a\n        availabilityZone: us-east-1a\n        cidr: 10.1.0.0/20\n        type: public\n        tags:\n          # discovery\n          kubernetes.io/cluster/prod-east: shared\n          sigs.k8s.io/cluster-api-provider-aws/role: private\n          sigs.k8s.io/cluster-api-provider-aws/cluster/prod-east: owned\n      - id: subnet-0000000000000000b\n        availabilityZone: us-east-1a\n        cidr: 10.1.64.0/18\n        type: private\n        tags: {kubernetes.io/cluster/prod-east: shared}\nnodePools:\n  - {name: cp, role: master, size: 1, allowWorkerCapability: true, instanceType: m7i.large, availabilityZones: [us-east-1a]}\n";
+        let want = yaml
+            .replace(
+                "          kubernetes.io/cluster/prod-east: shared\n",
+                "          \"kubernetes.io/role/elb\": \"1\"\n          kubernetes.io/cluster/prod-east: shared\n",
+            )
+            .replace("role: private\n", "role: public\n")
+            .replace(
+                "tags: {kubernetes.io/cluster/prod-east",
+                "tags: {\"kubernetes.io/role/internal-elb\": \"1\", kubernetes.io/cluster/prod-east",
+            );
+        assert_eq!(
+            crate::rules::testing::fixed(&MISSING_TAGS, "s.yaml", yaml, true),
+            want
+        );
+    }
 
     #[test]
     fn in_preflight_the_tags_aws_holds_are_checked_too() {
