@@ -308,7 +308,11 @@ fn answer(documents: &HashMap<String, Document>, request: Request) -> Response {
                 .ok()
                 .and_then(|p| {
                     let d = documents.get(p.text_document_position.text_document.uri.as_str())?;
-                    Some(complete(&d.text, &p.text_document_position.position))
+                    Some(complete(
+                        &d.path,
+                        &d.text,
+                        &p.text_document_position.position,
+                    ))
                 })
                 .unwrap_or(json!([]))
         }
@@ -378,19 +382,11 @@ fn actions(uri: &str, document: &Document, wanted: &lsp::Range) -> Value {
 /// Completion of the values the catalogs know, by the key being written:
 /// `region`, a zone in `availabilityZones`, an `instanceType` offered in
 /// the spec's Region.
-fn complete(text: &str, position: &lsp::Position) -> Value {
+fn complete(path: &Path, text: &str, position: &lsp::Position) -> Value {
     let at = offset(text, position);
     let before = &text[..at];
     let catalog = crate::catalog::instances();
-    let region = text
-        .find("region")
-        .and_then(|i| {
-            let rest = &text[i + "region".len()..];
-            let rest = rest.trim_start_matches(['"', '\'', ' ', ':', '\t']);
-            let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))?;
-            Some(rest[..end].to_string())
-        })
-        .filter(|r| catalog.has_region(r));
+    let region = spec_region(path, text).filter(|r| catalog.has_region(r));
     let key = current_key(before);
     let (values, detail): (Vec<String>, &str) = match key.as_deref() {
         Some("region") => (
@@ -423,6 +419,26 @@ fn complete(text: &str, position: &lsp::Position) -> Value {
         .map(|v| json!({"label": v, "kind": 12, "detail": detail}))
         .collect();
     Value::Array(items)
+}
+
+/// The spec's `region`: from the document when it parses, else from the
+/// last text that did not end mid-value (a line `region: X`).
+fn spec_region(path: &Path, text: &str) -> Option<String> {
+    let file = SourceFile::from_bytes(path, text.as_bytes().to_vec());
+    if let Ok(root) = crate::source::parse(&file) {
+        return root.get("region")?.as_str().map(str::to_string);
+    }
+    text.lines().find_map(|line| {
+        let rest = line.trim_start().trim_start_matches(['"', '\'']);
+        let rest = rest.strip_prefix("region")?;
+        let value = rest
+            .trim_start_matches(['"', '\''])
+            .trim_start()
+            .strip_prefix(':')?
+            .trim()
+            .trim_matches([',', '"', '\'', ' ']);
+        Some(value.to_string())
+    })
 }
 
 /// The key whose value the text before the cursor is in: the last key on
@@ -473,6 +489,18 @@ mod tests {
             },
         );
         assert_eq!(back, x as usize);
+    }
+
+    #[test]
+    fn the_region_is_the_specs_even_mid_edit() {
+        let path = Path::new("s.cluster.json");
+        let whole = r#"{"description": "region eu", "region": "us-east-2"}"#;
+        assert_eq!(spec_region(path, whole).as_deref(), Some("us-east-2"));
+        let typing = "name: x\nregion: eu-west-1\nnodePools:\n  - instanceType: [";
+        assert_eq!(
+            spec_region(Path::new("s.cluster.yaml"), typing).as_deref(),
+            Some("eu-west-1")
+        );
     }
 
     #[test]
