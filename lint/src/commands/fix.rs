@@ -21,14 +21,19 @@ pub struct FixRequest {
     pub diff: bool,
 }
 
-/// How one file's findings are made from its text.
-pub type Check<'a> = dyn Fn(&Arc<SourceFile>) -> Vec<Diagnostic> + Sync + 'a;
+/// How one file's findings are made from its text, with the run's
+/// configuration.
+pub type Check<'a> = dyn Fn(&crate::run::Prepared, &Arc<SourceFile>) -> Vec<Diagnostic> + Sync + 'a;
 
-/// Fixes the files `lint` checks, each by its own findings (`check`), then
-/// reports `lint` again. With `--diff`, prints each file's changes instead
-/// and exits 1 when there are some.
+/// Fixes the files `lint` checks, each by its own findings (`check`, with
+/// the configuration `lint_request` finds), then reports `lint` again.
+/// With `--diff`, prints each file's changes instead and exits 1 when
+/// there are some.
+#[allow(clippy::too_many_arguments)]
 pub fn fix_files(
     request: FixRequest,
+    lint_request: &crate::run::Request,
+    cwd: &Path,
     lint: &dyn Fn() -> Result<Outcome, Error>,
     check: &Check<'_>,
     format: Format,
@@ -36,6 +41,11 @@ pub fn fix_files(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<u8> {
+    let prepared = match crate::run::prepare(lint_request, cwd) {
+        Ok(prepared) => prepared,
+        Err(e) => return super::report_outcome(Err(e), format, style, out, err),
+    };
+    let check = |file: &Arc<SourceFile>| check(&prepared, file);
     let before = match lint() {
         Ok(outcome) => outcome,
         Err(e) => return super::report_outcome(Err(e), format, style, out, err),
@@ -70,7 +80,7 @@ pub fn fix_files(
                 return Ok(super::EXIT_FAILURE);
             }
         };
-        let result = fix_text(path, text.clone(), allowed, check);
+        let result = fix_text(path, text.clone(), allowed, &check);
         if result.applied == 0 || result.text == text {
             continue;
         }
@@ -153,15 +163,15 @@ pub fn lint_fix(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<u8> {
-    let prepared = match crate::run::prepare(request, cwd) {
-        Ok(prepared) => prepared,
-        Err(e) => return super::report_outcome(Err(e), format, style, out, err),
-    };
     let sets = crate::run::iam::PolicySets::default();
     fix_files(
         fix,
+        request,
+        cwd,
         &|| crate::run::lint(request, cwd),
-        &|file| crate::run::spec::check_spec(file, prepared.settings_for(&file.path), &sets),
+        &|prepared, file| {
+            crate::run::spec::check_spec(file, prepared.settings_for(&file.path), &sets)
+        },
         format,
         style,
         out,
@@ -182,14 +192,14 @@ pub fn iam_lint_fix(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<u8> {
-    let prepared = match crate::run::prepare(request, cwd) {
-        Ok(prepared) => prepared,
-        Err(e) => return super::report_outcome(Err(e), format, style, out, err),
-    };
     fix_files(
         fix,
+        request,
+        cwd,
         &|| crate::run::iam::lint(request, usage, together, cwd),
-        &|file| crate::rules::iam::check_policy(file, usage, &prepared.settings).diagnostics,
+        &|prepared, file| {
+            crate::rules::iam::check_policy(file, usage, &prepared.settings).diagnostics
+        },
         format,
         style,
         out,
