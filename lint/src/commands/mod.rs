@@ -106,6 +106,19 @@ pub enum RulesFormat {
     Json,
 }
 
+const EXPLAIN_ONE: &str = "`awscluster explain CODE` tells more about one.";
+
+/// A rule's line in `rules` and `explain GROUP`: code, default level,
+/// summary.
+fn rule_line(rule: &crate::diagnostic::Rule) -> String {
+    format!(
+        "  {:<40} {:<8} {}",
+        rule.code,
+        rule.default_level(),
+        rule.summary()
+    )
+}
+
 /// `awscluster rules`: every rule with its default severity and summary.
 pub fn rules(format: RulesFormat, out: &mut dyn Write) -> io::Result<()> {
     match format {
@@ -119,15 +132,9 @@ pub fn rules(format: RulesFormat, out: &mut dyn Write) -> io::Result<()> {
                     group = rule.group();
                     writeln!(out, "{group}")?;
                 }
-                writeln!(
-                    out,
-                    "  {:<40} {:<8} {}",
-                    rule.code,
-                    rule.default_level(),
-                    rule.summary()
-                )?;
+                writeln!(out, "{}", rule_line(rule))?;
             }
-            writeln!(out, "\n`awscluster explain CODE` tells more about one.")
+            writeln!(out, "\n{EXPLAIN_ONE}")
         }
         RulesFormat::Markdown => out.write_all(rule_table().as_bytes()),
         RulesFormat::Json => {
@@ -173,17 +180,9 @@ pub fn explain(code: &str, out: &mut dyn Write) -> Result<(), ExplainError> {
     if rules::groups().contains(&group) {
         writeln!(out, "{group}").map_err(ExplainError::Io)?;
         for rule in rules::all().iter().filter(|r| r.group() == group) {
-            writeln!(
-                out,
-                "  {:<40} {:<8} {}",
-                rule.code,
-                rule.default_level(),
-                rule.summary()
-            )
-            .map_err(ExplainError::Io)?;
+            writeln!(out, "{}", rule_line(rule)).map_err(ExplainError::Io)?;
         }
-        return writeln!(out, "\n`awscluster explain CODE` tells more about one.")
-            .map_err(ExplainError::Io);
+        return writeln!(out, "\n{EXPLAIN_ONE}").map_err(ExplainError::Io);
     }
     let Some(rule) = rules::find(code) else {
         let known = rules::all().iter().map(|r| r.code).chain(rules::groups());
