@@ -1,6 +1,7 @@
 //! `awscluster lsp` driven by a scripted client over stdio, as an editor
 //! drives it: diagnostics on open and change (the configuration's
-//! severities applied), hover, code actions that fix, completion.
+//! severities applied), hover, code actions that fix, completion, and the
+//! problems of an open `awscluster.toml`.
 
 #[path = "common/lsp_client.rs"]
 mod lsp_client;
@@ -122,5 +123,61 @@ fn an_editor_sees_findings_docs_fixes_and_completions() {
         ["iam/duplicate-action"]
     );
 
+    assert_eq!(client.shut_down(), Some(0));
+}
+
+/// An open `awscluster.toml` shows its problems where they are; a
+/// mistyped rule code's did-you-mean is a quick fix that may change
+/// meaning. Its fixed text shows nothing.
+#[test]
+fn an_editor_sees_the_configurations_problems_and_their_fixes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("awscluster.toml");
+    let text = "[rules]\n\"pools/master-sise\" = \"warn\"\n";
+    std::fs::write(&path, text).expect("write");
+    let uri = uri_of(&path);
+    let mut client = Client::start(dir.path());
+
+    client.open(&uri, text);
+    let found = client.diagnostics(&uri);
+    assert_eq!(
+        codes(&found),
+        ["config/invalid", "config/invalid"],
+        "{found:?}"
+    );
+    let rule = &found[0];
+    assert_eq!(rule["severity"], 1);
+    assert_eq!(rule["range"]["start"], json!({"line": 1, "character": 0}));
+    assert!(
+        rule["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("did you mean `pools/master-size`?")),
+        "{rule}"
+    );
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": rule["range"], "context": {"diagnostics": [rule]}}),
+    );
+    let titles: Vec<&str> = actions
+        .as_array()
+        .map(|a| a.iter().filter_map(|x| x["title"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        titles,
+        ["replace with `pools/master-size` (may change meaning)"],
+        "{actions}"
+    );
+    let edit = &actions[0]["edit"]["changes"][&uri][0];
+    assert_eq!(edit["newText"], "pools/master-size");
+    assert_eq!(edit["range"]["start"], json!({"line": 1, "character": 1}));
+
+    client.change(
+        &uri,
+        2,
+        &text
+            .replace("master-sise", "master-size")
+            .replace("warn\"", "warning\""),
+    );
+    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
     assert_eq!(client.shut_down(), Some(0));
 }

@@ -328,3 +328,74 @@ fn fix_applies_safe_fixes_in_place_and_unsafe_ones_on_request() {
         r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["ec2:DescribeVpcs"], "Resource": "*"}]}"#
     );
 }
+
+/// A rule code mistyped in `awscluster.toml` stops every run; `--fix
+/// --unsafe-fixes` rewrites it to the code it most likely meant (keeping the
+/// file's comments and quoting), then lints the specs with the fixed file.
+/// Without `--unsafe-fixes` it says the guess waits; `--diff` shows it.
+#[test]
+fn fix_rewrites_a_mistyped_rule_code_in_the_configuration() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = "# team settings\n[rules]\n\"pools/master-sise\" = \"allow\" # odd on purpose\n\n[[ignore]]\nrules = ['network/cidr-host-bit']\npaths = [\"*.cluster.yaml\"]\n";
+    std::fs::write(dir.path().join("awscluster.toml"), config).expect("write");
+    let spec = "name: demo\nregion: us-east-1\nsshKeyName: ops\nplacement:\n  dynamic:\n    vpcCidr: 10.0.7.0/16\n    availabilityZones: [us-east-1a, us-east-1b, us-east-1c]\nnodePools:\n  - name: cp\n    role: master\n    size: 2\n    allowWorkerCapability: true\n    instanceType: m7i.large\n";
+    std::fs::write(dir.path().join("demo.cluster.yaml"), spec).expect("write");
+    let at = |args: &[&str]| common::run_in(dir.path(), args);
+    let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).expect("read");
+
+    let plain = at(&["lint", "demo.cluster.yaml"]);
+    assert_eq!(plain.code, 2, "{}", plain.transcript());
+    assert!(
+        plain.stderr.contains("did you mean `pools/master-size`?"),
+        "{}",
+        plain.stderr
+    );
+    let safe_only = at(&["lint", "demo.cluster.yaml", "--fix"]);
+    assert_eq!(safe_only.code, 2, "{}", safe_only.transcript());
+    assert!(
+        safe_only
+            .stderr
+            .contains("2 of these can be fixed with --unsafe-fixes"),
+        "{}",
+        safe_only.stderr
+    );
+    assert_eq!(
+        read("awscluster.toml"),
+        config,
+        "--fix alone writes no guess"
+    );
+
+    let diff = at(&[
+        "lint",
+        "demo.cluster.yaml",
+        "--fix",
+        "--unsafe-fixes",
+        "--diff",
+    ]);
+    assert_eq!(diff.code, 1, "{}", diff.transcript());
+    assert!(
+        diff.stdout.contains("-\"pools/master-sise\" = \"allow\" # odd on purpose\n+\"pools/master-size\" = \"allow\" # odd on purpose\n"),
+        "{}",
+        diff.stdout
+    );
+    assert_eq!(read("awscluster.toml"), config, "--diff writes nothing");
+
+    let fixed = at(&["lint", "demo.cluster.yaml", "--fix", "--unsafe-fixes"]);
+    assert_eq!(fixed.code, 0, "{}", fixed.transcript());
+    assert_eq!(
+        read("awscluster.toml"),
+        config
+            .replace("master-sise", "master-size")
+            .replace("cidr-host-bit'", "cidr-host-bits'")
+    );
+    assert!(
+        fixed.stderr.contains("Fixed 2 findings in 1 file."),
+        "{}",
+        fixed.stderr
+    );
+    assert_eq!(
+        read("demo.cluster.yaml"),
+        spec,
+        "the ignored and allowed findings are not fixed"
+    );
+}

@@ -14,6 +14,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
 use crate::diagnostic::Severity;
+use crate::diagnostic::fix::{Applicability, Fix, replace_string};
 use crate::error::Error;
 use crate::rules::{self, Rule};
 use crate::source::{SourceFile, Span};
@@ -161,9 +162,9 @@ pub enum Selector {
 }
 
 impl Selector {
-    /// Parses a rule code, a group name or `all`, suggesting the closest
-    /// when it is neither.
-    pub fn parse(text: &str) -> Result<Selector, String> {
+    /// Parses a rule code, a group name or `all`; when it is neither, the
+    /// error carries the closest of them.
+    pub fn parse(text: &str) -> Result<Selector, UnknownSelector> {
         if text == "all" {
             return Ok(Selector::All);
         }
@@ -178,9 +179,9 @@ impl Selector {
             .iter()
             .map(|r| r.code)
             .chain(groups.iter().copied());
-        Err(match suggest::closest(text, candidates) {
-            Some(best) => format!("unknown rule `{text}`; did you mean `{best}`?"),
-            None => format!("unknown rule `{text}`; `awscluster rules` lists them"),
+        Err(UnknownSelector {
+            text: text.to_string(),
+            closest: suggest::closest(text, candidates),
         })
     }
 
@@ -202,10 +203,31 @@ impl Selector {
     }
 }
 
+/// A rule selector that names no rule, group or `all`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnknownSelector {
+    pub text: String,
+    /// The rule code or group it most likely meant.
+    pub closest: Option<&'static str>,
+}
+
+impl std::fmt::Display for UnknownSelector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.closest {
+            Some(best) => write!(f, "unknown rule `{}`; did you mean `{best}`?", self.text),
+            None => write!(
+                f,
+                "unknown rule `{}`; `awscluster rules` lists them",
+                self.text
+            ),
+        }
+    }
+}
+
 /// Parses `error`, `warning`, `note` or `allow` (`None`): exactly these,
 /// so that a value that means something elsewhere is never taken for one
-/// of them.
-pub fn parse_level(text: &str) -> Result<Option<Severity>, String> {
+/// of them. The error carries the level it most likely meant.
+pub fn parse_level(text: &str) -> Result<Option<Severity>, (String, Option<&'static str>)> {
     match text {
         "error" => Ok(Some(Severity::Error)),
         "warning" => Ok(Some(Severity::Warning)),
@@ -219,8 +241,11 @@ pub fn parse_level(text: &str) -> Result<Option<Severity>, String> {
                 other => suggest::closest(other, ["error", "warning", "note", "allow"]),
             };
             let hint = meant.map_or(String::new(), |m| format!("; did you mean \"{m}\"?"));
-            Err(format!(
-                "`{text}` is not a severity: use \"error\", \"warning\", \"note\" or \"allow\"{hint}"
+            Err((
+                format!(
+                    "`{text}` is not a severity: use \"error\", \"warning\", \"note\" or \"allow\"{hint}"
+                ),
+                meant,
             ))
         }
     }
@@ -288,10 +313,26 @@ impl Config {
                 return Err(Error::Config {
                     file: Arc::clone(&file),
                     problems: vec![(e.span().map_or(Span::new(0, 0), at), message)],
+                    fixes: Vec::new(),
                 });
             }
         };
 
+        let mut fixes: Vec<Fix> = Vec::new();
+        // A guess is offered only where taking it leaves a valid file: a
+        // key of `[rules]` that is already there would be written twice.
+        let mut offer = |span: Span, closest: Option<&'static str>, rules_key: bool| {
+            let taken =
+                rules_key && closest.is_some_and(|c| raw.rules.keys().any(|k| k.get_ref() == c));
+            if let (Some(best), false) = (closest, taken) {
+                fixes.push(replace_string(
+                    &file.text,
+                    span,
+                    best,
+                    Applicability::Unsafe,
+                ));
+            }
+        };
         let mut levels = Vec::new();
         for (selector, level) in &raw.rules {
             let parsed = Selector::parse(selector.get_ref());
@@ -299,10 +340,12 @@ impl Config {
             match (parsed, severity) {
                 (Ok(parsed), Ok(severity)) => levels.push((parsed, severity)),
                 (parsed, severity) => {
-                    if let Err(m) = parsed {
-                        problems.push((at(selector.span()), m));
+                    if let Err(unknown) = parsed {
+                        offer(at(selector.span()), unknown.closest, true);
+                        problems.push((at(selector.span()), unknown.to_string()));
                     }
-                    if let Err(m) = severity {
+                    if let Err((m, meant)) = severity {
+                        offer(at(level.span()), meant, false);
                         problems.push((at(level.span()), m));
                     }
                 }
@@ -316,7 +359,10 @@ impl Config {
             for rule in &entry.get_ref().rules {
                 match Selector::parse(rule.get_ref()) {
                     Ok(selector) => selectors.push(selector),
-                    Err(m) => problems.push((at(rule.span()), m)),
+                    Err(unknown) => {
+                        offer(at(rule.span()), unknown.closest, false);
+                        problems.push((at(rule.span()), unknown.to_string()));
+                    }
                 }
             }
             let paths = entry
@@ -336,8 +382,17 @@ impl Config {
         for (code, value) in &raw.quotas {
             if crate::catalog::quota(code.get_ref()).is_none() {
                 let known = crate::catalog::quotas().iter().map(|q| q.code);
-                let hint = suggest::closest(code.get_ref(), known)
-                    .map_or(String::new(), |b| format!("; did you mean `{b}`?"));
+                let closest = suggest::closest(code.get_ref(), known);
+                let taken = closest.is_some_and(|c| raw.quotas.keys().any(|k| k.get_ref() == c));
+                if let (Some(best), false) = (closest, taken) {
+                    fixes.push(replace_string(
+                        &file.text,
+                        at(code.span()),
+                        best,
+                        Applicability::Unsafe,
+                    ));
+                }
+                let hint = closest.map_or(String::new(), |b| format!("; did you mean `{b}`?"));
                 problems.push((
                     at(code.span()),
                     format!("unknown quota code `{}`{hint}", code.get_ref()),
@@ -384,7 +439,11 @@ impl Config {
 
         if !problems.is_empty() {
             problems.sort_by_key(|(span, _)| *span);
-            return Err(Error::Config { file, problems });
+            return Err(Error::Config {
+                file,
+                problems,
+                fixes,
+            });
         }
         Ok(Config {
             file: Some(file.clone()),
@@ -536,7 +595,7 @@ mod tests {
 
     fn error_at(text: &str) -> (String, String) {
         match parse(text) {
-            Err(Error::Config { problems, file }) => {
+            Err(Error::Config { problems, file, .. }) => {
                 let (span, message) = &problems[0];
                 (message.clone(), file.text_at(*span).to_string())
             }
@@ -586,6 +645,45 @@ mod tests {
         assert!(message.contains("did you mean `L-1216C47A`?"), "{message}");
     }
 
+    /// The text after taking every guess the error offers.
+    fn guessed(text: &str) -> String {
+        match parse(text) {
+            Err(Error::Config { fixes, .. }) => {
+                let fixes: Vec<&Fix> = fixes.iter().collect();
+                assert!(
+                    fixes
+                        .iter()
+                        .all(|f| f.applicability == Applicability::Unsafe)
+                );
+                crate::fix::apply(text, &fixes).0
+            }
+            other => panic!("expected a config error, got {other:?}"),
+        }
+    }
+
+    /// A mistyped rule code, severity or quota code carries its
+    /// did-you-mean as an unsafe fix, in the file's own quoting; the fixed file parses. No
+    /// guess is offered where it would repeat a key, nor for what is
+    /// nothing like a code.
+    #[test]
+    fn mistyped_codes_offer_their_closest_as_a_fix() {
+        let text = "[rules]\n\"pools/master-sise\" = \"error\" # why\niam = \"warn\"\n[[ignore]]\nrules = ['network/cidr-host-bit', \"all\"]\n[quotas]\n\"L-1216C47\" = 10\n";
+        let fixed = guessed(text);
+        assert_eq!(
+            fixed,
+            text.replace("master-sise", "master-size")
+                .replace("cidr-host-bit'", "cidr-host-bits'")
+                .replace("L-1216C47\"", "L-1216C47A\"")
+                .replace("\"warn\"", "\"warning\"")
+        );
+        assert!(parse(&fixed).is_ok(), "{fixed}");
+        let taken =
+            "[rules]\n\"pools/master-sise\" = \"error\"\n\"pools/master-size\" = \"note\"\n";
+        assert_eq!(guessed(taken), taken);
+        let nothing_like = "[rules]\n\"zzzzzzzz\" = \"error\"\n";
+        assert_eq!(guessed(nothing_like), nothing_like);
+    }
+
     #[test]
     fn organization_accounts_are_account_ids() {
         let (message, at) =
@@ -606,7 +704,7 @@ mod tests {
         let text = "[rules]\n\"pools/master-sise\" = \"error\"\n\"pools\" = \"off\"\n\"quota\" = \"warn\"\n\
             [quotas]\n\"L-1216C47\" = 1\n\"L-1216C47A\" = -3\n\
             [files]\nexclude = [\"[\"]\n";
-        let Err(Error::Config { problems, file }) = parse(text) else {
+        let Err(Error::Config { problems, file, .. }) = parse(text) else {
             panic!("refused");
         };
         let found: Vec<(&str, &str)> = problems

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::diagnostic::fix::Fix;
 use crate::source::{SourceFile, Span};
 
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +32,9 @@ pub enum Error {
     Config {
         file: Arc<SourceFile>,
         problems: Vec<(Span, String)>,
+        /// Edits of `file` for the problems that are likely typos (a rule
+        /// code's did-you-mean): guesses, so `--unsafe-fixes` applies them.
+        fixes: Vec<Fix>,
     },
 
     #[error("{0}")]

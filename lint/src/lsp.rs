@@ -1,10 +1,12 @@
 //! `awscluster lsp`: the linter as a language server over stdio, for spec
-//! files (`*.cluster.json|yaml|yml`) and IAM policy files (JSON with a
-//! top-level `Statement`). Each open document is linted from the editor's
-//! text on open and on every change, with the configuration the `lint`
-//! command would find for it; hover over a finding shows its rule's docs,
-//! code actions apply its fix, and completion offers the Regions, the
-//! zones of the spec's Region and the instance types offered there.
+//! files (`*.cluster.json|yaml|yml`), IAM policy files (JSON with a
+//! top-level `Statement`) and `awscluster.toml`. Each open document is
+//! linted from the editor's text on open and on every change, with the
+//! configuration the `lint` command would find for it (an open
+//! `awscluster.toml` shows its own problems); hover over a finding shows its
+//! rule's docs, code actions apply its fix, and completion offers the
+//! Regions, the zones of the spec's Region and the instance types offered
+//! there.
 //!
 //! The server is synchronous, as the linter is: one message at a time; a
 //! typical spec lints in a few milliseconds (see the README's
@@ -18,19 +20,23 @@ use lsp_server::{Connection, Message, Notification, Request, RequestId, Response
 use lsp_types as lsp;
 use serde_json::{Value, json};
 
-use crate::diagnostic::{Diagnostic, Severity, SourceFile};
-use crate::fix::Applicability;
+use crate::diagnostic::{Diagnostic, Rule, Severity, SourceFile, Span};
+use crate::error::Error;
+use crate::fix::{Applicability, Fix};
 
 /// What an open document is to the linter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Spec,
     Policy,
+    Config,
 }
 
 fn kind_of(path: &Path, text: &str) -> Option<Kind> {
     let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
-    if [".cluster.json", ".cluster.yaml", ".cluster.yml"]
+    if name == crate::config::FILE_NAME {
+        Some(Kind::Config)
+    } else if [".cluster.json", ".cluster.yaml", ".cluster.yml"]
         .iter()
         .any(|s| name.ends_with(s))
     {
@@ -46,7 +52,32 @@ struct Document {
     path: PathBuf,
     text: String,
     /// The last lint's findings in this document, for hover and actions.
-    found: Vec<Diagnostic>,
+    found: Vec<Shown>,
+}
+
+/// A finding in the document, or a problem of the configuration (which is
+/// no rule's: it stops every run until fixed).
+struct Shown {
+    span: Span,
+    severity: Severity,
+    rule: Option<&'static Rule>,
+    message: String,
+    fix: Option<Fix>,
+}
+
+impl Shown {
+    fn of(d: Diagnostic) -> Shown {
+        Shown {
+            span: d.labels[0].span,
+            severity: d.severity,
+            rule: Some(d.rule),
+            message: match &d.help {
+                Some(help) => format!("{}\nhelp: {help}", d.message),
+                None => d.message,
+            },
+            fix: d.fix,
+        }
+    }
 }
 
 /// Serves the protocol on stdio until the client says exit.
@@ -167,9 +198,11 @@ fn path_of(uri: &str) -> PathBuf {
 
 /// Lints a document's text as `lint` would the file: the configuration
 /// found from its directory, its severities and ignores applied.
-fn lint(path: &Path, text: &str) -> Vec<Diagnostic> {
-    let Some(kind) = kind_of(path, text) else {
-        return Vec::new();
+fn lint(path: &Path, text: &str) -> Vec<Shown> {
+    let kind = match kind_of(path, text) {
+        None => return Vec::new(),
+        Some(Kind::Config) => return configuration_problems(path, text),
+        Some(kind) => kind,
     };
     let dir = path
         .parent()
@@ -178,12 +211,49 @@ fn lint(path: &Path, text: &str) -> Vec<Diagnostic> {
         .or_else(|| std::env::current_dir().ok())
         .unwrap_or_default();
     let request = crate::run::Request::default();
-    let Ok(prepared) = crate::run::prepare(&request, &dir) else {
+    let found = match crate::run::prepare(&request, &dir) {
+        Ok(prepared) => {
+            let found = lint_with(path, text, kind, &prepared.settings);
+            crate::run::finish(&prepared, vec![path.to_path_buf()], found, Vec::new()).diagnostics
+        }
         // A broken awscluster.toml: the defaults, rather than nothing.
-        return lint_with(path, text, kind, &crate::rules::Settings::default());
+        Err(_) => lint_with(path, text, kind, &crate::rules::Settings::default()),
     };
-    let found = lint_with(path, text, kind, &prepared.settings);
-    crate::run::finish(&prepared, vec![path.to_path_buf()], found, Vec::new()).diagnostics
+    found
+        .into_iter()
+        .filter(|d| d.file().path == path)
+        .map(Shown::of)
+        .collect()
+}
+
+/// The problems `awscluster.toml`'s text has, each with the fix its guess
+/// offers (an unknown rule code's closest).
+fn configuration_problems(path: &Path, text: &str) -> Vec<Shown> {
+    let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let file = Arc::new(SourceFile::new(path, text.to_string()));
+    let Err(Error::Config {
+        problems, fixes, ..
+    }) = crate::config::Config::parse(file, root)
+    else {
+        return Vec::new();
+    };
+    problems
+        .into_iter()
+        .map(|(span, message)| Shown {
+            span,
+            severity: Severity::Error,
+            rule: None,
+            message,
+            fix: fixes
+                .iter()
+                .find(|f| {
+                    f.edits
+                        .iter()
+                        .all(|e| span.start <= e.span.start && e.span.end <= span.end)
+                })
+                .cloned(),
+        })
+        .collect()
 }
 
 fn lint_with(
@@ -200,6 +270,7 @@ fn lint_with(
         Kind::Policy => {
             crate::rules::iam::check_policy(&file, crate::iam::Usage::Managed, settings).diagnostics
         }
+        Kind::Config => Vec::new(),
     }
 }
 
@@ -211,28 +282,25 @@ fn publish(
     let Some(document) = documents.get_mut(uri) else {
         return Ok(());
     };
-    let found: Vec<Diagnostic> = lint(&document.path, &document.text)
-        .into_iter()
-        .filter(|d| d.file().path == document.path)
-        .collect();
+    let found = lint(&document.path, &document.text);
     let diagnostics: Vec<Value> = found
         .iter()
         .map(|d| {
-            json!({
-                "range": range(&document.text, d.labels[0].span),
+            let mut diagnostic = json!({
+                "range": range(&document.text, d.span),
                 "severity": match d.severity {
                     Severity::Error => 1,
                     Severity::Warning => 2,
                     Severity::Note => 3,
                 },
-                "code": d.rule.code,
-                "codeDescription": {"href": d.rule.help_uri()},
+                "code": d.rule.map_or("config/invalid", |r| r.code),
                 "source": "awscluster",
-                "message": match &d.help {
-                    Some(help) => format!("{}\nhelp: {help}", d.message),
-                    None => d.message.clone(),
-                },
-            })
+                "message": d.message,
+            });
+            if let Some(rule) = d.rule {
+                diagnostic["codeDescription"] = json!({"href": rule.help_uri()});
+            }
+            diagnostic
         })
         .collect();
     document.found = found;
@@ -327,24 +395,18 @@ fn answer(documents: &HashMap<String, Document>, request: Request) -> Response {
     Response::new_ok(id, result)
 }
 
-/// The findings whose primary span holds the byte offset `at`.
-fn at_offset(document: &Document, at: usize) -> impl Iterator<Item = &Diagnostic> {
-    document.found.iter().filter(move |d| {
-        let span = d.labels[0].span;
-        span.start as usize <= at && at <= span.end as usize
-    })
-}
-
 fn hover(document: &Document, position: &lsp::Position) -> Option<Value> {
     let at = offset(&document.text, position);
-    let d = at_offset(document, at).next()?;
-    let rule = d.rule;
+    let (d, rule) = document.found.iter().find_map(|d| {
+        let holds = d.span.start as usize <= at && at <= d.span.end as usize;
+        Some((d, d.rule.filter(|_| holds)?))
+    })?;
     Some(json!({
         "contents": {
             "kind": "markdown",
             "value": format!("**{}** ({})\n\n{}\n\n{}", rule.code, d.severity.as_str(), rule.summary(), rule.docs()),
         },
-        "range": range(&document.text, d.labels[0].span),
+        "range": range(&document.text, d.span),
     }))
 }
 
@@ -356,10 +418,7 @@ fn actions(uri: &str, document: &Document, wanted: &lsp::Range) -> Value {
     let list: Vec<Value> = document
         .found
         .iter()
-        .filter(|d| {
-            let span = d.labels[0].span;
-            (span.start as usize) <= to && from <= span.end as usize
-        })
+        .filter(|d| (d.span.start as usize) <= to && from <= d.span.end as usize)
         .filter_map(|d| {
             let fix = d.fix.as_ref()?;
             let edits: Vec<Value> = fix

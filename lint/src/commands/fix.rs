@@ -41,8 +41,61 @@ pub fn fix_files(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<u8> {
+    let files = |n: usize| format!("{n} file{}", if n == 1 { "" } else { "s" });
+    let findings = |n: usize| format!("{n} finding{}", if n == 1 { "" } else { "s" });
+    // A configuration with a guessable typo is fixed first: nothing else
+    // can be checked until it is valid.
+    let mut fixed = 0;
+    let mut changed_files = 0;
     let prepared = match crate::run::prepare(lint_request, cwd) {
         Ok(prepared) => prepared,
+        Err(Error::Config {
+            file,
+            problems,
+            fixes,
+        }) if !fixes.is_empty() => {
+            let count = fixes.len();
+            let error = Error::Config {
+                file: Arc::clone(&file),
+                problems,
+                fixes: Vec::new(),
+            };
+            if !request.unsafe_fixes {
+                super::print_error(&error, style, err)?;
+                writeln!(
+                    err,
+                    "{count} of these can be fixed with --unsafe-fixes (they are guesses; try --diff first)."
+                )?;
+                return Ok(super::EXIT_FAILURE);
+            }
+            let path = cwd.join(&file.path);
+            let Some(text) = fix_configuration(&path, &file, &fixes) else {
+                return super::report_outcome(Err(error), format, style, out, err);
+            };
+            if request.diff {
+                out.write_all(crate::fix::diff(&file.path, &file.text, &text).as_bytes())?;
+                writeln!(
+                    err,
+                    "Would fix {} in 1 file; the other files are checked once `{}` is valid.",
+                    findings(count),
+                    shown(&file.path)
+                )?;
+                return Ok(1);
+            }
+            if let Err(e) = write_in_place(&path, &text) {
+                writeln!(err, "error: cannot write `{}`: {e}", shown(&file.path))?;
+                return Ok(super::EXIT_FAILURE);
+            }
+            fixed += count;
+            changed_files += 1;
+            match crate::run::prepare(lint_request, cwd) {
+                Ok(prepared) => prepared,
+                Err(e) => {
+                    writeln!(err, "Fixed {} in 1 file.", findings(count))?;
+                    return super::report_outcome(Err(e), format, style, out, err);
+                }
+            }
+        }
         Err(e) => return super::report_outcome(Err(e), format, style, out, err),
     };
     let check = |file: &Arc<SourceFile>| check(&prepared, file);
@@ -66,8 +119,6 @@ pub fn fix_files(
     } else {
         Applicability::Safe
     };
-    let mut fixed = 0;
-    let mut changed_files = 0;
     for path in &before.files {
         let has_fix = fixable(&before.diagnostics, path, allowed).next().is_some();
         if !has_fix {
@@ -93,8 +144,6 @@ pub fn fix_files(
             return Ok(super::EXIT_FAILURE);
         }
     }
-    let files = |n: usize| format!("{n} file{}", if n == 1 { "" } else { "s" });
-    let findings = |n: usize| format!("{n} finding{}", if n == 1 { "" } else { "s" });
     if request.diff {
         writeln!(
             err,
@@ -130,6 +179,19 @@ pub fn fix_files(
         }
     }
     super::report_outcome(after, format, style, out, err)
+}
+
+/// The configuration's text with its fixes applied, when that is what the
+/// file on disk holds (a file that is not UTF-8 was read with
+/// replacements, and is left alone) and the result is still TOML.
+fn fix_configuration(path: &Path, file: &SourceFile, fixes: &[crate::fix::Fix]) -> Option<String> {
+    let on_disk = std::fs::read_to_string(path).ok()?;
+    if on_disk != file.text {
+        return None;
+    }
+    let fixes: Vec<&crate::fix::Fix> = fixes.iter().collect();
+    let (text, _) = crate::fix::apply(&file.text, &fixes);
+    toml::from_str::<toml::Table>(&text).ok().map(|_| text)
 }
 
 fn shown(path: &Path) -> String {

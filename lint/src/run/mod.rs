@@ -121,7 +121,7 @@ pub fn prepare(request: &Request, cwd: &Path) -> Result<Prepared, Error> {
         .map(|(code, level)| {
             Selector::parse(code)
                 .map(|s| (s, *level))
-                .map_err(Error::Usage)
+                .map_err(|e| Error::Usage(e.to_string()))
         })
         .collect::<Result<Vec<_>, _>>()?;
     // Whatever the configuration says, what provisioning cannot do without
