@@ -8,7 +8,8 @@ Prints, for the release binary:
   a fresh process, over many runs (the first run, the median, the least);
 - 1,000 specs in one call: wall time and the process's peak memory (RSS);
 - hostile sizes, each a whole process with its peak memory: a policy of
-  10,000 statements, a spec with 100,000 tags, a spec with a 1 MB value,
+  10,000 statements, a policy of 6,000 unknown actions (each with its
+  did-you-mean), a spec with 100,000 tags, a spec with a 1 MB value,
   and 100,000 spec files in one call, reported as JSON and as SARIF;
 - the seed's four policies (policies/): `awscluster iam lint` and
   `awscluster iam check`, each a whole process, beside parliament (PyPI,
@@ -88,6 +89,10 @@ def large_inputs(binary):
             for i in range(10_000)
         ]
         (tmp / "policy.json").write_text(json.dumps({"Version": "2012-10-17", "Statement": statements}, indent=1))
+        # Every action unknown: each one's did-you-mean among its service's.
+        unknown = [{"Effect": "Allow", "Resource": "*",
+                    "Action": [f"ec2:DescribeThing{i}" for i in range(6_000)]}]
+        (tmp / "unknown.json").write_text(json.dumps({"Version": "2012-10-17", "Statement": unknown}, indent=1))
         tags = dict(default)
         tags["tags"] = {f"key-{i:06}": f"value-{i}" for i in range(100_000)}
         (tmp / "tags.cluster.json").write_text(json.dumps(tags, indent=1))
@@ -96,6 +101,7 @@ def large_inputs(binary):
         (tmp / "value.cluster.json").write_text(json.dumps(value))
         for cmd, what in [
             (["iam", "lint", "policy.json"], "a policy of 10,000 statements, iam lint"),
+            (["iam", "lint", "unknown.json"], "a policy of 6,000 unknown actions, iam lint"),
             (["lint", "tags.cluster.json"], "a spec with 100,000 tags"),
             (["lint", "value.cluster.json"], "a spec with a 1 MB value"),
         ]:

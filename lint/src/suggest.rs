@@ -14,18 +14,67 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         (long - short) * 10 <= long * 4
     };
     let word_lower = word.to_ascii_lowercase();
+    let word_letters = Letters::of(&word_lower);
     let mut best: Option<(&str, f64)> = None;
     for candidate in candidates {
         if candidate == word || !within_reach(candidate) {
             continue;
         }
-        let score =
-            strsim::normalized_damerau_levenshtein(&word_lower, &candidate.to_ascii_lowercase());
+        let candidate_lower = candidate.to_ascii_lowercase();
+        // The edit distance is at least the letters one has and the other
+        // lacks; a candidate whose score could not pass, or not beat the
+        // best so far, is skipped without the quadratic distance: the
+        // answer is the same, and a policy of thousands of unknown actions
+        // costs each a pass over its service's names, not that many
+        // distance tables.
+        if let (Some(mine), Some(theirs)) = (&word_letters, Letters::of(&candidate_lower)) {
+            let longest = len.max(candidate_lower.len());
+            let bound = similarity(mine.distance_at_least(&theirs), longest);
+            if bound < 0.6 || best.is_some_and(|(_, s)| bound <= s) {
+                continue;
+            }
+        }
+        let score = strsim::normalized_damerau_levenshtein(&word_lower, &candidate_lower);
         if best.is_none_or(|(_, s)| score > s) {
             best = Some((candidate, score));
         }
     }
     best.filter(|&(_, score)| score >= 0.6).map(|(c, _)| c)
+}
+
+/// strsim's normalized similarity for an edit distance between strings of
+/// which the longer has `longest` characters.
+fn similarity(distance: usize, longest: usize) -> f64 {
+    if longest == 0 {
+        return 1.0;
+    }
+    1.0 - distance as f64 / longest as f64
+}
+
+/// How many times each ASCII byte occurs in a string.
+struct Letters([u32; 128]);
+
+impl Letters {
+    /// `None` for a string that is not all ASCII (not worth the bound).
+    fn of(text: &str) -> Option<Letters> {
+        let mut counts = [0u32; 128];
+        for b in text.bytes() {
+            *counts.get_mut(usize::from(b))? += 1;
+        }
+        Some(Letters(counts))
+    }
+
+    /// A lower bound of the Damerau-Levenshtein distance: an insertion,
+    /// deletion or substitution changes what either string has beyond the
+    /// other by at most one, a transposition not at all.
+    fn distance_at_least(&self, other: &Letters) -> usize {
+        let (mut extra, mut missing) = (0usize, 0usize);
+        for (a, b) in self.0.iter().zip(&other.0) {
+            extra += a.saturating_sub(*b) as usize;
+            missing += b.saturating_sub(*a) as usize;
+        }
+        extra.max(missing)
+    }
 }
 
 /// "`a`, `b`, `c`" for messages.
@@ -84,5 +133,63 @@ mod tests {
             }
         }
         assert_eq!(closest(&"x".repeat(1_000_000), ["name", "region"]), None);
+    }
+
+    /// Skipping by the letters' bound changes no answer either: among many
+    /// candidates at once, mutated from real names by the edits a typo
+    /// makes, the answer is the one found by scoring every candidate.
+    #[test]
+    fn skipping_by_letters_changes_no_answer() {
+        let names = [
+            "DescribeInstances",
+            "DescribeInstanceTypes",
+            "RunInstances",
+            "CreateTags",
+            "DeleteTags",
+            "DescribeTags",
+            "AuthorizeSecurityGroupIngress",
+            "m7i.large",
+            "m7i.xlarge",
+            "availabilityZones",
+            "éclair",
+        ];
+        let scored_all = |word: &str, candidates: &[&'static str]| {
+            let lower = word.to_ascii_lowercase();
+            let mut best: Option<(&str, f64)> = None;
+            for &c in candidates {
+                if c == word {
+                    continue;
+                }
+                let score = strsim::normalized_damerau_levenshtein(&lower, &c.to_ascii_lowercase());
+                if best.is_none_or(|(_, s)| score > s) {
+                    best = Some((c, score));
+                }
+            }
+            best.filter(|&(_, s)| s >= 0.6).map(|(c, _)| c)
+        };
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: usize| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            (rng % n as u64) as usize
+        };
+        for _ in 0..2000 {
+            let mut word: Vec<char> = names[next(names.len())].chars().collect();
+            for _ in 0..next(5) {
+                let at = next(word.len().max(1));
+                match next(4) {
+                    0 if !word.is_empty() => {
+                        word.remove(at);
+                    }
+                    1 => word.insert(at, (b'a' + next(26) as u8) as char),
+                    2 if at + 1 < word.len() => word.swap(at, at + 1),
+                    _ if !word.is_empty() => word[at] = (b'A' + next(26) as u8) as char,
+                    _ => {}
+                }
+            }
+            let word: String = word.into_iter().collect();
+            assert_eq!(closest(&word, names), scored_all(&word, &names), "{word}");
+        }
     }
 }
