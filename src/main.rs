@@ -694,22 +694,19 @@ fn real_main() -> ExitCode {
             }
         };
     }
-    let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+    // A reader that stops reading (`| head`), on stdout or stderr, changes
+    // nothing: the command runs to its end and the status is its own.
+    let mut out =
+        io::BufWriter::with_capacity(64 * 1024, commands::UntilClosed::new(io::stdout().lock()));
     // Not locked for the whole run: the provisioner's progress is written
     // from its runtime's threads too.
-    let mut err = io::stderr();
-    let result = run(cli.command, &matches, &mut out, &mut err);
+    let mut err = commands::UntilClosed::new(io::stderr());
+    let result = run(cli.command, &matches, &mut out, &mut err).and_then(|code| {
+        out.flush()?;
+        Ok(code)
+    });
     match result {
-        // A reader that stopped reading (`| head`) changes nothing: the
-        // status is the command's.
-        Ok(code) => match out.flush() {
-            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
-                let _ = writeln!(err, "error: {e}");
-                ExitCode::from(EXIT_FAILURE)
-            }
-            _ => ExitCode::from(code),
-        },
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
             ExitCode::from(EXIT_FAILURE)

@@ -399,3 +399,35 @@ fn fix_rewrites_a_mistyped_rule_code_in_the_configuration() {
         "the ignored and allowed findings are not fixed"
     );
 }
+
+/// A reader that stops reading (`| head`) does not change the exit status,
+/// however much was left to write: `--diff` of changes beyond any buffer
+/// still exits 1, and nothing is written to the file.
+#[test]
+fn a_closed_pipe_keeps_the_commands_exit_status() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let actions: Vec<String> = (0..6000)
+        .map(|i| format!("    \"ec2:DescribeThing{}\"", i % 3000))
+        .collect();
+    let policy = format!(
+        "{{\"Version\": \"2012-10-17\", \"Statement\": [{{\"Effect\": \"Allow\", \"Resource\": \"*\", \"Action\": [\n{}\n]}}]}}\n",
+        actions.join(",\n")
+    );
+    std::fs::write(dir.path().join("p.json"), &policy).expect("write");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_awscluster"))
+        .args(["iam", "lint", "p.json", "--diff"])
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("runs");
+    drop(child.stdout.take());
+    let status = child.wait().expect("runs");
+    assert_eq!(status.code(), Some(1));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("p.json")).expect("read"),
+        policy
+    );
+}

@@ -28,6 +28,52 @@ pub fn lint(
     report_outcome(run::lint(request, cwd), format, style, out, err)
 }
 
+/// A stream whose reader may stop reading (`awscluster plan | head`):
+/// once the pipe is closed, what is written is dropped and the command
+/// goes on to its end, so that its exit status is its own and nothing it
+/// was doing (an apply) is cut short by a pager.
+pub struct UntilClosed<W: Write> {
+    inner: W,
+    closed: bool,
+}
+
+impl<W: Write> UntilClosed<W> {
+    pub fn new(inner: W) -> UntilClosed<W> {
+        UntilClosed {
+            inner,
+            closed: false,
+        }
+    }
+
+    fn outcome<T>(&mut self, result: io::Result<T>, dropped: T) -> io::Result<T> {
+        match result {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(dropped)
+            }
+            other => other,
+        }
+    }
+}
+
+impl<W: Write> Write for UntilClosed<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.closed {
+            return Ok(buf.len());
+        }
+        let result = self.inner.write(buf);
+        self.outcome(result, buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        let result = self.inner.flush();
+        self.outcome(result, ())
+    }
+}
+
 /// `awscluster lsp`: serves until the client says exit.
 pub fn lsp() -> Result<(), String> {
     crate::lsp::serve()
@@ -237,4 +283,57 @@ pub fn schema(which: Schema, out: &mut dyn Write) -> io::Result<()> {
         }
         .as_bytes(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A writer whose reader has gone after `room` bytes.
+    struct Closes {
+        room: usize,
+        written: Vec<u8>,
+    }
+
+    impl Write for Closes {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.written.len() >= self.room {
+                return Err(io::ErrorKind::BrokenPipe.into());
+            }
+            let n = buf.len().min(self.room - self.written.len());
+            self.written.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Fails every write as a full disk does.
+    struct Full;
+
+    impl Write for Full {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::ErrorKind::StorageFull.into())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_closed_pipe_drops_the_rest_and_other_errors_still_fail() {
+        let mut out = UntilClosed::new(Closes {
+            room: 4,
+            written: Vec::new(),
+        });
+        for _ in 0..3 {
+            assert!(writeln!(out, "line").is_ok());
+        }
+        assert!(out.flush().is_ok());
+        assert_eq!(out.inner.written, b"line");
+        assert!(writeln!(UntilClosed::new(Full), "line").is_err());
+    }
 }
