@@ -124,8 +124,12 @@ pub struct Subnet {
 pub enum Image {
     /// No such image (or parameter) in the Region.
     Missing,
-    /// There, with the architecture it reports, if any.
-    Found { architecture: Option<String> },
+    /// There, with the architecture and root device it reports, if any
+    /// (the root volume's mapping must name the device).
+    Found {
+        architecture: Option<String>,
+        root_device: Option<String>,
+    },
 }
 
 /// A check that could not run: its call was refused or is not

@@ -7,6 +7,7 @@
 //! finishes. Every creation carries its tags, so a run cut off at any
 //! point is picked up by the next one's discovery.
 
+use std::collections::BTreeMap;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -18,6 +19,7 @@ use crate::aws::error::Error;
 use crate::aws::wait::Timing;
 use crate::plan::{Action, Plan};
 use crate::progress::Progress;
+use crate::resources::image::RootDevices;
 use crate::resources::{Cx, Did};
 
 /// How a run ended.
@@ -46,11 +48,13 @@ enum State {
 }
 
 /// Runs `plan` with `clients`. `stop` is set by Ctrl-C; `keep_going` lets
-/// independent steps go on past a failure (destroy).
+/// independent steps go on past a failure (destroy). `root_devices`: the
+/// images' root devices read already (by preflight), not read again.
 pub async fn run(
     clients: &Clients,
     timing: &Timing,
     plan: &Plan,
+    root_devices: &BTreeMap<String, String>,
     progress: &Progress,
     stop: &AtomicBool,
     keep_going: bool,
@@ -62,6 +66,7 @@ pub async fn run(
         &plan.refs,
         plan.fresh(),
         plan.doomed(),
+        RootDevices::known(root_devices),
     );
     execute(&cx, plan, progress, stop, keep_going).await
 }

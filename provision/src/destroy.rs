@@ -23,5 +23,7 @@ pub async fn run(
     progress: &Progress,
     stop: &AtomicBool,
 ) -> Outcome {
-    crate::apply::run(clients, timing, plan, progress, stop, true).await
+    // Nothing it deletes needs an image.
+    let root_devices = std::collections::BTreeMap::new();
+    crate::apply::run(clients, timing, plan, &root_devices, progress, stop, true).await
 }

@@ -898,6 +898,7 @@ async fn images(clients: &Clients, images: &[String]) -> (BTreeMap<String, Image
                 let image = match out.images().first() {
                     Some(i) => Image::Found {
                         architecture: i.architecture().map(|a| a.as_str().to_string()),
+                        root_device: i.root_device_name().map(str::to_string),
                     },
                     None => Image::Missing,
                 };

@@ -162,27 +162,37 @@ async fn assume(base: &SdkConfig, role: &AssumeRole) -> SdkConfig {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The guard refuses before anything is sent: the endpoint here is a
-    /// port nothing listens on, and the error is the guard's.
-    #[tokio::test]
-    async fn a_call_missing_from_the_permission_table_never_leaves() {
-        // SAFETY: single-threaded runtime; no other test reads these.
+impl Clients {
+    /// Clients for `job` whose endpoint is a port nothing listens on: any
+    /// request that leaves fails, and `calls` counts it.
+    pub async fn nowhere(job: Job) -> Clients {
+        // SAFETY: the tests that call this set the same values; no test
+        // reads them otherwise.
         unsafe {
             std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
             std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
         }
-        let clients = Clients::connect(&Target {
+        Clients::connect(&Target {
             profile: None,
             region: "us-east-1".into(),
             endpoint_url: Some("http://127.0.0.1:9".into()),
             assume_role: None,
             max_attempts: 1,
-            job: Job::Provision,
+            job,
         })
-        .await;
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The guard refuses before anything is sent, and the error is the
+    /// guard's.
+    #[tokio::test]
+    async fn a_call_missing_from_the_permission_table_never_leaves() {
+        let clients = Clients::nowhere(Job::Provision).await;
         let err = clients
             .ec2
             .describe_regions()

@@ -77,6 +77,7 @@ pub fn setup_command(
         timing: &request.timing,
         yes: request.yes,
         command: "account setup",
+        root_devices: Default::default(),
     }
     .carry_out(&plan, out, err)
 }
@@ -124,6 +125,7 @@ pub fn teardown_command(
         timing: &request.timing,
         yes: request.yes,
         command: "account teardown",
+        root_devices: Default::default(),
     }
     .delete_all(
         &plan,

@@ -2,6 +2,7 @@
 //! lints the spec synchronously, then starts a tokio runtime for the AWS
 //! work, and returns the exit status.
 
+use std::collections::BTreeMap;
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -405,13 +406,17 @@ pub fn apply_command(
     let desired = attempt!(needs_spec(&loaded, "apply"), err);
     let rt = attempt!(runtime(), err);
     let clients = rt.block_on(connect(request, &loaded));
+    let mut root_devices = BTreeMap::new();
     if request.skip_preflight {
         writeln!(
             err,
             "warning: preflight skipped (--skip-preflight): the zones, offerings, key pair, images and quotas are not checked against the account"
         )?;
-    } else if let Some(code) = attempt!(preflight_gate(request, &loaded, &rt, &clients, err), err) {
-        return Ok(code);
+    } else {
+        match attempt!(preflight_gate(request, &loaded, &rt, &clients, err), err) {
+            Gate::Stop(code) => return Ok(code),
+            Gate::Go { images } => root_devices = images,
+        }
     }
     let plan = attempt!(
         rt.block_on(discover_and_plan(&clients, &desired, loaded.leave.as_ref())),
@@ -423,6 +428,7 @@ pub fn apply_command(
         timing: &request.timing,
         yes: request.yes,
         command: "apply",
+        root_devices,
     };
     run.carry_out(&plan, out, err)
 }
@@ -435,6 +441,8 @@ struct Run<'a> {
     yes: bool,
     /// The command, as the summary and the advice to run it again name it.
     command: &'a str,
+    /// The images' root devices preflight read, by image.
+    root_devices: BTreeMap<String, String>,
 }
 
 impl Run<'_> {
@@ -524,6 +532,7 @@ impl Run<'_> {
                 self.clients,
                 self.timing,
                 plan,
+                &self.root_devices,
                 &progress,
                 &stop,
                 keep_going,
@@ -569,7 +578,17 @@ pub fn apply_timed(request: &Request) -> Result<Timed, Error> {
     let stop = AtomicBool::new(false);
     let started = std::time::Instant::now();
     let outcome = rt.block_on(async {
-        crate::apply::run(&clients, &request.timing, &plan, &progress, &stop, false).await
+        let root_devices = BTreeMap::new();
+        crate::apply::run(
+            &clients,
+            &request.timing,
+            &plan,
+            &root_devices,
+            &progress,
+            &stop,
+            false,
+        )
+        .await
     });
     Ok(Timed {
         running: started.elapsed(),
@@ -580,21 +599,43 @@ pub fn apply_timed(request: &Request) -> Result<Timed, Error> {
     })
 }
 
+/// What preflight before `apply` decided.
+enum Gate {
+    /// An error in the account: the status to stop with.
+    Stop(u8),
+    /// Go ahead, with the root device of each image it read (by the image
+    /// as the spec gives it), which the machines' volumes name.
+    Go { images: BTreeMap<String, String> },
+}
+
 /// Preflight before `apply`: the live findings the offline lint did not
-/// already show, and the status to stop with when one is an error.
+/// already show, and whether to go on.
 fn preflight_gate(
     request: &Request,
     loaded: &Loaded,
     rt: &tokio::runtime::Runtime,
     clients: &Clients,
     err: &mut dyn Write,
-) -> Result<Option<u8>, Error> {
+) -> Result<Gate, Error> {
     let (Some(wanted), Target::Spec(path)) = (&loaded.wanted, &request.target) else {
-        return Ok(None);
+        return Ok(Gate::Go {
+            images: BTreeMap::new(),
+        });
     };
     let reader = clients.for_job(crate::aws::permissions::Job::Preflight);
     let quiet = crate::progress::Progress::new(false).quiet();
     let live = rt.block_on(crate::preflight::look(&reader, wanted, &quiet))?;
+    let images = live
+        .images
+        .iter()
+        .filter_map(|(image, found)| match found {
+            awscluster_lint::live::Image::Found {
+                root_device: Some(device),
+                ..
+            } => Some((image.clone(), device.clone())),
+            _ => None,
+        })
+        .collect();
     let cwd = std::env::current_dir()?;
     let lint = |live| {
         awscluster_lint::run::lint(
@@ -622,7 +663,7 @@ fn preflight_gate(
         .diagnostics
         .retain(|d| !shown.contains(&(d.rule.code, d.message.as_str())));
     if online.diagnostics.is_empty() {
-        return Ok(None);
+        return Ok(Gate::Go { images });
     }
     report::emitter(LintFormat::Human, request.style).emit(&online, err)?;
     if online.count(awscluster_lint::diagnostic::Severity::Error) > 0 {
@@ -630,9 +671,9 @@ fn preflight_gate(
             err,
             "error: preflight found errors in the account; fix them, or pass --skip-preflight to apply anyway"
         )?;
-        return Ok(Some(EXIT_FAILED));
+        return Ok(Gate::Stop(EXIT_FAILED));
     }
-    Ok(None)
+    Ok(Gate::Go { images })
 }
 
 /// `awscluster destroy`.
@@ -667,6 +708,7 @@ pub fn destroy_command(
         timing: &request.timing,
         yes: request.yes,
         command: "destroy",
+        root_devices: BTreeMap::new(),
     };
     let status = run.delete_all(
         &plan,

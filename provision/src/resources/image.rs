@@ -28,6 +28,23 @@ pub struct RootDevices {
 }
 
 impl RootDevices {
+    /// Starts from what was read already (preflight's images, by the
+    /// image as the spec gives it).
+    pub fn known<'a>(devices: impl IntoIterator<Item = (&'a String, &'a String)>) -> RootDevices {
+        let cells = devices
+            .into_iter()
+            .map(|(image, device)| {
+                (
+                    image.clone(),
+                    Arc::new(OnceCell::new_with(Some(device.clone()))),
+                )
+            })
+            .collect();
+        RootDevices {
+            cells: Mutex::new(cells),
+        }
+    }
+
     pub async fn of(&self, clients: &Clients, image: &str) -> Result<String, Error> {
         let cell = Arc::clone(
             self.cells
@@ -101,4 +118,22 @@ fn is_ami_id(value: &str) -> bool {
     value
         .strip_prefix("ami-")
         .is_some_and(|hex| !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::permissions::Job;
+
+    /// A root device preflight read is not read again; any other image is.
+    #[tokio::test]
+    async fn known_devices_are_not_read_again() {
+        let clients = Clients::nowhere(Job::Provision).await;
+        let (image, device) = ("ami-0123456789abcdef0".to_string(), "/dev/sda1".to_string());
+        let devices = RootDevices::known([(&image, &device)]);
+        assert_eq!(devices.of(&clients, &image).await.ok(), Some(device));
+        assert_eq!(clients.calls.total(), 0);
+        assert!(devices.of(&clients, "ami-0fffffffffffffff0").await.is_err());
+        assert!(clients.calls.total() > 0);
+    }
 }

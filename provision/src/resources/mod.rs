@@ -347,6 +347,7 @@ impl<'a> Cx<'a> {
         refs: &'a HashMap<Ref, Id>,
         fresh: Vec<Vec<Kind>>,
         doomed: HashSet<String>,
+        root_devices: image::RootDevices,
     ) -> Cx<'a> {
         Cx {
             clients,
@@ -359,7 +360,7 @@ impl<'a> Cx<'a> {
             nat_gateways: Batch::default(),
             instances: Batch::default(),
             auto_scaling_groups: Batch::default(),
-            root_devices: image::RootDevices::default(),
+            root_devices,
         }
     }
 

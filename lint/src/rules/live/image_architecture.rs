@@ -40,6 +40,7 @@ pub(crate) fn check(cx: &mut Context) {
         // An image whose architecture AWS does not say is not judged.
         let Some(Image::Found {
             architecture: Some(arch),
+            ..
         }) = live.images.get(image.as_str())
         else {
             continue;
@@ -84,6 +85,7 @@ mod tests {
             "ami-0aaaaaaaaaaaaaaaa".into(),
             Image::Found {
                 architecture: (!arch.is_empty()).then(|| arch.to_string()),
+                root_device: None,
             },
         );
         live

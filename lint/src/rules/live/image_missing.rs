@@ -82,6 +82,7 @@ mod tests {
             "ami-0aaaaaaaaaaaaaaaa".into(),
             Image::Found {
                 architecture: Some("x86_64".into()),
+                root_device: Some("/dev/xvda".into()),
             },
         );
         assert!(findings_with(&IMAGE_MISSING, &spec(), live).is_empty());
