@@ -397,6 +397,17 @@ pub enum Validated {
     Refused(Outcome),
 }
 
+/// The typed spec of a file the linter has just read without an error
+/// (the lint keeps no typed spec: it reads the text again).
+pub fn read_linted_spec(path: &Path) -> Result<crate::spec::ClusterSpec, Error> {
+    let file = read::read(path, true, read::Limits::default())?;
+    // The linter read this very text without an error, so neither step can
+    // fail; saying so beats a panic if that ever stops being true.
+    let unreadable = || Error::Usage(format!("`{}` changed while it was read", path.display()));
+    let root = crate::source::parse(&file).map_err(|_| unreadable())?;
+    crate::spec::de::from_node(&root).map_err(|_| unreadable())
+}
+
 /// `provisioning` is `None` for a command that only needs the spec's name
 /// and network (`destroy`), which a spec without images still gives.
 pub fn validate(
@@ -420,13 +431,7 @@ pub fn validate(
     if outcome.count(Severity::Error) > 0 {
         return Ok(Validated::Refused(outcome));
     }
-    let file = read::read(path, true, read::Limits::default())?;
-    // The linter read this very text without an error, so neither step can
-    // fail; saying so beats a panic if that ever stops being true.
-    let unreadable = || Error::Usage(format!("`{}` changed while it was read", path.display()));
-    let root = crate::source::parse(&file).map_err(|_| unreadable())?;
-    let spec: crate::spec::ClusterSpec =
-        crate::spec::de::from_node(&root).map_err(|_| unreadable())?;
+    let spec = read_linted_spec(path)?;
     let layout = crate::layout::Layout::of(&spec);
     Ok(Validated::Ready {
         spec: Box::new(spec),

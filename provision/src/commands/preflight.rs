@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use awscluster_lint::commands::report_outcome;
 use awscluster_lint::diagnostic::escape::escape;
 use awscluster_lint::report::{Format, Style};
-use awscluster_lint::run::{self, Validated};
+use awscluster_lint::run;
 
 use super::{fail, runtime};
 use crate::aws::clients::{AssumeRole, Clients, Target as ClientTarget};
@@ -65,17 +65,8 @@ pub fn preflight_command(
         Ok(outcome) => outcome.files,
         Err(_) => Vec::new(),
     };
-    let groups = match fleets(
-        &files,
-        request.lint.config.as_deref(),
-        &request.lint.overrides,
-        cwd,
-    ) {
-        Ok(Ok(groups)) => groups,
-        // The lint above passed: only a file changed meanwhile gets here.
-        Ok(Err(outcome)) => {
-            return report_outcome(Ok(outcome), request.format, request.style, out, err);
-        }
+    let groups = match fleets(&files) {
+        Ok(groups) => groups,
         Err(e) => return fail(&e.into(), err),
     };
     // `--quotas FILE`: the snapshot's values and usage, no quota reads.
@@ -189,18 +180,12 @@ struct Fleet {
 
 /// The specs grouped by the Region and the role they are provisioned
 /// with: the reads of a group are made once, with its credentials.
-fn fleets(
-    files: &[PathBuf],
-    config: Option<&Path>,
-    overrides: &[(String, Option<awscluster_lint::Severity>)],
-    cwd: &Path,
-) -> Result<Result<Vec<Fleet>, run::Outcome>, awscluster_lint::error::Error> {
+fn fleets(files: &[PathBuf]) -> Result<Vec<Fleet>, awscluster_lint::error::Error> {
     let mut groups: Vec<Fleet> = Vec::new();
     for path in files {
-        let spec = match run::validate(path, config, overrides, cwd, None)? {
-            Validated::Ready { spec, .. } => spec,
-            Validated::Refused(outcome) => return Ok(Err(outcome)),
-        };
+        // The lint before this one passed: the typed spec is all that is
+        // wanted of it.
+        let spec = run::read_linted_spec(path)?;
         let role = spec.assume_role().map(|r| AssumeRole {
             role_arn: r.role_arn.to_string(),
             external_id: r.external_id.as_deref().cloned(),
@@ -221,5 +206,5 @@ fn fleets(
             }),
         }
     }
-    Ok(Ok(groups))
+    Ok(groups)
 }
