@@ -628,7 +628,15 @@ pub struct Context<'a> {
     pub quota_needs: crate::fleet::Needs,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
+    /// What preflight found of the spec's existing network, if it looked.
+    pub fn live_network(&self) -> Option<&'a crate::live::Network> {
+        self.settings
+            .live
+            .as_ref()
+            .and_then(|l| l.network_of(self.spec))
+    }
+
     /// The span of the key at `pointer` (short and easy to spot, where the
     /// value is a whole block), or `fallback` when there is no such key.
     pub fn key_span(&self, pointer: &str, fallback: Span) -> Span {

@@ -33,15 +33,7 @@ declare_rule! {
 pub(crate) const READS: &[Section] = &[Section::Placement, Section::NodePools, Section::Bastion];
 
 pub(crate) fn check(cx: &mut Context) {
-    let Some(network) = cx
-        .settings
-        .live
-        .as_ref()
-        .and_then(|l| l.network_of(cx.spec))
-    else {
-        return;
-    };
-    let Some(placement) = cx.spec.static_placement() else {
+    let (Some(network), Some(placement)) = (cx.live_network(), cx.spec.static_placement()) else {
         return;
     };
     let first_zone = cx.layout.zones.first().map(String::as_str);

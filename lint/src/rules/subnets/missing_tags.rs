@@ -42,11 +42,7 @@ pub(crate) fn check(cx: &mut Context) {
         return;
     };
     let cluster = cx.spec.name.as_str();
-    let live = cx
-        .settings
-        .live
-        .as_ref()
-        .and_then(|l| l.network_of(cx.spec));
+    let live = cx.live_network();
     for (i, subnet) in placement.subnets.iter().enumerate() {
         let required = match *subnet.kind {
             SubnetKind::Public => tagging::required_public_subnet_tags(cluster),
