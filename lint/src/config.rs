@@ -203,6 +203,13 @@ impl Selector {
     }
 }
 
+/// The tables whose keys a guess may rewrite.
+#[derive(Clone, Copy)]
+enum Table {
+    Rules = 0,
+    Quotas = 1,
+}
+
 /// A rule selector that names no rule, group or `all`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnknownSelector {
@@ -319,19 +326,26 @@ impl Config {
         };
 
         let mut fixes: Vec<Fix> = Vec::new();
-        // A guess is offered only where taking it leaves a valid file: a
-        // key of `[rules]` that is already there would be written twice.
-        let mut offer = |span: Span, closest: Option<&'static str>, rules_key: bool| {
-            let taken =
-                rules_key && closest.is_some_and(|c| raw.rules.keys().any(|k| k.get_ref() == c));
-            if let (Some(best), false) = (closest, taken) {
-                fixes.push(replace_string(
-                    &file.text,
-                    span,
-                    best,
-                    Applicability::Unsafe,
-                ));
+        // A guess is offered only where taking it, and every other guess,
+        // leaves a valid file: a key of a table that is there already, or
+        // that another guess writes, would be written twice.
+        let mut keys: [std::collections::HashSet<&str>; 2] = [
+            raw.rules.keys().map(|k| k.get_ref().as_str()).collect(),
+            raw.quotas.keys().map(|k| k.get_ref().as_str()).collect(),
+        ];
+        let mut offer = |span: Span, closest: Option<&'static str>, table: Option<Table>| {
+            let Some(best) = closest else {
+                return;
+            };
+            if table.is_some_and(|t| !keys[t as usize].insert(best)) {
+                return;
             }
+            fixes.push(replace_string(
+                &file.text,
+                span,
+                best,
+                Applicability::Unsafe,
+            ));
         };
         let mut levels = Vec::new();
         for (selector, level) in &raw.rules {
@@ -341,11 +355,11 @@ impl Config {
                 (Ok(parsed), Ok(severity)) => levels.push((parsed, severity)),
                 (parsed, severity) => {
                     if let Err(unknown) = parsed {
-                        offer(at(selector.span()), unknown.closest, true);
+                        offer(at(selector.span()), unknown.closest, Some(Table::Rules));
                         problems.push((at(selector.span()), unknown.to_string()));
                     }
                     if let Err((m, meant)) = severity {
-                        offer(at(level.span()), meant, false);
+                        offer(at(level.span()), meant, None);
                         problems.push((at(level.span()), m));
                     }
                 }
@@ -360,7 +374,7 @@ impl Config {
                 match Selector::parse(rule.get_ref()) {
                     Ok(selector) => selectors.push(selector),
                     Err(unknown) => {
-                        offer(at(rule.span()), unknown.closest, false);
+                        offer(at(rule.span()), unknown.closest, None);
                         problems.push((at(rule.span()), unknown.to_string()));
                     }
                 }
@@ -383,15 +397,7 @@ impl Config {
             if crate::catalog::quota(code.get_ref()).is_none() {
                 let known = crate::catalog::quotas().iter().map(|q| q.code);
                 let closest = suggest::closest(code.get_ref(), known);
-                let taken = closest.is_some_and(|c| raw.quotas.keys().any(|k| k.get_ref() == c));
-                if let (Some(best), false) = (closest, taken) {
-                    fixes.push(replace_string(
-                        &file.text,
-                        at(code.span()),
-                        best,
-                        Applicability::Unsafe,
-                    ));
-                }
+                offer(at(code.span()), closest, Some(Table::Quotas));
                 let hint = closest.map_or(String::new(), |b| format!("; did you mean `{b}`?"));
                 problems.push((
                     at(code.span()),
@@ -680,8 +686,63 @@ mod tests {
         let taken =
             "[rules]\n\"pools/master-sise\" = \"error\"\n\"pools/master-size\" = \"note\"\n";
         assert_eq!(guessed(taken), taken);
+        let twice = "[rules]\n\"pools/master-sise\" = \"error\"\n\"pools/master-siz\" = \"note\"\n";
+        assert_eq!(
+            guessed(twice),
+            twice.replacen("master-sise", "master-size", 1)
+        );
         let nothing_like = "[rules]\n\"zzzzzzzz\" = \"error\"\n";
         assert_eq!(guessed(nothing_like), nothing_like);
+    }
+
+    /// Mutated configurations (bytes dropped, doubled, swapped, codes
+    /// misspelled) never panic; whenever guesses are offered, taking them
+    /// all leaves valid TOML with fewer problems.
+    #[test]
+    fn mutated_configurations_offer_only_fixes_that_help() {
+        let base = "deny-warnings = false\n[rules]\n\"pools/master-size\" = \"warning\" # c\niam = 'note'\n\"iam/service-wildcard\" = \"allow\"\n\n[[ignore]]\nrules = [\"network/cidr-host-bits\", 'quota/unverified']\npaths = [\"dev/*\"]\n\n[quotas]\n\"L-1216C47A\" = 10\n";
+        let mut rng = crate::test_rng::Rng(7);
+        let mut offered = 0;
+        for _ in 0..3000 {
+            let mut bytes = base.as_bytes().to_vec();
+            for _ in 0..=rng.below(3) {
+                let at = rng.below(bytes.len());
+                match rng.below(4) {
+                    0 => {
+                        bytes.remove(at);
+                    }
+                    1 => bytes.insert(at, bytes[at]),
+                    2 if at + 1 < bytes.len() => bytes.swap(at, at + 1),
+                    _ => bytes[at] = *rng.pick(b"aeiz/-_\"' =[]#\n\xc3"),
+                }
+            }
+            let Ok(text) = String::from_utf8(bytes) else {
+                continue;
+            };
+            let Err(Error::Config {
+                problems, fixes, ..
+            }) = parse(&text)
+            else {
+                continue;
+            };
+            if fixes.is_empty() {
+                continue;
+            }
+            offered += 1;
+            let fixes: Vec<&Fix> = fixes.iter().collect();
+            let (fixed, _) = crate::fix::apply(&text, &fixes);
+            assert!(
+                toml::from_str::<toml::Table>(&fixed).is_ok(),
+                "{text:?} → {fixed:?}"
+            );
+            let left = match parse(&fixed) {
+                Ok(_) => 0,
+                Err(Error::Config { problems, .. }) => problems.len(),
+                Err(other) => panic!("{other:?}"),
+            };
+            assert!(left < problems.len(), "{text:?} → {fixed:?}");
+        }
+        assert!(offered > 100, "only {offered} mutants had a guess");
     }
 
     #[test]

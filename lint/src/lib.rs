@@ -26,4 +26,9 @@ pub mod spec;
 pub mod suggest;
 pub mod tagging;
 
+/// The seeded generator the randomized tests of both crates share.
+#[cfg(test)]
+#[path = "../../tests/common/rng.rs"]
+mod test_rng;
+
 pub use diagnostic::{Diagnostic, Severity};

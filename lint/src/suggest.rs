@@ -167,13 +167,8 @@ mod tests {
             }
             best.filter(|&(_, s)| s >= 0.6).map(|(c, _)| c)
         };
-        let mut rng = 0x2545_f491_4f6c_dd1du64;
-        let mut next = |n: usize| {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            (rng % n as u64) as usize
-        };
+        let mut rng = crate::test_rng::Rng(0x2545_f491_4f6c_dd1d);
+        let mut next = |n: usize| rng.below(n);
         for _ in 0..2000 {
             let mut word: Vec<char> = names[next(names.len())].chars().collect();
             for _ in 0..next(5) {
