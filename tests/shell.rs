@@ -398,6 +398,16 @@ fn fix_rewrites_a_mistyped_rule_code_in_the_configuration() {
         spec,
         "the ignored and allowed findings are not fixed"
     );
+    // A file that is not UTF-8 is left as it is: its text was read with
+    // replacements.
+    let bytes = b"# caf\xe9\n[rules]\n\"pools/master-sise\" = \"allow\"\n";
+    std::fs::write(dir.path().join("awscluster.toml"), bytes).expect("write");
+    let refused = at(&["lint", "demo.cluster.yaml", "--fix", "--unsafe-fixes"]);
+    assert_eq!(refused.code, 2, "{}", refused.transcript());
+    assert_eq!(
+        std::fs::read(dir.path().join("awscluster.toml")).expect("read"),
+        bytes
+    );
 }
 
 /// A reader that stops reading (`| head`) does not change the exit status,

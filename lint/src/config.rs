@@ -290,14 +290,14 @@ impl Config {
                 ..Config::default()
             }),
             Some(path) => {
-                let text = crate::input::read(&path, true, crate::input::Limits::default())?.text;
+                let mut file = crate::input::read(&path, true, crate::input::Limits::default())?;
                 let absolute = normalize(&cwd.join(&path));
                 let root = absolute
                     .parent()
                     .map_or_else(|| cwd.to_path_buf(), Path::to_path_buf);
                 // Shown relative to where the user is, like the specs.
-                let shown = relative_to(&absolute, &normalize(cwd));
-                Config::parse(Arc::new(SourceFile::new(shown, text)), root)
+                file.path = relative_to(&absolute, &normalize(cwd));
+                Config::parse(Arc::new(file), root)
             }
         }
     }

@@ -11,7 +11,7 @@ use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::error::Error;
 use crate::fix::{Applicability, fix_text, fixable};
 use crate::report::{Format, Style};
-use crate::run::Outcome;
+use crate::run::{Outcome, Prepared};
 
 #[derive(Debug, Clone, Copy)]
 pub struct FixRequest {
@@ -34,75 +34,21 @@ pub fn fix_files(
     request: FixRequest,
     lint_request: &crate::run::Request,
     cwd: &Path,
-    lint: &dyn Fn() -> Result<Outcome, Error>,
+    lint: &dyn Fn(&Prepared) -> Outcome,
     check: &Check<'_>,
     format: Format,
     style: Style,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<u8> {
-    let files = |n: usize| format!("{n} file{}", if n == 1 { "" } else { "s" });
-    let findings = |n: usize| format!("{n} finding{}", if n == 1 { "" } else { "s" });
-    // A configuration with a guessable typo is fixed first: nothing else
-    // can be checked until it is valid.
-    let mut fixed = 0;
-    let mut changed_files = 0;
-    let prepared = match crate::run::prepare(lint_request, cwd) {
+    let (prepared, mut fixed) = match prepare(request, lint_request, cwd, format, style, out, err)?
+    {
         Ok(prepared) => prepared,
-        Err(Error::Config {
-            file,
-            problems,
-            fixes,
-        }) if !fixes.is_empty() => {
-            let count = fixes.len();
-            let error = Error::Config {
-                file: Arc::clone(&file),
-                problems,
-                fixes: Vec::new(),
-            };
-            if !request.unsafe_fixes {
-                super::print_error(&error, style, err)?;
-                writeln!(
-                    err,
-                    "{count} of these can be fixed with --unsafe-fixes (they are guesses; try --diff first)."
-                )?;
-                return Ok(super::EXIT_FAILURE);
-            }
-            let path = cwd.join(&file.path);
-            let Some(text) = fix_configuration(&path, &file, &fixes) else {
-                return super::report_outcome(Err(error), format, style, out, err);
-            };
-            if request.diff {
-                out.write_all(crate::fix::diff(&file.path, &file.text, &text).as_bytes())?;
-                writeln!(
-                    err,
-                    "Would fix {} in 1 file; the other files are checked once `{}` is valid.",
-                    findings(count),
-                    shown(&file.path)
-                )?;
-                return Ok(1);
-            }
-            if let Err(e) = write_in_place(&path, &text) {
-                writeln!(err, "error: cannot write `{}`: {e}", shown(&file.path))?;
-                return Ok(super::EXIT_FAILURE);
-            }
-            fixed += count;
-            changed_files += 1;
-            match crate::run::prepare(lint_request, cwd) {
-                Ok(prepared) => prepared,
-                Err(e) => {
-                    writeln!(err, "Fixed {} in 1 file.", findings(count))?;
-                    return super::report_outcome(Err(e), format, style, out, err);
-                }
-            }
-        }
-        Err(e) => return super::report_outcome(Err(e), format, style, out, err),
+        Err(status) => return Ok(status),
     };
+    let mut changed_files = usize::from(fixed > 0);
     let check = |file: &Arc<SourceFile>| check(&prepared, file);
-    let before = match lint() {
-        Ok(outcome) => outcome,
-        Err(e) => return super::report_outcome(Err(e), format, style, out, err),
-    };
+    let before = lint(&prepared);
     if before
         .files
         .iter()
@@ -148,8 +94,8 @@ pub fn fix_files(
         writeln!(
             err,
             "Would fix {} in {}.",
-            findings(fixed),
-            files(changed_files)
+            counted(fixed, "finding"),
+            counted(changed_files, "file")
         )?;
         return Ok(if fixed > 0 { 1 } else { 0 });
     }
@@ -157,41 +103,108 @@ pub fn fix_files(
         writeln!(
             err,
             "Fixed {} in {}.",
-            findings(fixed),
-            files(changed_files)
+            counted(fixed, "finding"),
+            counted(changed_files, "file")
         )?;
     }
-    let after = lint();
-    if let Ok(outcome) = &after
-        && !request.unsafe_fixes
-    {
-        let waiting = outcome
-            .diagnostics
-            .iter()
-            .filter(|d| d.fix.is_some())
-            .count();
+    let after = lint(&prepared);
+    if !request.unsafe_fixes {
+        let waiting = after.diagnostics.iter().filter(|d| d.fix.is_some()).count();
         if waiting > 0 {
             writeln!(
                 err,
                 "{} more can be fixed with --unsafe-fixes (they might change what the file means; try --diff first).",
-                findings(waiting)
+                counted(waiting, "finding")
             )?;
         }
     }
-    super::report_outcome(after, format, style, out, err)
+    super::report_outcome(Ok(after), format, style, out, err)
 }
 
-/// The configuration's text with its fixes applied, when that is what the
-/// file on disk holds (a file that is not UTF-8 was read with
-/// replacements, and is left alone) and the result is still TOML.
-fn fix_configuration(path: &Path, file: &SourceFile, fixes: &[crate::fix::Fix]) -> Option<String> {
-    let on_disk = std::fs::read_to_string(path).ok()?;
-    if on_disk != file.text {
+/// "1 file", "2 files".
+fn counted(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The run's configuration, and how many of its problems were fixed to
+/// get it: a configuration with guessable typos is fixed first (with
+/// `--unsafe-fixes`), since nothing else can be checked until it is
+/// valid. `Err`: the status to stop with, everything said.
+#[allow(clippy::too_many_arguments)]
+fn prepare(
+    request: FixRequest,
+    lint_request: &crate::run::Request,
+    cwd: &Path,
+    format: Format,
+    style: Style,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<Result<(Prepared, usize), u8>> {
+    let stop = |e: Error, out: &mut dyn Write, err: &mut dyn Write| {
+        super::report_outcome(Err(e), format, style, out, err).map(Err)
+    };
+    let (file, problems, fixes) = match crate::run::prepare(lint_request, cwd) {
+        Ok(prepared) => return Ok(Ok((prepared, 0))),
+        Err(Error::Config {
+            file,
+            problems,
+            fixes,
+        }) if !fixes.is_empty() => (file, problems, fixes),
+        Err(e) => return stop(e, out, err),
+    };
+    let error = Error::Config {
+        file: Arc::clone(&file),
+        problems,
+        fixes: Vec::new(),
+    };
+    if !request.unsafe_fixes {
+        super::print_error(&error, style, err)?;
+        writeln!(
+            err,
+            "{} of these can be fixed with --unsafe-fixes (they are guesses; try --diff first).",
+            fixes.len()
+        )?;
+        return Ok(Err(super::EXIT_FAILURE));
+    }
+    let path = cwd.join(&file.path);
+    let Some((text, applied)) = fix_configuration(&file, &fixes) else {
+        return stop(error, out, err);
+    };
+    if request.diff {
+        out.write_all(crate::fix::diff(&file.path, &file.text, &text).as_bytes())?;
+        writeln!(
+            err,
+            "Would fix {} in 1 file; the other files are checked once `{}` is valid.",
+            counted(applied, "finding"),
+            shown(&file.path)
+        )?;
+        return Ok(Err(1));
+    }
+    if let Err(e) = write_in_place(&path, &text) {
+        writeln!(err, "error: cannot write `{}`: {e}", shown(&file.path))?;
+        return Ok(Err(super::EXIT_FAILURE));
+    }
+    match crate::run::prepare(lint_request, cwd) {
+        Ok(prepared) => Ok(Ok((prepared, applied))),
+        Err(e) => {
+            writeln!(err, "Fixed {} in 1 file.", counted(applied, "finding"))?;
+            stop(e, out, err)
+        }
+    }
+}
+
+/// The configuration's text with its fixes applied, and how many were,
+/// when the result is still TOML. A file that is not UTF-8 was read with
+/// replacements, and is left alone.
+fn fix_configuration(file: &SourceFile, fixes: &[crate::fix::Fix]) -> Option<(String, usize)> {
+    if !file.invalid_bytes().is_empty() {
         return None;
     }
     let fixes: Vec<&crate::fix::Fix> = fixes.iter().collect();
-    let (text, _) = crate::fix::apply(&file.text, &fixes);
-    toml::from_str::<toml::Table>(&text).ok().map(|_| text)
+    let (text, applied) = crate::fix::apply(&file.text, &fixes);
+    toml::from_str::<toml::Table>(&text)
+        .ok()
+        .map(|_| (text, applied))
 }
 
 fn shown(path: &Path) -> String {
@@ -230,7 +243,7 @@ pub fn lint_fix(
         fix,
         request,
         cwd,
-        &|| crate::run::lint(request, cwd),
+        &|prepared| crate::run::lint_prepared(request, prepared),
         &|prepared, file| {
             crate::run::spec::check_spec(file, prepared.settings_for(&file.path), &sets)
         },
@@ -258,7 +271,7 @@ pub fn iam_lint_fix(
         fix,
         request,
         cwd,
-        &|| crate::run::iam::lint(request, usage, together, cwd),
+        &|prepared| crate::run::iam::lint_prepared(request, usage, together, prepared),
         &|prepared, file| {
             crate::rules::iam::check_policy(file, usage, &prepared.settings).diagnostics
         },

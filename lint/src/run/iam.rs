@@ -85,12 +85,23 @@ fn policy_files(
 /// the policies of one principal (`together`), the checks of the files
 /// together (inline quotas, policies attached to one role).
 pub fn lint(request: &Request, usage: Usage, together: bool, cwd: &Path) -> Result<Outcome, Error> {
-    let prepared = prepare(request, cwd)?;
-    let (found, mut failures, skipped) = policy_files(
-        &prepared,
-        &roots(request),
-        request.stdin_filename.as_deref(),
-    );
+    Ok(lint_prepared(
+        request,
+        usage,
+        together,
+        &prepare(request, cwd)?,
+    ))
+}
+
+/// [`lint`] with the configuration already loaded.
+pub fn lint_prepared(
+    request: &Request,
+    usage: Usage,
+    together: bool,
+    prepared: &super::Prepared,
+) -> Outcome {
+    let (found, mut failures, skipped) =
+        policy_files(prepared, &roots(request), request.stdin_filename.as_deref());
     let settings = &prepared.settings;
     let checked: Vec<Option<Checked>> = pool::map(&found, |(_, result)| {
         result
@@ -121,13 +132,13 @@ pub fn lint(request: &Request, usage: Usage, together: bool, cwd: &Path) -> Resu
             diagnostics.extend(privilege_escalation::findings([policy]));
         }
     }
-    let mut outcome = finish(&prepared, files, diagnostics, failures);
+    let mut outcome = finish(prepared, files, diagnostics, failures);
     if skipped > 0 {
         outcome.skipped = Some((skipped, "JSON files without a top-level `Statement`"));
     }
     outcome.looked_for =
         "No policy files found (directories are searched for JSON files with a top-level `Statement`).".into();
-    Ok(outcome)
+    outcome
 }
 
 /// The built-in required policies, read once.

@@ -288,7 +288,11 @@ fn drop_copies(sorted: &mut Vec<Diagnostic>) {
 
 /// Runs the linter on specs as `request` says, from `cwd`.
 pub fn lint(request: &Request, cwd: &Path) -> Result<Outcome, Error> {
-    let prepared = prepare(request, cwd)?;
+    Ok(lint_prepared(request, &prepare(request, cwd)?))
+}
+
+/// [`lint`] with the configuration already loaded.
+pub fn lint_prepared(request: &Request, prepared: &Prepared) -> Outcome {
     let mut walked = walk::walk(&roots(request), &|path| prepared.config.includes(path));
     walked.name_stdin(request.stdin_filename.as_deref());
     let mut failures = walked.failures;
@@ -312,8 +316,8 @@ pub fn lint(request: &Request, cwd: &Path) -> Result<Outcome, Error> {
             Err(e) => failures.push(e),
         }
     }
-    let diagnostics = as_fleets(&prepared, checked);
-    Ok(finish(&prepared, files, diagnostics, failures))
+    let diagnostics = as_fleets(prepared, checked);
+    finish(prepared, files, diagnostics, failures)
 }
 
 type Checked = (
