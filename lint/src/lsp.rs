@@ -199,11 +199,17 @@ fn path_of(uri: &str) -> PathBuf {
 /// Lints a document's text as `lint` would the file: the configuration
 /// found from its directory, its severities and ignores applied.
 fn lint(path: &Path, text: &str) -> Vec<Shown> {
-    let kind = match kind_of(path, text) {
+    let check: Check = match kind_of(path, text) {
         None => return Vec::new(),
         Some(Kind::Config) => return configuration_problems(path, text),
-        Some(kind) => kind,
+        Some(Kind::Spec) => |file, settings| {
+            crate::run::spec::check_spec(file, settings, &crate::run::iam::PolicySets::default())
+        },
+        Some(Kind::Policy) => |file, settings| {
+            crate::rules::iam::check_policy(file, crate::iam::Usage::Managed, settings).diagnostics
+        },
     };
+    let file = Arc::new(SourceFile::from_bytes(path, text.as_bytes().to_vec()));
     let dir = path
         .parent()
         .filter(|d| d.is_dir())
@@ -213,11 +219,11 @@ fn lint(path: &Path, text: &str) -> Vec<Shown> {
     let request = crate::run::Request::default();
     let found = match crate::run::prepare(&request, &dir) {
         Ok(prepared) => {
-            let found = lint_with(path, text, kind, &prepared.settings);
+            let found = check(&file, &prepared.settings);
             crate::run::finish(&prepared, vec![path.to_path_buf()], found, Vec::new()).diagnostics
         }
         // A broken awscluster.toml: the defaults, rather than nothing.
-        Err(_) => lint_with(path, text, kind, &crate::rules::Settings::default()),
+        Err(_) => check(&file, &crate::rules::Settings::default()),
     };
     found
         .into_iter()
@@ -225,6 +231,9 @@ fn lint(path: &Path, text: &str) -> Vec<Shown> {
         .map(Shown::of)
         .collect()
 }
+
+/// How a document's findings are made from its text.
+type Check = fn(&Arc<SourceFile>, &crate::rules::Settings) -> Vec<Diagnostic>;
 
 /// The problems `awscluster.toml`'s text has, each with the fix its guess
 /// offers (an unknown rule code's closest).
@@ -254,24 +263,6 @@ fn configuration_problems(path: &Path, text: &str) -> Vec<Shown> {
                 .cloned(),
         })
         .collect()
-}
-
-fn lint_with(
-    path: &Path,
-    text: &str,
-    kind: Kind,
-    settings: &crate::rules::Settings,
-) -> Vec<Diagnostic> {
-    let file = Arc::new(SourceFile::from_bytes(path, text.as_bytes().to_vec()));
-    match kind {
-        Kind::Spec => {
-            crate::run::spec::check_spec(&file, settings, &crate::run::iam::PolicySets::default())
-        }
-        Kind::Policy => {
-            crate::rules::iam::check_policy(&file, crate::iam::Usage::Managed, settings).diagnostics
-        }
-        Kind::Config => Vec::new(),
-    }
 }
 
 fn publish(
