@@ -525,11 +525,18 @@ struct FixArgs {
 }
 
 impl FixArgs {
-    fn request(&self) -> Option<commands::fix::FixRequest> {
-        (self.fix || self.diff).then_some(commands::fix::FixRequest {
-            unsafe_fixes: self.unsafe_fixes,
-            diff: self.diff,
-        })
+    /// `None`: lint only. `--unsafe-fixes` alone is refused rather than
+    /// ignored: it says which fixes, not whether to fix.
+    fn request(&self) -> Result<Option<commands::fix::FixRequest>, &'static str> {
+        if self.unsafe_fixes && !self.fix && !self.diff {
+            return Err("--unsafe-fixes goes with --fix or --diff");
+        }
+        Ok(
+            (self.fix || self.diff).then_some(commands::fix::FixRequest {
+                unsafe_fixes: self.unsafe_fixes,
+                diff: self.diff,
+            }),
+        )
     }
 }
 
@@ -736,7 +743,11 @@ fn run(
         } => {
             let (mut request, format, style, file) = output.into_request(paths, sub(&["lint"]));
             request.quota_snapshot = quotas;
-            to_output(file, out, err, |out, err| match fix.request() {
+            let fix = match fix.request() {
+                Ok(fix) => fix,
+                Err(message) => return writeln!(err, "error: {message}").map(|()| EXIT_FAILURE),
+            };
+            to_output(file, out, err, |out, err| match fix {
                 Some(fix) => commands::fix::lint_fix(&request, fix, &cwd, format, style, out, err),
                 None => commands::lint(&request, &cwd, format, style, out, err),
             })
@@ -755,7 +766,11 @@ fn run(
                 UsageArg::InlineGroup => Usage::InlineGroup,
                 UsageArg::InlineRole => Usage::InlineRole,
             };
-            to_output(file, out, err, |out, err| match fix.request() {
+            let fix = match fix.request() {
+                Ok(fix) => fix,
+                Err(message) => return writeln!(err, "error: {message}").map(|()| EXIT_FAILURE),
+            };
+            to_output(file, out, err, |out, err| match fix {
                 Some(fix) => commands::fix::iam_lint_fix(
                     &request, usage, together, fix, &cwd, format, style, out, err,
                 ),

@@ -312,6 +312,16 @@ fn fix_applies_safe_fixes_in_place_and_unsafe_ones_on_request() {
         std::fs::read_to_string(&path).expect("read"),
         spec.replace("10.0.7.0/16", "10.0.0.0/16")
     );
+    // --unsafe-fixes says which fixes; alone it would do nothing.
+    let alone = at(&["lint", "demo.cluster.yaml", "--unsafe-fixes"]);
+    assert_eq!(alone.code, 2, "{}", alone.transcript());
+    assert!(
+        alone
+            .stderr
+            .contains("--unsafe-fixes goes with --fix or --diff"),
+        "{}",
+        alone.stderr
+    );
     let all = at(&["lint", "demo.cluster.yaml", "--fix", "--unsafe-fixes"]);
     assert_eq!(all.code, 0, "{}", all.transcript());
     assert_eq!(
