@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use crate::diagnostic::Severity;
 use crate::diagnostic::fix::{Applicability, Fix, replace_string};
-use crate::error::Error;
+use crate::error::{ConfigProblem, Error};
 use crate::rules::{self, Rule};
 use crate::source::{SourceFile, Span};
 use crate::suggest;
@@ -319,13 +319,17 @@ impl Config {
                     .to_string();
                 return Err(Error::Config {
                     file: Arc::clone(&file),
-                    problems: vec![(e.span().map_or(Span::new(0, 0), at), message)],
-                    fixes: Vec::new(),
+                    problems: vec![ConfigProblem {
+                        span: e.span().map_or(Span::new(0, 0), at),
+                        message,
+                        fix: None,
+                    }],
                 });
             }
         };
 
-        let mut fixes: Vec<Fix> = Vec::new();
+        // Each guess by the span of its problem.
+        let mut fixes: Vec<(Span, Fix)> = Vec::new();
         // A guess is offered only where taking it, and every other guess,
         // leaves a valid file: a key of a table that is there already, or
         // that another guess writes, would be written twice.
@@ -340,11 +344,9 @@ impl Config {
             if table.is_some_and(|t| !keys[t as usize].insert(best)) {
                 return;
             }
-            fixes.push(replace_string(
-                &file.text,
+            fixes.push((
                 span,
-                best,
-                Applicability::Unsafe,
+                replace_string(&file.text, span, best, Applicability::Unsafe),
             ));
         };
         let mut levels = Vec::new();
@@ -445,11 +447,18 @@ impl Config {
 
         if !problems.is_empty() {
             problems.sort_by_key(|(span, _)| *span);
-            return Err(Error::Config {
-                file,
-                problems,
-                fixes,
-            });
+            let problems = problems
+                .into_iter()
+                .map(|(span, message)| ConfigProblem {
+                    span,
+                    message,
+                    fix: fixes
+                        .iter()
+                        .position(|(at, _)| *at == span)
+                        .map(|i| fixes.swap_remove(i).1),
+                })
+                .collect();
+            return Err(Error::Config { file, problems });
         }
         Ok(Config {
             file: Some(file.clone()),
@@ -601,9 +610,9 @@ mod tests {
 
     fn error_at(text: &str) -> (String, String) {
         match parse(text) {
-            Err(Error::Config { problems, file, .. }) => {
-                let (span, message) = &problems[0];
-                (message.clone(), file.text_at(*span).to_string())
+            Err(Error::Config { problems, file }) => {
+                let first = &problems[0];
+                (first.message.clone(), file.text_at(first.span).to_string())
             }
             other => panic!("expected a config error, got {other:?}"),
         }
@@ -654,8 +663,8 @@ mod tests {
     /// The text after taking every guess the error offers.
     fn guessed(text: &str) -> String {
         match parse(text) {
-            Err(Error::Config { fixes, .. }) => {
-                let fixes: Vec<&Fix> = fixes.iter().collect();
+            Err(Error::Config { problems, .. }) => {
+                let fixes: Vec<&Fix> = problems.iter().filter_map(|p| p.fix.as_ref()).collect();
                 assert!(
                     fixes
                         .iter()
@@ -719,17 +728,14 @@ mod tests {
             let Ok(text) = String::from_utf8(bytes) else {
                 continue;
             };
-            let Err(Error::Config {
-                problems, fixes, ..
-            }) = parse(&text)
-            else {
+            let Err(Error::Config { problems, .. }) = parse(&text) else {
                 continue;
             };
+            let fixes: Vec<&Fix> = problems.iter().filter_map(|p| p.fix.as_ref()).collect();
             if fixes.is_empty() {
                 continue;
             }
             offered += 1;
-            let fixes: Vec<&Fix> = fixes.iter().collect();
             let (fixed, _) = crate::fix::apply(&text, &fixes);
             assert!(
                 toml::from_str::<toml::Table>(&fixed).is_ok(),
@@ -765,12 +771,12 @@ mod tests {
         let text = "[rules]\n\"pools/master-sise\" = \"error\"\n\"pools\" = \"off\"\n\"quota\" = \"warn\"\n\
             [quotas]\n\"L-1216C47\" = 1\n\"L-1216C47A\" = -3\n\
             [files]\nexclude = [\"[\"]\n";
-        let Err(Error::Config { problems, file, .. }) = parse(text) else {
+        let Err(Error::Config { problems, file }) = parse(text) else {
             panic!("refused");
         };
         let found: Vec<(&str, &str)> = problems
             .iter()
-            .map(|(span, m)| (file.text_at(*span), m.as_str()))
+            .map(|p| (file.text_at(p.span), p.message.as_str()))
             .collect();
         assert_eq!(found.len(), 6, "{found:#?}");
         assert_eq!(found[0].0, "\"pools/master-sise\"");

@@ -28,13 +28,10 @@ pub enum Error {
     TooLarge { path: PathBuf, limit: u64 },
 
     /// Every problem of a configuration file, each at its place.
-    #[error("{}", problems.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>().join("; "))]
+    #[error("{}", problems.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join("; "))]
     Config {
         file: Arc<SourceFile>,
-        problems: Vec<(Span, String)>,
-        /// Edits of `file` for the problems that are likely typos (a rule
-        /// code's did-you-mean): guesses, so `--unsafe-fixes` applies them.
-        fixes: Vec<Fix>,
+        problems: Vec<ConfigProblem>,
     },
 
     #[error("{0}")]
@@ -42,4 +39,14 @@ pub enum Error {
 
     #[error("cannot walk `{}`: {message}", path.display())]
     Walk { path: PathBuf, message: String },
+}
+
+/// One problem of a configuration file.
+#[derive(Debug, Clone)]
+pub struct ConfigProblem {
+    pub span: Span,
+    pub message: String,
+    /// The edit of the file for a likely typo (a rule code's did-you-mean):
+    /// a guess, which `--unsafe-fixes` applies.
+    pub fix: Option<Fix>,
 }

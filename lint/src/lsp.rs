@@ -240,27 +240,17 @@ type Check = fn(&Arc<SourceFile>, &crate::rules::Settings) -> Vec<Diagnostic>;
 fn configuration_problems(path: &Path, text: &str) -> Vec<Shown> {
     let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let file = Arc::new(SourceFile::new(path, text.to_string()));
-    let Err(Error::Config {
-        problems, fixes, ..
-    }) = crate::config::Config::parse(file, root)
-    else {
+    let Err(Error::Config { problems, .. }) = crate::config::Config::parse(file, root) else {
         return Vec::new();
     };
     problems
         .into_iter()
-        .map(|(span, message)| Shown {
-            span,
+        .map(|p| Shown {
+            span: p.span,
             severity: Severity::Error,
             rule: None,
-            message,
-            fix: fixes
-                .iter()
-                .find(|f| {
-                    f.edits
-                        .iter()
-                        .all(|e| span.start <= e.span.start && e.span.end <= span.end)
-                })
-                .cloned(),
+            message: p.message,
+            fix: p.fix,
         })
         .collect()
 }

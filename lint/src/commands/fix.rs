@@ -143,19 +143,18 @@ fn prepare(
     let stop = |e: Error, out: &mut dyn Write, err: &mut dyn Write| {
         super::report_outcome(Err(e), format, style, out, err).map(Err)
     };
-    let (file, problems, fixes) = match crate::run::prepare(lint_request, cwd) {
+    let (file, fixes, error) = match crate::run::prepare(lint_request, cwd) {
         Ok(prepared) => return Ok(Ok((prepared, 0))),
-        Err(Error::Config {
-            file,
-            problems,
-            fixes,
-        }) if !fixes.is_empty() => (file, problems, fixes),
+        Err(Error::Config { file, problems }) if problems.iter().any(|p| p.fix.is_some()) => {
+            let fixes: Vec<crate::fix::Fix> =
+                problems.iter().filter_map(|p| p.fix.clone()).collect();
+            let error = Error::Config {
+                file: Arc::clone(&file),
+                problems,
+            };
+            (file, fixes, error)
+        }
         Err(e) => return stop(e, out, err),
-    };
-    let error = Error::Config {
-        file: Arc::clone(&file),
-        problems,
-        fixes: Vec::new(),
     };
     if !request.unsafe_fixes {
         super::print_error(&error, style, err)?;

@@ -115,8 +115,8 @@ pub fn report_outcome(
 /// has one (a bad `awscluster.toml`), else as one line.
 pub fn print_error(error: &Error, style: Style, err: &mut dyn Write) -> io::Result<()> {
     match error {
-        Error::Config { file, problems, .. } => {
-            for (span, message) in problems {
+        Error::Config { file, problems } => {
+            for crate::error::ConfigProblem { span, message, .. } in problems {
                 let labels = [crate::diagnostic::Label {
                     file: std::sync::Arc::clone(file),
                     span: file.clamp(*span),
